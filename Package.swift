@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module rule (DESIGN §2): Launcher → {Engine, Data, Distributed};
+// Engine → CBLAS; Data → CImage; Distributed → CMPI. Only Distributed sees MPI.
+// Support (atomic files, keyed random streams) has no dependencies; all may use it.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "eps-dist",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "eps-dist", targets: ["Launcher"]),
+        .executable(name: "mpi-selftest", targets: ["MPISelfTest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CImage", path: "Sources/CImage",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
+        .target(name: "Support", swiftSettings: optimize),
+        .target(name: "Engine", dependencies: ["CBLAS", "Support"], swiftSettings: optimize),
+        .target(name: "Data", dependencies: ["CImage", "Support"], swiftSettings: optimize),
+        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: optimize),
+        .executableTarget(
+            name: "Launcher",
+            dependencies: ["Engine", "Data", "Distributed", "Support",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimize),
+        .executableTarget(name: "MPISelfTest", dependencies: ["Distributed"],
+                          path: "Sources/MPISelfTest", swiftSettings: optimize),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Engine"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,36 @@
+// Image codecs for eps-dist: PNG through libpng (setjmp stays inside C,
+// Swift never sees a longjmp) and JPEG through the TurboJPEG 2.1 tj* API.
+// Every function returns 0 on success, or -1 with a message in `err`.
+#ifndef CIMAGE_H
+#define CIMAGE_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// Reads a PNG. With `want_indices` a palette PNG yields its raw palette
+/// indices (1 channel); otherwise palettes expand to RGB. Grey stays 1
+/// channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced to 8 bits.
+/// `*pixels` is malloc'ed HWC uint8; free it with cimage_free.
+int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
+                    int *width, int *height, int *channels, char *err, size_t errlen);
+
+/// Writes an 8-bit PNG with 1 (grey, or palette when `palette_rgb` is given
+/// with `palette_size` entries) or 3 channels.
+int cimage_png_write(const char *path, const uint8_t *pixels, int width, int height,
+                     int channels, const uint8_t *palette_rgb, int palette_size,
+                     char *err, size_t errlen);
+
+/// Width and height of a JPEG without decoding it.
+int cimage_jpeg_header(const uint8_t *data, size_t size, int *width, int *height,
+                       char *err, size_t errlen);
+
+/// Decodes a JPEG into RGB HWC uint8 (malloc'ed; free with cimage_free).
+/// Truncated or corrupt data is an error, not a grey image.
+int cimage_jpeg_decode(const uint8_t *data, size_t size, uint8_t **pixels,
+                       int *width, int *height, char *err, size_t errlen);
+
+/// Encodes RGB HWC uint8 as a JPEG (4:2:0, given quality) into a malloc'ed buffer.
+int cimage_jpeg_encode(const uint8_t *rgb, int width, int height, int quality,
+                       uint8_t **out, size_t *out_size, char *err, size_t errlen);
+
+void cimage_free(void *p);
+#endif

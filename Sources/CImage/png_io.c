@@ -1,0 +1,103 @@
+#include "cimage.h"
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { char *err; size_t errlen; } err_sink;
+
+static void on_png_error(png_structp png, png_const_charp msg) {
+    err_sink *sink = (err_sink *)png_get_error_ptr(png);
+    if (sink && sink->err) snprintf(sink->err, sink->errlen, "%s", msg);
+    png_longjmp(png, 1);
+}
+static void on_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
+                    int *width, int *height, int *channels, char *err, size_t errlen) {
+    *pixels = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) { snprintf(err, errlen, "cannot open file"); return -1; }
+    unsigned char sig[8];
+    if (fread(sig, 1, 8, fp) != 8 || png_sig_cmp(sig, 0, 8) != 0) {
+        fclose(fp); snprintf(err, errlen, "not a PNG file"); return -1;
+    }
+    err_sink sink = { err, errlen };
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) { fclose(fp); snprintf(err, errlen, "out of memory"); return -1; }
+    uint8_t *volatile buffer = NULL;
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        free(buffer); free(rows);
+        png_destroy_read_struct(&png, &info, NULL); fclose(fp);
+        return -1;
+    }
+    png_init_io(png, fp);
+    png_set_sig_bytes(png, 8);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+    if (depth == 16) png_set_strip_16(png);
+    if (depth < 8) png_set_packing(png);
+    if (color == PNG_COLOR_TYPE_PALETTE) {
+        if (!want_indices) png_set_palette_to_rgb(png);
+    } else if (color == PNG_COLOR_TYPE_GRAY && depth < 8) {
+        png_set_expand_gray_1_2_4_to_8(png);
+    }
+    if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+    if (!(color == PNG_COLOR_TYPE_PALETTE && want_indices)) {
+        // tRNS chunks would add an alpha channel after expansion; drop them.
+        if (png_get_valid(png, info, PNG_INFO_tRNS)) {
+            png_set_tRNS_to_alpha(png);
+            png_set_strip_alpha(png);
+        }
+    }
+    png_read_update_info(png, info);
+    int ch = png_get_channels(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if (ch != 1 && ch != 3) { snprintf(err, errlen, "unsupported PNG layout (%d channels)", ch); png_longjmp(png, 1); }
+    buffer = (uint8_t *)malloc(rowbytes * h);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * h);
+    if (!buffer || !rows) { snprintf(err, errlen, "out of memory"); png_longjmp(png, 1); }
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = buffer + y * rowbytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    free(rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(fp);
+    *pixels = buffer; *width = (int)w; *height = (int)h; *channels = ch;
+    return 0;
+}
+
+int cimage_png_write(const char *path, const uint8_t *pixels, int width, int height,
+                     int channels, const uint8_t *palette_rgb, int palette_size,
+                     char *err, size_t errlen) {
+    if (channels != 1 && channels != 3) { snprintf(err, errlen, "PNG writer takes 1 or 3 channels"); return -1; }
+    FILE *fp = fopen(path, "wb");
+    if (!fp) { snprintf(err, errlen, "cannot create file"); return -1; }
+    err_sink sink = { err, errlen };
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) { fclose(fp); snprintf(err, errlen, "out of memory"); return -1; }
+    if (setjmp(png_jmpbuf(png))) { png_destroy_write_struct(&png, &info); fclose(fp); return -1; }
+    png_init_io(png, fp);
+    int color = channels == 3 ? PNG_COLOR_TYPE_RGB : (palette_rgb ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_GRAY);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (color == PNG_COLOR_TYPE_PALETTE) {
+        png_color pal[256];
+        int n = palette_size > 256 ? 256 : palette_size;
+        for (int i = 0; i < n; i++) { pal[i].red = palette_rgb[3*i]; pal[i].green = palette_rgb[3*i+1]; pal[i].blue = palette_rgb[3*i+2]; }
+        png_set_PLTE(png, info, pal, n);
+    }
+    png_write_info(png, info);
+    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * width * channels));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    if (fclose(fp) != 0) { snprintf(err, errlen, "write failed (disk full?)"); return -1; }
+    return 0;
+}
+
+void cimage_free(void *p) { free(p); }

@@ -1,0 +1,119 @@
+/// Every parameter, gradient and momentum buffer of a network lives in one flat
+/// arena; layers hold named views (offset, count). Allreduce, broadcast,
+/// checkpoints and buckets are then plain slices of these buffers.
+public final class ParameterStore: @unchecked Sendable {
+    /// The reference optimizer's four parameter groups (eps-reference §4.2).
+    public enum Group: Int, Sendable, CaseIterable {
+        case backboneWeight = 0, backboneBias = 1, headWeight = 2, headBias = 3
+        /// Learning-rate multiplier of the group.
+        public var lrMultiplier: Float { [1, 2, 10, 20][rawValue] }
+        /// Whether weight decay applies to the group (biases: no).
+        public var decays: Bool { self == .backboneWeight || self == .headWeight }
+    }
+
+    public enum Kind: Sendable { case parameter(Group), buffer }
+
+    public struct Entry: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public let count: Int
+        public let kind: Kind
+        /// False for frozen parameters (their gradient stays zero) and buffers.
+        public var trainable: Bool
+    }
+
+    public private(set) var entries: [Entry] = []
+    public private(set) var count = 0
+    private var indexByName: [String: Int] = [:]
+    public private(set) var values: UnsafeMutablePointer<Float>
+    public private(set) var gradients: UnsafeMutablePointer<Float>
+    public private(set) var momentum: UnsafeMutablePointer<Float>
+    private var capacity = 0
+
+    public init() {
+        values = .allocate(capacity: 1)
+        gradients = .allocate(capacity: 1)
+        momentum = .allocate(capacity: 1)
+    }
+
+    deinit {
+        values.deallocate(); gradients.deallocate(); momentum.deallocate()
+    }
+
+    /// Declares a named tensor and returns its index. Contents start at zero.
+    @discardableResult
+    public func declare(_ name: String, shape: [Int], kind: Kind, trainable: Bool = true) -> Int {
+        precondition(indexByName[name] == nil, "parameter \(name) declared twice")
+        let n = shape.reduce(1, *)
+        let isParameter: Bool
+        if case .parameter = kind { isParameter = true } else { isParameter = false }
+        entries.append(Entry(name: name, shape: shape, offset: count, count: n, kind: kind,
+                             trainable: trainable && isParameter))
+        indexByName[name] = entries.count - 1
+        count += n
+        grow(to: count)
+        return entries.count - 1
+    }
+
+    private func grow(to needed: Int) {
+        guard needed > capacity else { return }
+        let newCapacity = max(needed, capacity * 2)
+        values = Self.regrow(values, keeping: capacity, to: newCapacity)
+        gradients = Self.regrow(gradients, keeping: capacity, to: newCapacity)
+        momentum = Self.regrow(momentum, keeping: capacity, to: newCapacity)
+        capacity = newCapacity
+    }
+
+    private static func regrow(_ old: UnsafeMutablePointer<Float>, keeping kept: Int,
+                               to newCapacity: Int) -> UnsafeMutablePointer<Float> {
+        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity)
+        fresh.initialize(repeating: 0, count: newCapacity)
+        if kept > 0 { fresh.update(from: old, count: kept) }
+        old.deallocate()
+        return fresh
+    }
+
+    public func index(of name: String) -> Int? { indexByName[name] }
+    public func entry(_ name: String) -> Entry? { indexByName[name].map { entries[$0] } }
+
+    public func value(_ index: Int) -> UnsafeMutablePointer<Float> { values + entries[index].offset }
+    public func gradient(_ index: Int) -> UnsafeMutablePointer<Float> { gradients + entries[index].offset }
+
+    public func valueBuffer(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: value(index), count: entries[index].count)
+    }
+    public func gradientBuffer(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: gradient(index), count: entries[index].count)
+    }
+
+    /// Copies a tensor into a named entry (shapes must agree).
+    public func set(_ name: String, _ tensor: Tensor) {
+        guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
+        precondition(entries[i].shape == tensor.shape, "\(name): shape \(tensor.shape) vs \(entries[i].shape)")
+        tensor.data.withUnsafeBufferPointer { value(i).update(from: $0.baseAddress!, count: tensor.count) }
+    }
+
+    public func tensor(_ name: String) -> Tensor {
+        guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
+        return Tensor(shape: entries[i].shape, data: Array(valueBuffer(i)))
+    }
+
+    public func gradientTensor(_ name: String) -> Tensor {
+        guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
+        return Tensor(shape: entries[i].shape, data: Array(gradientBuffer(i)))
+    }
+
+    public func zeroGradients() { gradients.update(repeating: 0, count: count) }
+
+    /// Freezes (no gradient, no update) or unfreezes a parameter.
+    public func setTrainable(_ name: String, _ trainable: Bool) {
+        guard let i = indexByName[name], case .parameter = entries[i].kind else { return }
+        entries[i].trainable = trainable
+    }
+
+    /// A stable description of names, shapes and order: ranks compare its hash.
+    public var layoutSignature: String {
+        entries.map { "\($0.name):\($0.shape.map(String.init).joined(separator: "x"))" }.joined(separator: ";")
+    }
+}

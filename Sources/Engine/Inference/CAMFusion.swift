@@ -1,0 +1,69 @@
+/// The post-processing of the reference infer.py: maps of every (scale, flip)
+/// pass → one pseudo-mask.
+/// Per pass: EPS maps [1, C+1, h, w] get a softmax over all C+1 channels (CAM
+/// maps arrive ReLU'd, [1, C, h, w]); bilinear (align_corners false) to the
+/// image size H×W; the C foreground channels × the image labels; flipped
+/// passes flipped back. Then sum [C, H, W], per-class max-normalisation
+/// (+1e-5), and argmax over [thr, normalised maps of labelled classes] with
+/// ties to the lower index (0 = background, c + 1 = class c).
+public struct CAMFusion {
+    public let numClasses: Int
+    public let height: Int
+    public let width: Int
+    public let labels: [Float]
+    public let method: Method
+    public private(set) var sum: Tensor   // [C, H, W]
+
+    public init(numClasses: Int, height: Int, width: Int, labels: [Float], method: Method) {
+        self.numClasses = numClasses; self.height = height; self.width = width
+        self.labels = labels; self.method = method
+        sum = Tensor(zeros: [numClasses, height, width])
+    }
+
+    /// Adds one pass. maps [1, K, h, w] as the network produced them.
+    public mutating func add(maps: Tensor, flipped: Bool) {
+        let probabilities = method == .eps ? ChannelSoftmax.forward(maps) : maps
+        let up = BilinearResize.forward(probabilities, height: height, width: width)
+        let plane = height * width
+        for c in 0..<numClasses where labels[c] > 1e-5 {
+            let label = labels[c]
+            for y in 0..<height {
+                let row = c * plane + y * width
+                for x in 0..<width {
+                    let sx = flipped ? width - 1 - x : x
+                    sum.data[row + x] += up.data[row + sx] * label
+                }
+            }
+        }
+    }
+
+    /// sum / (max over the image + 1e-5) per class; zeros for absent classes.
+    public func normalized() -> Tensor {
+        var out = sum
+        let plane = height * width
+        for c in 0..<numClasses {
+            var peak = -Float.infinity
+            for i in 0..<plane { peak = max(peak, sum.data[c * plane + i]) }
+            let inv = 1 / (peak + 1e-5)
+            for i in 0..<plane { out.data[c * plane + i] = sum.data[c * plane + i] * inv }
+        }
+        return out
+    }
+
+    /// Class index per pixel (0 background, c + 1 class c), row-major H×W.
+    public func mask(threshold: Float, normalized norm: Tensor? = nil) -> [UInt8] {
+        let norm = norm ?? normalized()
+        let plane = height * width
+        let present = (0..<numClasses).map { labels[$0] > 1e-5 }
+        var out = [UInt8](repeating: 0, count: plane)
+        for i in 0..<plane {
+            var best = threshold, bestIndex = 0
+            for c in 0..<numClasses {
+                let score: Float = present[c] ? norm.data[c * plane + i] : 0
+                if score > best { best = score; bestIndex = c + 1 }
+            }
+            out[i] = UInt8(bestIndex)
+        }
+        return out
+    }
+}

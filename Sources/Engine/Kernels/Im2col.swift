@@ -1,0 +1,62 @@
+/// im2col / col2im for one image.
+/// image [cin, h, w] ↔ col [cin·kh·kw, hout·wout], row index (c·kh + ky)·kw + kx.
+/// Out-of-image taps read zero (im2col) and are dropped (col2im).
+enum Im2col {
+    static func expand(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
+        let hout = g.hout, wout = g.wout, plane = hout * wout
+        for c in 0..<g.cin {
+            let src = image + c * g.h * g.w
+            for ky in 0..<g.kh {
+                for kx in 0..<g.kw {
+                    let row = col + ((c * g.kh + ky) * g.kw + kx) * plane
+                    let dy = ky * g.dilation - g.pad, dx = kx * g.dilation - g.pad
+                    for oy in 0..<hout {
+                        let iy = oy * g.stride + dy
+                        let dst = row + oy * wout
+                        if iy < 0 || iy >= g.h {
+                            dst.update(repeating: 0, count: wout)
+                            continue
+                        }
+                        let srow = src + iy * g.w
+                        if g.stride == 1 {
+                            // Contiguous run: zero the out-of-range ends, copy the middle.
+                            let lo = max(0, -dx), hi = min(wout, g.w - dx)
+                            if lo > 0 { dst.update(repeating: 0, count: min(lo, wout)) }
+                            if hi > lo { (dst + lo).update(from: srow + lo + dx, count: hi - lo) }
+                            if hi < wout { (dst + max(hi, 0)).update(repeating: 0, count: wout - max(hi, 0)) }
+                        } else {
+                            for ox in 0..<wout {
+                                let ix = ox * g.stride + dx
+                                dst[ox] = (ix >= 0 && ix < g.w) ? srow[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds col back onto image (which the caller zeroes first).
+    static func accumulate(_ col: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
+        let hout = g.hout, wout = g.wout, plane = hout * wout
+        for c in 0..<g.cin {
+            let dstImage = image + c * g.h * g.w
+            for ky in 0..<g.kh {
+                for kx in 0..<g.kw {
+                    let row = col + ((c * g.kh + ky) * g.kw + kx) * plane
+                    let dy = ky * g.dilation - g.pad, dx = kx * g.dilation - g.pad
+                    for oy in 0..<hout {
+                        let iy = oy * g.stride + dy
+                        if iy < 0 || iy >= g.h { continue }
+                        let drow = dstImage + iy * g.w
+                        let srow = row + oy * wout
+                        for ox in 0..<wout {
+                            let ix = ox * g.stride + dx
+                            if ix >= 0 && ix < g.w { drow[ix] += srow[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

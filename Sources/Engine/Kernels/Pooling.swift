@@ -1,0 +1,60 @@
+/// Max pooling, square window, padding acts as −inf, floor mode.
+/// x [n, c, h, w] → y [n, c, hout, wout], hout = (h + 2·pad − k)/stride + 1.
+/// Ties keep the first maximum in row-major window order (PyTorch's CPU rule),
+/// so the gradient goes to exactly one input per window; windows accumulate.
+public enum MaxPool {
+    public struct Result { public var y: Tensor; public var argmax: [Int32] }
+
+    public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int) -> Result {
+        let (n, c, h, w) = x.nchw
+        let hout = (h + 2 * pad - kernel) / stride + 1, wout = (w + 2 * pad - kernel) / stride + 1
+        var y = Tensor(zeros: [n, c, hout, wout])
+        var arg = [Int32](repeating: -1, count: y.count)
+        for p in 0..<(n * c) {
+            for oy in 0..<hout { for ox in 0..<wout {
+                var best = -Float.infinity, bestIndex = -1
+                for ky in 0..<kernel { for kx in 0..<kernel {
+                    let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                    let i = (p * h + iy) * w + ix
+                    if bestIndex < 0 || x.data[i] > best { best = x.data[i]; bestIndex = i }
+                } }
+                let o = (p * hout + oy) * wout + ox
+                y.data[o] = best
+                arg[o] = Int32(bestIndex)
+            } }
+        }
+        return Result(y: y, argmax: arg)
+    }
+
+    public static func backward(gradY: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
+        var gx = Tensor(zeros: inputShape)
+        for o in 0..<gradY.count { gx.data[Int(argmax[o])] += gradY.data[o] }
+        return gx
+    }
+}
+
+/// Global average pool: x [n, c, h, w] → y [n, c, 1, 1] (mean over h·w).
+public enum GlobalAveragePool {
+    public static func forward(_ x: Tensor) -> Tensor {
+        let (n, c, h, w) = x.nchw
+        let plane = h * w
+        var y = Tensor(zeros: [n, c, 1, 1])
+        for p in 0..<(n * c) {
+            var s: Float = 0
+            for i in 0..<plane { s += x.data[p * plane + i] }
+            y.data[p] = s / Float(plane)
+        }
+        return y
+    }
+
+    public static func backward(gradY: Tensor, inputShape: [Int]) -> Tensor {
+        let plane = inputShape[2] * inputShape[3]
+        var gx = Tensor(zeros: inputShape)
+        for p in 0..<gradY.count {
+            let g = gradY.data[p] / Float(plane)
+            for i in 0..<plane { gx.data[p * plane + i] = g }
+        }
+        return gx
+    }
+}

@@ -1,0 +1,105 @@
+/// Resizing of NCHW maps as PyTorch's F.interpolate does it.
+public enum NearestResize {
+    /// Source index of legacy mode='nearest', computed in Float32 exactly as
+    /// PyTorch's CPU kernel: min(floor(Float(dst) · Float(in/out)), in − 1),
+    /// with the special cases out == in (copy) and out == 2·in (dst >> 1).
+    public static func sourceIndex(_ dst: Int, input: Int, output: Int) -> Int {
+        if output == input { return dst }
+        if output == 2 * input { return dst >> 1 }
+        let scale = Float(input) / Float(output)
+        return min(Int((Float(dst) * scale).rounded(.down)), input - 1)
+    }
+
+    public static func forward(_ x: Tensor, height: Int, width: Int) -> Tensor {
+        let (n, c, h, w) = x.nchw
+        let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
+        let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
+        var y = Tensor(zeros: [n, c, height, width])
+        for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
+            y.data[(p * height + oy) * width + ox] = x.data[(p * h + rows[oy]) * w + cols[ox]]
+        } } }
+        return y
+    }
+
+    public static func backward(gradY: Tensor, inputShape: [Int]) -> Tensor {
+        let (h, w) = (inputShape[2], inputShape[3])
+        let (n, c, height, width) = gradY.nchw
+        let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
+        let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
+        var gx = Tensor(zeros: inputShape)
+        for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
+            gx.data[(p * h + rows[oy]) * w + cols[ox]] += gradY.data[(p * height + oy) * width + ox]
+        } } }
+        return gx
+    }
+}
+
+/// Bilinear resize without antialiasing. align_corners false:
+/// src = max(scale·(dst + 0.5) − 0.5, 0) with scale = Float(in)/Float(out);
+/// align_corners true: src = dst·(in − 1)/(out − 1). Coordinates in Float32,
+/// in PyTorch's order. Backward scatters with the same weights.
+public enum BilinearResize {
+    struct Tap { var i0: Int; var i1: Int; var l0: Float; var l1: Float }
+
+    static func taps(input: Int, output: Int, alignCorners: Bool) -> [Tap] {
+        (0..<output).map { dst in
+            let src: Float
+            if alignCorners {
+                src = output > 1 ? Float(dst) * (Float(input - 1) / Float(output - 1)) : 0
+            } else {
+                let scale = Float(input) / Float(output)
+                src = max(scale * (Float(dst) + 0.5) - 0.5, 0)
+            }
+            let i0 = min(Int(src), input - 1)
+            let i1 = i0 < input - 1 ? i0 + 1 : i0
+            let l1 = src - Float(i0)
+            return Tap(i0: i0, i1: i1, l0: 1 - l1, l1: l1)
+        }
+    }
+
+    public static func forward(_ x: Tensor, height: Int, width: Int, alignCorners: Bool = false) -> Tensor {
+        let (n, c, h, w) = x.nchw
+        let ty = taps(input: h, output: height, alignCorners: alignCorners)
+        let tx = taps(input: w, output: width, alignCorners: alignCorners)
+        var y = Tensor(zeros: [n, c, height, width])
+        x.data.withUnsafeBufferPointer { src in y.data.withUnsafeMutableBufferPointer { dst in
+            for p in 0..<(n * c) {
+                let plane = p * h * w
+                for oy in 0..<height {
+                    let a = ty[oy]
+                    let r0 = plane + a.i0 * w, r1 = plane + a.i1 * w
+                    let out = (p * height + oy) * width
+                    for ox in 0..<width {
+                        let b = tx[ox]
+                        dst[out + ox] = a.l0 * (b.l0 * src[r0 + b.i0] + b.l1 * src[r0 + b.i1])
+                                      + a.l1 * (b.l0 * src[r1 + b.i0] + b.l1 * src[r1 + b.i1])
+                    }
+                }
+            }
+        } }
+        return y
+    }
+
+    public static func backward(gradY: Tensor, inputShape: [Int], alignCorners: Bool = false) -> Tensor {
+        let (h, w) = (inputShape[2], inputShape[3])
+        let (n, c, height, width) = gradY.nchw
+        let ty = taps(input: h, output: height, alignCorners: alignCorners)
+        let tx = taps(input: w, output: width, alignCorners: alignCorners)
+        var gx = Tensor(zeros: inputShape)
+        for p in 0..<(n * c) {
+            let plane = p * h * w
+            for oy in 0..<height {
+                let a = ty[oy]
+                for ox in 0..<width {
+                    let b = tx[ox]
+                    let g = gradY.data[(p * height + oy) * width + ox]
+                    gx.data[plane + a.i0 * w + b.i0] += a.l0 * b.l0 * g
+                    gx.data[plane + a.i0 * w + b.i1] += a.l0 * b.l1 * g
+                    gx.data[plane + a.i1 * w + b.i0] += a.l1 * b.l0 * g
+                    gx.data[plane + a.i1 * w + b.i1] += a.l1 * b.l1 * g
+                }
+            }
+        }
+        return gx
+    }
+}

@@ -1,0 +1,78 @@
+/// A Conv2d layer whose weight (and optional bias) live in the ParameterStore
+/// under `<name>.weight` / `<name>.bias`, shaped as PyTorch's state_dict.
+public final class Conv2dLayer: Layer {
+    public let name: String
+    let store: ParameterStore
+    let weightIndex: Int
+    let biasIndex: Int?
+    public let cin, cout, kernel, stride, pad, dilation: Int
+    public var needsInputGradient = true
+    public var useReferenceKernel = false
+    private var input = Tensor(zeros: [0])
+    private var scratch: [Float] = []
+
+    public init(_ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
+                pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
+                group: ParameterStore.Group = .backboneWeight) {
+        self.name = name; self.store = store
+        self.cin = cin; self.cout = cout; self.kernel = kernel
+        self.stride = stride; self.pad = pad; self.dilation = dilation
+        weightIndex = store.declare("\(name).weight", shape: [cout, cin, kernel, kernel],
+                                    kind: .parameter(group), trainable: trainable)
+        let biasGroup: ParameterStore.Group = group == .headWeight ? .headBias : .backboneBias
+        biasIndex = bias ? store.declare("\(name).bias", shape: [cout], kind: .parameter(biasGroup), trainable: trainable) : nil
+    }
+
+    public var isFrozen: Bool { !store.entries[weightIndex].trainable }
+    public var weightName: String { "\(name).weight" }
+
+    public func geometry(for x: Tensor) -> ConvGeometry {
+        let (n, c, h, w) = x.nchw
+        precondition(c == cin, "\(name): input has \(c) channels, expected \(cin)")
+        return ConvGeometry(n: n, cin: cin, h: h, w: w, cout: cout, kernel: kernel, stride: stride, pad: pad, dilation: dilation)
+    }
+
+    public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        let g = geometry(for: x)
+        input = x
+        var y = Tensor(zeros: g.outputShape)
+        let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
+        prepareScratch(g)
+        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in scratch.withUnsafeMutableBufferPointer { sp in
+            if useReferenceKernel {
+                Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
+            } else {
+                Conv2dFast.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: sp.baseAddress, g)
+            }
+        } } }
+        return y
+    }
+
+    public func backward(_ gradY: Tensor) -> Tensor? {
+        let g = geometry(for: input)
+        let trains = !isFrozen
+        var gx = needsInputGradient ? Tensor(zeros: input.shape) : nil
+        let weight = store.value(weightIndex)
+        let gw = trains ? store.gradient(weightIndex) : nil
+        let gb = trains ? biasIndex.map { store.gradient($0) } : nil
+        prepareScratch(g)
+        input.data.withUnsafeBufferPointer { xp in gradY.data.withUnsafeBufferPointer { gyp in scratch.withUnsafeMutableBufferPointer { sp in
+            func run(_ gxp: UnsafeMutablePointer<Float>?) {
+                if useReferenceKernel {
+                    Conv2dReference.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
+                                             gradWeight: gw, gradBias: gb, g)
+                } else {
+                    Conv2dFast.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
+                                        gradWeight: gw, gradBias: gb, scratch: sp.baseAddress, g)
+                }
+            }
+            if gx != nil { gx!.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        } } }
+        return gx
+    }
+
+    private func prepareScratch(_ g: ConvGeometry) {
+        let needed = Conv2dFast.scratchCount(g)
+        if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
+    }
+}

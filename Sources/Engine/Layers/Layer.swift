@@ -1,0 +1,69 @@
+/// What a forward pass needs to know besides its input.
+public struct ForwardContext: Sendable {
+    /// Training mode: dropout active. (BatchNorm follows its own `frozen` flag.)
+    public var training: Bool
+    /// One random key per sample of the batch (DESIGN §4: draws keyed by
+    /// (seed, epoch, sample index), independent of the rank holding it).
+    public var sampleKeys: [UInt64]
+
+    public init(training: Bool, sampleKeys: [UInt64] = []) {
+        self.training = training
+        self.sampleKeys = sampleKeys
+    }
+
+    public static let inference = ForwardContext(training: false)
+}
+
+/// A layer with explicit forward and backward, side by side. `forward` caches
+/// what `backward` needs; `backward` accumulates parameter gradients into the
+/// ParameterStore and returns the input gradient (nil when not needed).
+public protocol Layer: AnyObject {
+    func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor
+    func backward(_ gradY: Tensor) -> Tensor?
+    /// False for the first layer that gets a gradient: its input gradient is
+    /// never used, so it is not computed (EPS stops backward at b3's input).
+    var needsInputGradient: Bool { get set }
+    /// True when neither this layer nor anything it contains is trained, so
+    /// the backward pass can stop before it.
+    var isFrozen: Bool { get }
+}
+
+/// Layers applied in order; backward runs in reverse and stops below the last
+/// trainable layer.
+public final class Sequential: Layer {
+    public let layers: [Layer]
+    public var needsInputGradient = true {
+        didSet { configureGradientFlow() }
+    }
+
+    public init(_ layers: [Layer]) {
+        self.layers = layers
+        configureGradientFlow()
+    }
+
+    public var isFrozen: Bool { layers.allSatisfy(\.isFrozen) }
+
+    /// Index of the first layer that needs a backward pass at all.
+    private var firstTrained: Int { layers.firstIndex { !$0.isFrozen } ?? layers.count }
+
+    private func configureGradientFlow() {
+        let first = firstTrained
+        for (i, layer) in layers.enumerated() where i >= first {
+            layer.needsInputGradient = i > first || needsInputGradient
+        }
+    }
+
+    public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        layers.reduce(x) { $1.forward($0, context) }
+    }
+
+    public func backward(_ gradY: Tensor) -> Tensor? {
+        var g = gradY
+        let first = firstTrained
+        for i in stride(from: layers.count - 1, through: first, by: -1) {
+            guard let next = layers[i].backward(g) else { return nil }
+            g = next
+        }
+        return first == 0 && needsInputGradient ? g : nil
+    }
+}

@@ -1,0 +1,64 @@
+/// Backbone networks: each maps an image batch [n, 3, H, W] to features
+/// [n, featureChannels, ⌈H/8⌉, ⌈W/8⌉] (output stride 8).
+public enum Architecture: String, CaseIterable, Sendable {
+    case tiny, resnet38
+}
+
+public struct Backbone {
+    public let layers: Sequential
+    public let featureChannels: Int
+}
+
+public enum Backbones {
+    public static func make(_ arch: Architecture, store: ParameterStore, widthDivisor: Int = 1) -> Backbone {
+        switch arch {
+        case .tiny: return tiny(store: store)
+        case .resnet38: return resnet38(store: store, widthDivisor: widthDivisor)
+        }
+    }
+
+    /// A small fast net for tests and the demo: five 3×3 convs with bias and
+    /// ReLU, three of stride 2 and a dilated one (output stride 8, as ResNet-38).
+    public static func tiny(store: ParameterStore) -> Backbone {
+        let spec: [(String, Int, Int, Int, Int)] = [  // name, cin, cout, stride, dilation
+            ("conv1", 3, 32, 1, 1), ("conv2", 32, 48, 2, 1), ("conv3", 48, 64, 2, 1),
+            ("conv4", 64, 96, 2, 1), ("conv5", 96, 128, 1, 2),
+        ]
+        var layers: [Layer] = []
+        for (name, cin, cout, stride, dilation) in spec {
+            layers.append(Conv2dLayer(name, store: store, cin: cin, cout: cout, kernel: 3, stride: stride,
+                                      pad: dilation, dilation: dilation, bias: true))
+            layers.append(ReLULayer())
+        }
+        return Backbone(layers: Sequential(layers), featureChannels: 128)
+    }
+
+    /// The reference ResNet-38 (eps-reference §2.1) with the state_dict names
+    /// of network/resnet38d.Net. EPS freezes conv1a, the b2 stage and every
+    /// BatchNorm, so the backward pass stops at b3's input. `widthDivisor`
+    /// narrows every width (tests only; 1 = the real network).
+    public static func resnet38(store: ParameterStore, widthDivisor d: Int = 1) -> Backbone {
+        func w(_ c: Int) -> Int { max(c / d, 1) }
+        var layers: [Layer] = [Conv2dLayer("conv1a", store: store, cin: 3, cout: w(64), kernel: 3, pad: 1, trainable: false)]
+        func block(_ name: String, _ cin: Int, _ mid: Int, _ cout: Int, stride: Int = 1, first: Int? = nil, dilation: Int = 1) {
+            layers.append(ResBlock(name, store: store, in: w(cin), mid: w(mid), out: w(cout), stride: stride,
+                                   firstDilation: first, dilation: dilation))
+        }
+        block("b2", 64, 128, 128, stride: 2); block("b2_1", 128, 128, 128); block("b2_2", 128, 128, 128)
+        block("b3", 128, 256, 256, stride: 2); block("b3_1", 256, 256, 256); block("b3_2", 256, 256, 256)
+        block("b4", 256, 512, 512, stride: 2)
+        for i in 1...5 { block("b4_\(i)", 512, 512, 512) }
+        block("b5", 512, 512, 1024, first: 1, dilation: 2)
+        block("b5_1", 1024, 512, 1024, dilation: 2); block("b5_2", 1024, 512, 1024, dilation: 2)
+        layers.append(ResBlockBottleneck("b6", store: store, in: w(1024), out: w(2048), dilation: 4, dropout: 0.3, salt: 6))
+        layers.append(ResBlockBottleneck("b7", store: store, in: w(2048), out: w(4096), dilation: 4, dropout: 0.5, salt: 7))
+        layers.append(BatchNormLayer("bn7", store: store, channels: w(4096)))
+        layers.append(ReLULayer())
+        for entry in store.entries where entry.name.hasPrefix("b2.") || entry.name.hasPrefix("b2_") {
+            store.setTrainable(entry.name, false)
+        }
+        let net = Sequential(layers)
+        net.needsInputGradient = false
+        return Backbone(layers: net, featureChannels: w(4096))
+    }
+}

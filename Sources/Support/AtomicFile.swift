@@ -1,0 +1,36 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a file so that no partial file ever carries the final name:
+/// temp name in the same folder, fsync, rename.
+public enum AtomicFile {
+    public struct WriteError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot write \(path): \(reason)" }
+    }
+
+    public static func write(_ data: Data, to path: String) throws {
+        let temp = path + ".tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+        var ok = true
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { ok = false; break }
+                done += n
+            }
+        }
+        let reason = ok ? "" : String(cString: strerror(errno))
+        if ok && fsync(fd) != 0 { ok = false }
+        close(fd)
+        guard ok, rename(temp, path) == 0 else {
+            unlink(temp)
+            throw WriteError(path: path, reason: reason.isEmpty ? "write or rename failed (disk full?)" : reason)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderDistributedTests: XCTestCase { func testNothing() {} }
