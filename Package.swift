@@ -10,7 +10,7 @@ let package = Package(
     name: "eps-dist",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "eps-dist", targets: ["Launcher"]),
+        .executable(name: "eps-dist", targets: ["eps-dist"]),
         .executable(name: "mpi-selftest", targets: ["MPISelfTest"]),
     ],
     dependencies: [
@@ -27,17 +27,20 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS", "Support"], swiftSettings: optimize),
         .target(name: "Data", dependencies: ["CImage", "Support"], swiftSettings: optimize),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: optimize),
-        .executableTarget(
+        // The commands live in a library so that tests can call them; the
+        // executable is a two-line main.
+        .target(
             name: "Launcher",
             dependencies: ["Engine", "Data", "Distributed", "Support",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
+        .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
         .executableTarget(name: "MPISelfTest", dependencies: ["Distributed"],
                           path: "Sources/MPISelfTest", swiftSettings: optimize),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Engine"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -33,4 +33,21 @@ public enum AtomicFile {
             throw WriteError(path: path, reason: reason.isEmpty ? "write or rename failed (disk full?)" : reason)
         }
     }
+
+    /// For writers that only take a path (C codecs): `produce` writes the temp
+    /// path it is given; then fsync and rename. On error the temp file is removed.
+    public static func write(to path: String, using produce: (String) throws -> Void) throws {
+        let temp = path + ".tmp-\(getpid())"
+        do {
+            try produce(temp)
+            let fd = open(temp, O_RDONLY)
+            if fd >= 0 { fsync(fd); close(fd) }
+            guard rename(temp, path) == 0 else {
+                throw WriteError(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temp)
+            throw error
+        }
+    }
 }

@@ -1,0 +1,132 @@
+import Foundation
+
+public enum DatasetKind: String, CaseIterable, Sendable { case voc, coco }
+
+/// Where a dataset's files are (DESIGN §8 flags).
+public struct DatasetConfig: Sendable {
+    public var kind: DatasetKind
+    public var dataRoot: String
+    public var listFile: String
+    public var imageDir: String?
+    public var saliencyRoot: String?
+    public var labelsFile: String?
+
+    public init(kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
+                saliencyRoot: String? = nil, labelsFile: String? = nil) {
+        self.kind = kind; self.dataRoot = dataRoot; self.listFile = listFile
+        self.imageDir = imageDir; self.saliencyRoot = saliencyRoot; self.labelsFile = labelsFile
+    }
+
+    /// VOC `JPEGImages/`; COCO `train2014/` or else `images/`; `--img-dir` wins.
+    public var resolvedImageDir: String {
+        if let imageDir { return imageDir }
+        switch kind {
+        case .voc: return "\(dataRoot)/JPEGImages"
+        case .coco:
+            let train = "\(dataRoot)/train2014"
+            return FileManager.default.fileExists(atPath: train) ? train : "\(dataRoot)/images"
+        }
+    }
+}
+
+/// One training or inference item.
+public struct Sample: Sendable {
+    public init(id: String, imagePath: String, saliencyPath: String?, labels: [Float]) {
+        self.id = id; self.imagePath = imagePath; self.saliencyPath = saliencyPath; self.labels = labels
+    }
+    public var id: String
+    public var imagePath: String
+    public var saliencyPath: String?
+    public var labels: [Float]
+}
+
+public struct Dataset: Sendable {
+    public let config: DatasetConfig
+    public let classNames: [String]
+    public let samples: [Sample]
+
+    public var numClasses: Int { classNames.count }
+
+    public init(config: DatasetConfig, classNames: [String], samples: [Sample]) {
+        self.config = config; self.classNames = classNames; self.samples = samples
+    }
+
+    /// The same dataset with other samples (a shard, or the validated ones).
+    public func with(samples: [Sample]) -> Dataset { Dataset(config: config, classNames: classNames, samples: samples) }
+
+    /// Reads the id list and the labels; fails on the first structural
+    /// problem (missing folder or list). Per-sample problems are found by `validate`.
+    public static func load(_ config: DatasetConfig) throws -> Dataset {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.dataRoot, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError(config.dataRoot, "dataset folder not found (--data-root)")
+        }
+        if let sal = config.saliencyRoot {
+            guard FileManager.default.fileExists(atPath: sal, isDirectory: &isDir), isDir.boolValue else {
+                throw DataError(sal, "saliency folder not found (--saliency-root)")
+            }
+        }
+        let ids = try readList(config.listFile)
+        let classes = config.kind == .voc ? ClassNames.voc : ClassNames.coco
+        let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
+        if config.labelsFile == nil && config.kind == .coco {
+            throw DataError(config.listFile, "COCO needs --labels (a label file or an instances JSON)")
+        }
+        let imageDir = config.resolvedImageDir
+        let samples = ids.map { id in
+            Sample(id: id, imagePath: "\(imageDir)/\(id).jpg",
+                   saliencyPath: config.saliencyRoot.map { "\($0)/\(id).png" },
+                   labels: table?[id] ?? [])
+        }
+        return Dataset(config: config, classNames: classes, samples: samples)
+    }
+
+    /// Ids of a list file: one per line, blanks ignored.
+    public static func readList(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw DataError(path, "list file not found or unreadable")
+        }
+        let ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !ids.isEmpty else { throw DataError(path, "list file names no image id") }
+        return ids
+    }
+
+    /// Checks every sample once: image exists and its header decodes,
+    /// saliency exists with the same size, labels known (from the XML when no
+    /// label file was given) and non-empty. Returns the dataset with labels
+    /// filled in and every problem found, so all are reported together.
+    public func validated(requireSaliency: Bool, requireLabels: Bool = true) -> (Dataset, [DataError]) {
+        var problems: [DataError] = []
+        var checked: [Sample] = []
+        for var sample in samples {
+            var ok = true
+            if sample.labels.isEmpty {
+                if config.labelsFile != nil {
+                    problems.append(DataError(config.labelsFile!, "no labels for '\(sample.id)'"))
+                    ok = false
+                } else {
+                    do {
+                        sample.labels = try LabelSources.vocLabels(xml: "\(config.dataRoot)/Annotations/\(sample.id).xml", classes: classNames)
+                    } catch let e as DataError { problems.append(e); ok = false } catch { ok = false }
+                }
+            }
+            if ok && requireLabels && !sample.labels.contains(where: { $0 > 0 }) {
+                problems.append(DataError(sample.id, "image has no object label; remove it from the list"))
+                ok = false
+            }
+            var size: (width: Int, height: Int)? = nil
+            do { size = try ImageCodecs.jpegSize(sample.imagePath) } catch let e as DataError { problems.append(e); ok = false } catch {}
+            if requireSaliency, let salPath = sample.saliencyPath {
+                do {
+                    let sal = try ImageCodecs.readPNG(salPath)
+                    if let size, sal.width != size.width || sal.height != size.height {
+                        problems.append(DataError(salPath, "saliency is \(sal.width)×\(sal.height) but the image is \(size.width)×\(size.height); resize it to the image"))
+                        ok = false
+                    }
+                } catch let e as DataError { problems.append(e); ok = false } catch {}
+            }
+            if ok { checked.append(sample) }
+        }
+        return (with(samples: checked), problems)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Support
+
+/// One rank's local batch, ready for the network.
+public struct Batch: Sendable {
+    public var step: Int
+    public var ids: [String]
+    public var images: [Float]        // [n, 3, crop, crop]
+    public var saliency: [Float]?     // [n, 1, crop, crop]
+    public var labels: [Float]        // [n, C]
+    public var sampleKeys: [UInt64]
+    public var count: Int { ids.count }
+}
+
+/// Decodes and augments this rank's batches on a background thread, a
+/// bounded number of steps ahead of the compute.
+public final class BatchLoader: @unchecked Sendable {
+    let dataset: Dataset
+    let sampler: GlobalSampler
+    let augmentation: EPSAugmentation
+    let rank: Int, ranks: Int
+    let withSaliency: Bool
+    private let lock = NSCondition()
+    private var ready: [Int: Result<Batch, Error>] = [:]
+    private var nextToProduce: Int
+    private var consumed: Int
+    private let depth: Int
+    private var stopped = false
+    private var thread: Thread? = nil
+
+    public init(dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
+                withSaliency: Bool, firstStep: Int, prefetch depth: Int = 2) {
+        self.dataset = dataset; self.sampler = sampler; self.augmentation = augmentation
+        self.rank = rank; self.ranks = ranks; self.withSaliency = withSaliency
+        self.nextToProduce = firstStep; self.consumed = firstStep; self.depth = max(depth, 1)
+    }
+
+    /// Builds the batch of `step` in the calling thread.
+    public func makeBatch(step: Int) throws -> Batch {
+        let indices = sampler.localBatch(step: step, rank: rank, ranks: ranks)
+        let crop = augmentation.cropSize
+        var images = [Float](), saliency = [Float](), labels = [Float](), keys = [UInt64]()
+        images.reserveCapacity(indices.count * 3 * crop * crop)
+        for index in indices {
+            let sample = dataset.samples[index]
+            let key = sampler.sampleKey(step: step, index: index)
+            var rng = KeyedRandom(key: key, stream: 1)
+            let image = try ImageCodecs.readJPEG(sample.imagePath)
+            var sal: Image8? = nil
+            if withSaliency, let path = sample.saliencyPath {
+                sal = try ImageCodecs.readPNG(path)
+                guard sal!.width == image.width, sal!.height == image.height else {
+                    throw DataError(path, "saliency size \(sal!.width)×\(sal!.height) differs from the image's \(image.width)×\(image.height)")
+                }
+            }
+            let out = augmentation.apply(image: image, saliency: sal, rng: &rng)
+            images += out.image
+            if let s = out.saliency { saliency += s }
+            labels += sample.labels
+            keys.append(key)
+        }
+        return Batch(step: step, ids: indices.map { dataset.samples[$0].id }, images: images,
+                     saliency: withSaliency ? saliency : nil, labels: labels, sampleKeys: keys)
+    }
+
+    public func start() {
+        let t = Thread { [weak self] in self?.produce() }
+        t.name = "batch-loader"
+        thread = t
+        t.start()
+    }
+
+    private func produce() {
+        while true {
+            lock.lock()
+            while !stopped && nextToProduce - consumed >= depth { lock.wait() }
+            if stopped { lock.unlock(); return }
+            let step = nextToProduce
+            nextToProduce += 1
+            lock.unlock()
+            let result = Result { try makeBatch(step: step) }
+            lock.lock()
+            ready[step] = result
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    /// The batch of `step` (waits for the producer). Steps come in order.
+    public func next(step: Int) throws -> Batch {
+        lock.lock()
+        defer { lock.unlock() }
+        while ready[step] == nil { lock.wait() }
+        let result = ready.removeValue(forKey: step)!
+        consumed = step + 1
+        lock.broadcast()
+        return try result.get()
+    }
+
+    public func stop() {
+        lock.lock()
+        stopped = true
+        lock.broadcast()
+        lock.unlock()
+    }
+}

@@ -1,0 +1,121 @@
+import CMPI
+import Foundation
+
+/// Communicator over MPI_COMM_WORLD (MPI_Init_thread, FUNNELED: only the main
+/// thread calls MPI). Counts above Int32.max are sent in chunks.
+public final class MPICommunicator: Communicator {
+    public let rank: Int
+    public let size: Int
+    public let localRank: Int
+    public let localSize: Int
+    private let world: MPI_Comm
+    private static let chunk = Int(Int32.max / 2)
+
+    public init() {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided)
+        }
+        world = cmpi_comm_world()
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(world, &r)
+        MPI_Comm_size(world, &s)
+        rank = Int(r); size = Int(s)
+        var node: MPI_Comm? = nil
+        MPI_Comm_split_type(world, cmpi_comm_type_shared(), r, cmpi_info_null(), &node)
+        var lr: Int32 = 0, ls: Int32 = 1
+        if let node {
+            MPI_Comm_rank(node, &lr)
+            MPI_Comm_size(node, &ls)
+            var n: MPI_Comm? = node
+            MPI_Comm_free(&n)
+        }
+        localRank = Int(lr); localSize = Int(ls)
+    }
+
+    public func allreduceMean(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        forEachChunk(count) { offset, n in
+            MPI_Allreduce(cmpi_in_place(), buffer + offset, n, cmpi_float(), cmpi_sum(), world)
+        }
+        if size > 1 {
+            let inv = 1 / Float(size)
+            for i in 0..<count { buffer[i] *= inv }
+        }
+    }
+
+    public func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
+        forEachChunk(count) { offset, n in
+            MPI_Allreduce(cmpi_in_place(), buffer + offset, n, cmpi_double(), cmpi_sum(), world)
+        }
+    }
+
+    public func allreduceMax(_ value: Int) -> Int {
+        var v = Int64(value)
+        MPI_Allreduce(cmpi_in_place(), &v, 1, cmpi_int64(), cmpi_max(), world)
+        return Int(v)
+    }
+
+    public func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int) {
+        forEachChunk(count) { offset, n in
+            MPI_Bcast(buffer + offset, n, cmpi_float(), Int32(root), world)
+        }
+    }
+
+    public func broadcast(bytes: [UInt8], root: Int) -> [UInt8] {
+        var length = Int64(bytes.count)
+        MPI_Bcast(&length, 1, cmpi_int64(), Int32(root), world)
+        var out = rank == root ? bytes : [UInt8](repeating: 0, count: Int(length))
+        if length > 0 {
+            out.withUnsafeMutableBufferPointer { p in
+                forEachChunk(Int(length)) { offset, n in
+                    MPI_Bcast(p.baseAddress! + offset, n, cmpi_uint8(), Int32(root), world)
+                }
+            }
+        }
+        return out
+    }
+
+    public func gather(bytes: [UInt8], root: Int) -> [[UInt8]] {
+        var length = Int32(bytes.count)
+        var lengths = [Int32](repeating: 0, count: size)
+        MPI_Gather(&length, 1, cmpi_int32(), &lengths, 1, cmpi_int32(), Int32(root), world)
+        var displacements = [Int32](repeating: 0, count: size)
+        var total: Int32 = 0
+        for i in 0..<size { displacements[i] = total; total += lengths[i] }
+        var all = [UInt8](repeating: 0, count: rank == root ? Int(total) : 0)
+        var mine = bytes
+        mine.withUnsafeMutableBufferPointer { send in
+            all.withUnsafeMutableBufferPointer { recv in
+                _ = MPI_Gatherv(send.baseAddress, length, cmpi_uint8(), recv.baseAddress, &lengths, &displacements,
+                                cmpi_uint8(), Int32(root), world)
+            }
+        }
+        guard rank == root else { return [] }
+        return (0..<size).map { Array(all[Int(displacements[$0])..<Int(displacements[$0] + lengths[$0])]) }
+    }
+
+    public func barrier() { MPI_Barrier(world) }
+
+    public func abort(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("error (rank \(rank)): \(message)\n".utf8))
+        MPI_Abort(world, code)
+        exit(code)
+    }
+
+    public func finalize() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    private func forEachChunk(_ count: Int, _ body: (Int, Int32) -> Void) {
+        var offset = 0
+        while offset < count {
+            let n = min(Self.chunk, count - offset)
+            body(offset, Int32(n))
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// `eps-dist`: the command-line entry (DESIGN §8).
+public struct EpsDist: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
+        commandName: "eps-dist",
+        abstract: "EPS (CVPR 2021) weakly supervised segmentation: data-parallel training on CPU clusters, pseudo-masks, mIoU.",
+        discussion: """
+        Run one process per rank under `mpirun -n N eps-dist ...` or `srun --mpi=pmix eps-dist ...`,
+        or as a plain process for a one-rank run. Exit status: 0 success, 2 bad usage or input, 1 other failure.
+        """,
+        subcommands: [SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self])
+
+    /// Parses, runs, and maps errors to the exit statuses of DESIGN §8
+    /// (ArgumentParser's usage errors become 2).
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+            if let explicit = error as? ExitCode { Foundation.exit(explicit.rawValue) }
+            // Whatever fails before a command starts its work is bad usage.
+            Foundation.exit(error is CommandError ? ExitStatus.failure : ExitStatus.badInput)
+        }
+    }
+}
+
+/// A failure of a command that is not the user's input (exit status 1).
+public struct CommandError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

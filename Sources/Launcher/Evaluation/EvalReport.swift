@@ -1,0 +1,65 @@
+import Foundation
+import Support
+
+/// Formats a confusion matrix as the reference's table and the JSON of DESIGN §9.
+public enum EvalReport {
+    public static func table(_ m: ConfusionMatrix, classNames: [String]) -> String {
+        func pct(_ v: Double) -> String { v.isNaN ? "    nan" : String(format: "%7.2f", v * 100) }
+        func row(_ idx: String, _ name: String, _ cells: [String]) -> String {
+            pad(idx, 4) + " " + pad(String(name.prefix(12)), 12) + " " + cells.joined(separator: " ")
+        }
+        var lines = [row("IDX", "Name", ["    IoU", "   Prec", " Recall"])]
+        lines.append(row("", "mean", [pct(m.meanIoU), pct(nanMean(m.precision)), pct(nanMean(m.recall))]))
+        let (iou, prec, rec) = (m.iou, m.precision, m.recall)
+        for c in 0..<m.numClasses where !iou[c].isNaN {
+            lines.append(row("\(c)", classNames[c], [pct(iou[c]), pct(prec[c]), pct(rec[c])]))
+        }
+        lines.append(String(format: "pixel accuracy %.2f  (%.0f pixels)", m.pixelAccuracy * 100, m.total))
+        return lines.joined(separator: "\n")
+    }
+
+    static func nanMean(_ v: [Double]) -> Double { ConfusionMatrix.nanMean(v) }
+
+    /// Left-aligned in a field of `width` characters.
+    static func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+
+    public static func json(_ m: ConfusionMatrix, classNames: [String], numImages: Int,
+                            context: ContextConfusion? = nil) -> [String: Any] {
+        func clean(_ v: [Double]) -> [Any] { v.map { $0.isNaN ? NSNull() : $0 as Any } }
+        var out: [String: Any] = [
+            "miou": m.meanIoU.isNaN ? NSNull() : m.meanIoU, "iou": clean(m.iou), "precision": clean(m.precision),
+            "recall": clean(m.recall), "pixel_accuracy": m.pixelAccuracy, "num_images": numImages, "classes": classNames,
+            "confusion": m.counts,
+        ]
+        if let context {
+            var ratios: [String: Any] = [:]
+            for r in 1..<context.regionNames.count {
+                var perClass: [String: Any] = [:]
+                for c in 1..<context.numClasses where context.truePositives[c] > 0 || context.regionAsClass[r * context.numClasses + c] > 0 {
+                    perClass[classNames[c]] = context.ratio(region: r, classIndex: c)
+                }
+                ratios[context.regionNames[r]] = perClass
+            }
+            out["context_confusion"] = ratios
+        }
+        return out
+    }
+
+    public static func contextTable(_ context: ContextConfusion, classNames: [String]) -> String {
+        var lines = ["context confusion (pixels of region predicted as class / true positives of class):"]
+        for r in 1..<context.regionNames.count {
+            for c in 1..<context.numClasses where context.regionAsClass[r * context.numClasses + c] > 0 || context.truePositives[c] > 0 {
+                let v = context.ratio(region: r, classIndex: c)
+                if context.regionAsClass[r * context.numClasses + c] > 0 {
+                    lines.append("  " + pad(context.regionNames[r], 8) + " as " + pad(classNames[c], 12) + String(format: " %.4f", v))
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func writeJSON(_ object: [String: Any], to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write(data, to: path)
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Data
+import Engine
+import Foundation
+
+public struct InferOptions: ParsableArguments {
+    public init() {}
+    @Option(help: "Weights: an eps-dist checkpoint (.safetensors).") var weights: String
+    @Option(help: "Backbone (default: the one recorded in the checkpoint, else resnet38).") var arch: String?
+    @Option(help: "eps or cam (default: as recorded in the checkpoint, else eps).") var method: String?
+    @Option(help: "Dataset layout: voc or coco.") var dataset: String = "voc"
+    @Option(help: "Dataset root.") var dataRoot: String
+    @Option(help: "Image ids to process, one per line.") var inferList: String
+    @Option(help: "Image-level labels (default: VOC Annotations/*.xml).") var labels: String?
+    @Option(help: "Image folder (default: the dataset's usual one).") var imgDir: String?
+    @Option(parsing: .upToNextOption, help: "Scales of the multi-scale inference (0.5 1.0 1.5 2.0).") var scales: [Float] = [0.5, 1.0, 1.5, 2.0]
+    @Option(help: "Background score (0.20).") var thr: Float = 0.20
+    @Option(help: "Output folder of pseudo-masks <id>.png (grey class indices).") var camPng: String
+    @Option(help: "Also write max-normalised maps <id>.npy (float32 C×H×W).") var camNpy: String?
+    @Option(help: "Also write VOC-palette masks for viewing.") var colorPng: String?
+    @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
+    @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
+    @Option(help: "Compute threads per rank.") var threads: Int?
+    @Option(help: .hidden) var widthDivisor: Int = 1
+}

@@ -1,0 +1,198 @@
+import Data
+import Distributed
+import Engine
+import Foundation
+import Support
+
+/// Sharded multi-scale CAM inference (DESIGN §7, eps-reference §5): every rank
+/// takes a share of the list balanced by image area, skips masks that exist
+/// (resume), writes its masks atomically; rank 0 merges the manifest and the
+/// ranks' confusion matrices into one report.
+public final class Inferencer {
+    let options: InferOptions
+    let comm: Communicator
+    let log: RankLog
+
+    public init(options: InferOptions, comm: Communicator) {
+        self.options = options
+        self.comm = comm
+        log = RankLog(rank: comm.rank)
+    }
+
+    struct ManifestEntry: Codable {
+        var id: String
+        var shard: Int
+        var status: String
+        var seconds: Double
+    }
+
+    public func run() throws {
+        let o = options
+        guard !o.scales.isEmpty, o.scales.allSatisfy({ $0 > 0 }) else { throw UsageError("--scales needs positive values") }
+        guard let kind = DatasetKind(rawValue: o.dataset) else { throw UsageError("--dataset must be voc or coco") }
+        let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        let dataset = try Dataset.load(DatasetConfig(kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
+                                                     imageDir: o.imgDir, labelsFile: o.labels))
+        let model = try loadModel(numClasses: dataset.numClasses)
+        try RankDiscipline.onRoot(comm) {
+            for dir in [o.camPng, o.camNpy, o.colorPng].compactMap({ $0 }) {
+                do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                catch { throw UsageError("\(dir): cannot create the output folder: \(error.localizedDescription)") }
+                guard FileManager.default.isWritableFile(atPath: dir) else { throw UsageError("\(dir): output folder is not writable") }
+            }
+        }
+        let shards = try assignShards(dataset)
+        let mine = dataset.samples.indices.filter { shards[$0] == comm.rank }
+        log.info("eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) thread(s), scales \(o.scales), \(model.method.rawValue) maps")
+
+        var confusion = ConfusionMatrix(numClasses: dataset.numClasses + 1)
+        var context = ContextConfusion(numClasses: dataset.numClasses + 1, regionNames: contextNames())
+        var entries: [ManifestEntry] = []
+        var problems: [String] = []
+        let started = Date()
+        for (n, index) in mine.enumerated() {
+            var sample = dataset.samples[index]
+            let t0 = Date()
+            let maskPath = "\(o.camPng)/\(sample.id).png"
+            do {
+                if sample.labels.isEmpty {
+                    sample.labels = try LabelSources.vocLabels(xml: "\(o.dataRoot)/Annotations/\(sample.id).xml", classes: dataset.classNames)
+                }
+                let mask: Image8
+                var status = "written"
+                if FileManager.default.fileExists(atPath: maskPath) {
+                    mask = try ImageCodecs.readPNG(maskPath, indices: true)
+                    status = "existing"
+                } else {
+                    let noLabels = !sample.labels.contains { $0 > 1e-5 }
+                    if noLabels { status = "no-labels" }
+                    mask = try predict(sample, model: model)
+                }
+                if let gtDir = o.gtDir {
+                    let gt = try ImageCodecs.readPNG("\(gtDir)/\(sample.id).png", indices: true)
+                    let pred = Self.cropped(mask, width: gt.width, height: gt.height)
+                    confusion.add(groundTruth: gt.pixels, prediction: pred)
+                    if let contextDir = o.contextDir {
+                        let region = try ImageCodecs.readPNG("\(contextDir)/\(sample.id).png", indices: true)
+                        context.add(groundTruth: gt.pixels, prediction: pred, region: region.pixels)
+                    }
+                }
+                entries.append(ManifestEntry(id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0)))
+            } catch {
+                problems.append("\(error)")
+                entries.append(ManifestEntry(id: sample.id, shard: comm.rank, status: "failed: \(error)", seconds: Date().timeIntervalSince(t0)))
+            }
+            if comm.isRoot && ((n + 1) % 20 == 0 || n + 1 == mine.count) {
+                let rate = Double(n + 1) / max(Date().timeIntervalSince(started), 1e-9)
+                log.info(String(format: "rank 0: %d/%d images  %.2f img/s", n + 1, mine.count, rate))
+            }
+        }
+        comm.allreduceSum(&confusion.counts)
+        comm.allreduceSum(&context.regionAsClass)
+        comm.allreduceSum(&context.truePositives)
+        let all = comm.allGather(entries).flatMap { $0 }
+        let allProblems = comm.allGatherStrings(problems)
+        try RankDiscipline.onRoot(comm) {
+            try writeManifest(all, order: dataset.samples.map(\.id))
+            if o.gtDir != nil {
+                let names = ["background"] + dataset.classNames
+                print(EvalReport.table(confusion, classNames: names))
+                if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
+                try EvalReport.writeJSON(EvalReport.json(confusion, classNames: names, numImages: all.count,
+                                                         context: o.contextDir != nil ? context : nil),
+                                         to: "\(o.camPng)/report.json")
+            }
+            let noLabel = all.filter { $0.status == "no-labels" }.count
+            if noLabel > 0 { log.warn("\(noLabel) image(s) had no label and got an all-background mask (see manifest.json)") }
+            if !allProblems.isEmpty {
+                throw UsageError("\(allProblems.count) image(s) failed (listed in \(o.camPng)/manifest.json):\n" + allProblems.joined(separator: "\n"))
+            }
+            log.info("wrote \(all.filter { $0.status != "existing" }.count) mask(s), \(all.filter { $0.status == "existing" }.count) already present: \(o.camPng)")
+        }
+    }
+
+    /// The pseudo-mask of one image (and its optional .npy and colour PNG).
+    func predict(_ sample: Sample, model: ClassifierModel) throws -> Image8 {
+        let o = options
+        let image = try ImageCodecs.readJPEG(sample.imagePath)
+        var fusion = CAMFusion(numClasses: model.numClasses, height: image.height, width: image.width,
+                               labels: sample.labels, method: model.method)
+        if sample.labels.contains(where: { $0 > 1e-5 }) {
+            for scale in o.scales {
+                let w = PillowResize.roundHalfEven(Double(image.width) * Double(scale))
+                let h = PillowResize.roundHalfEven(Double(image.height) * Double(scale))
+                let resized = PillowResize.resize(image, width: max(w, 1), height: max(h, 1))
+                for flipped in [false, true] {
+                    let input = flipped ? resized.flippedHorizontally() : resized
+                    let planes = EPSAugmentation.normalizedPlanes(input).flatMap { $0 }
+                    let maps = model.inferenceMaps(Tensor(shape: [1, 3, input.height, input.width], data: planes))
+                    fusion.add(maps: maps, flipped: flipped)
+                }
+            }
+        }
+        let norm = fusion.normalized()
+        let mask = Image8(width: image.width, height: image.height, channels: 1, pixels: fusion.mask(threshold: o.thr, normalized: norm))
+        if let dir = o.camNpy { try NumpyWriter.write(norm, to: "\(dir)/\(sample.id).npy") }
+        if let dir = o.colorPng { try ImageCodecs.writePNG(mask, to: "\(dir)/\(sample.id).png", palette: ImageCodecs.vocPalette) }
+        try ImageCodecs.writePNG(mask, to: "\(o.camPng)/\(sample.id).png")
+        return mask
+    }
+
+    /// Builds the network and loads the weights on rank 0 (errors reported
+    /// once), then broadcasts them.
+    func loadModel(numClasses: Int) throws -> ClassifierModel {
+        let o = options
+        let file = try RankDiscipline.onRoot(comm) { try WeightFiles.read(o.weights) }
+        let meta = comm.broadcast(string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? ""].joined(separator: " "), root: 0)
+            .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let archName = o.arch ?? (meta[0].isEmpty ? "resnet38" : meta[0])
+        let methodName = o.method ?? (meta.count > 1 && !meta[1].isEmpty ? meta[1] : "eps")
+        guard let arch = Architecture(rawValue: archName) else { throw UsageError("--arch: unknown backbone '\(archName)'") }
+        guard let method = Method(rawValue: methodName) else { throw UsageError("--method must be eps or cam, not '\(methodName)'") }
+        let model = ClassifierModel(architecture: arch, method: method, numClasses: numClasses, widthDivisor: o.widthDivisor)
+        try RankDiscipline.onRoot(comm) { _ = try Checkpoint.restore(file!, into: model, path: o.weights) }
+        comm.broadcast(model.store.values, count: model.store.count, root: 0)
+        return model
+    }
+
+    /// Greedy longest-first assignment of images to ranks by pixel count;
+    /// every rank computes the same answer from the gathered sizes.
+    func assignShards(_ dataset: Dataset) throws -> [Int] {
+        var areas: [Int: Int] = [:]
+        for (i, s) in dataset.samples.enumerated() where i % comm.size == comm.rank {
+            areas[i] = (try? ImageCodecs.jpegSize(s.imagePath)).map { $0.width * $0.height } ?? 0
+        }
+        let all = comm.allGather(areas).reduce(into: [Int: Int]()) { $0.merge($1) { a, _ in a } }
+        let order = dataset.samples.indices.sorted { (all[$0] ?? 0, -$0) > (all[$1] ?? 0, -$1) }
+        var load = [Int](repeating: 0, count: comm.size)
+        var shard = [Int](repeating: 0, count: dataset.samples.count)
+        for i in order {
+            let target = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+            shard[i] = target
+            load[target] += max(all[i] ?? 0, 1)
+        }
+        return shard
+    }
+
+    func contextNames() -> [String] {
+        guard let dir = options.contextDir,
+              let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else { return ["none", "region1", "region2", "region3"] }
+        return text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+    }
+
+    /// The prediction cropped to the ground truth's size (as evaluate_png).
+    static func cropped(_ mask: Image8, width: Int, height: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: width * height)  // PIL crop pads with 0
+        for y in 0..<min(height, mask.height) { for x in 0..<min(width, mask.width) { out[y * width + x] = mask.pixels[y * mask.width + x] } }
+        return out
+    }
+
+    func writeManifest(_ entries: [ManifestEntry], order: [String]) throws {
+        let byId = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let list: [[String: Any]] = order.compactMap { id in
+            byId[id].map { ["id": $0.id, "shard": $0.shard, "status": $0.status, "seconds": ($0.seconds * 1000).rounded() / 1000] }
+        }
+        let object: [String: Any] = ["images": list, "count": list.count, "ranks": comm.size, "weights": options.weights]
+        try EvalReport.writeJSON(object, to: "\(options.camPng)/manifest.json")
+    }
+}

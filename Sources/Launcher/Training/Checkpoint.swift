@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+
+/// eps-dist checkpoints: safetensors whose tensors carry the reference's
+/// state_dict names (the final file loads into the PyTorch model with
+/// strict=True), step checkpoints add `optimizer.momentum.<name>`;
+/// `__metadata__` holds format, step, seed, architecture, method, classes
+/// and the effective config.
+public enum Checkpoint {
+    public static let format = "eps-dist-checkpoint-1"
+    static let momentumPrefix = "optimizer.momentum."
+
+    public static func make(_ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
+                            includeOptimizer: Bool) -> SafeTensorsFile {
+        let store = model.store
+        var tensors: [String: Tensor] = [:]
+        var order: [String] = []
+        for (i, entry) in store.entries.enumerated() {
+            tensors[entry.name] = Tensor(shape: entry.shape, data: Array(store.valueBuffer(i)))
+            order.append(entry.name)
+        }
+        if includeOptimizer {
+            for entry in store.entries where entry.trainable {
+                let name = momentumPrefix + entry.name
+                tensors[name] = Tensor(shape: entry.shape, data: Array(UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count)))
+                order.append(name)
+            }
+        }
+        let metadata = ["format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
+                        "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML]
+        return SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
+    }
+
+    /// Loads weights (and momentum when present) into the model. Checks the
+    /// architecture/method/class count recorded by eps-dist first, so a
+    /// mismatch is named plainly rather than as a list of shapes.
+    public static func restore(_ file: SafeTensorsFile, into model: ClassifierModel, path: String,
+                               allowMissingHead: Bool = false) throws -> Int {
+        if file.metadata["format"] == format {
+            var problems: [String] = []
+            if let a = file.metadata["arch"], a != model.architecture.rawValue { problems.append("architecture \(a), expected \(model.architecture.rawValue) (--arch)") }
+            if let m = file.metadata["method"], m != model.method.rawValue { problems.append("method \(m), expected \(model.method.rawValue) (--method)") }
+            if let c = file.metadata["num_classes"], c != "\(model.numClasses)" { problems.append("\(c) classes, expected \(model.numClasses) (--dataset)") }
+            if !problems.isEmpty { throw WeightLoadError(path: path, problems: problems) }
+        }
+        try WeightLoading.load(file.tensors, into: model.store, path: path,
+                               mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
+        let store = model.store
+        for entry in store.entries where entry.trainable {
+            if let m = file.tensors[momentumPrefix + entry.name], m.count == entry.count {
+                m.data.withUnsafeBufferPointer { (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count) }
+            }
+        }
+        return Int(file.metadata["step"] ?? "0") ?? 0
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Support
+
+/// RUN_DIR layout (DESIGN §9): config.yaml, checkpoint.safetensors,
+/// checkpoints/step-NNNNNN.safetensors, metrics.jsonl, logs/rank-N.log.
+public struct RunDirectory {
+    public let path: String
+    public init(_ path: String) { self.path = path }
+
+    public var config: String { "\(path)/config.yaml" }
+    public var finalCheckpoint: String { "\(path)/checkpoint.safetensors" }
+    public var checkpoints: String { "\(path)/checkpoints" }
+    public var metrics: String { "\(path)/metrics.jsonl" }
+    public var logs: String { "\(path)/logs" }
+    public func log(rank: Int) -> String { "\(logs)/rank-\(rank).log" }
+    public func stepCheckpoint(_ step: Int) -> String { checkpoints + String(format: "/step-%06d.safetensors", step) }
+
+    public func create() throws {
+        for dir in [path, checkpoints, logs] {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            catch { throw UsageError("\(dir): cannot create the run directory (--out): \(error.localizedDescription)") }
+        }
+    }
+
+    /// Complete step checkpoints (temp files never carry the final name), oldest first.
+    public func stepCheckpoints() -> [(step: Int, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
+        return names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
+                  let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
+            return (step, "\(checkpoints)/\(name)")
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// True when the folder already holds a run's results.
+    public var holdsRun: Bool {
+        FileManager.default.fileExists(atPath: finalCheckpoint) || !stepCheckpoints().isEmpty
+    }
+
+    /// Keeps the newest `keep` step checkpoints.
+    public func prune(keep: Int) {
+        let all = stepCheckpoints()
+        guard keep > 0, all.count > keep else { return }
+        for old in all.dropLast(keep) { try? FileManager.default.removeItem(atPath: old.path) }
+    }
+}
+
+/// Appends JSON lines (rank 0's metrics.jsonl).
+public final class JSONLinesWriter {
+    private let handle: FileHandle?
+    public init(path: String) {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+    }
+    public func append(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        handle?.write(data + Data("\n".utf8))
+    }
+}

@@ -1,0 +1,3 @@
+import Launcher
+
+EpsDist.runMain()

@@ -1,0 +1,94 @@
+import Data
+import Foundation
+import Support
+import XCTest
+
+final class LabelAndSamplerTests: XCTestCase {
+    let dir = NSTemporaryDirectory() + "eps-dist-labels-\(getpid())"
+    override func setUp() { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+
+    func testVOCXMLTakesObjectNamesNotPartNames() throws {
+        let xml = """
+        <annotation><filename>x.jpg</filename>
+          <object><name>person</name><part><name>head</name></part><part><name>hand</name></part></object>
+          <object><name>train</name></object><object><name>person</name></object>
+        </annotation>
+        """
+        try xml.write(toFile: "\(dir)/a.xml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try LabelSources.vocObjectNames(xml: "\(dir)/a.xml"), ["person", "train", "person"])
+        let labels = try LabelSources.vocLabels(xml: "\(dir)/a.xml", classes: ClassNames.voc)
+        XCTAssertEqual(labels.enumerated().filter { $0.element == 1 }.map(\.offset), [14, 18])
+    }
+
+    func testUnknownClassNameIsAnError() throws {
+        try "<annotation><object><name>unicorn</name></object></annotation>".write(toFile: "\(dir)/u.xml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LabelSources.vocLabels(xml: "\(dir)/u.xml", classes: ClassNames.voc)) { error in
+            XCTAssertTrue("\(error)".contains("unicorn") && "\(error)".contains("u.xml"))
+        }
+    }
+
+    func testTextAndJSONLabelFiles() throws {
+        try "img1 0 14\nimg2 18\n".write(toFile: "\(dir)/labels.txt", atomically: true, encoding: .utf8)
+        let text = try LabelSources.readLabelFile("\(dir)/labels.txt", numClasses: 20)
+        XCTAssertEqual(text["img1"]?.enumerated().filter { $0.element == 1 }.map(\.offset), [0, 14])
+        try #"{"img1": [3], "img2": [1, 2]}"#.write(toFile: "\(dir)/labels.json", atomically: true, encoding: .utf8)
+        let json = try LabelSources.readLabelFile("\(dir)/labels.json", numClasses: 20)
+        XCTAssertEqual(json["img2"]?.enumerated().filter { $0.element == 1 }.map(\.offset), [1, 2])
+        try "img1 0 44\n".write(toFile: "\(dir)/bad.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.txt", numClasses: 20))
+        try "{not json".write(toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.json", numClasses: 20))
+    }
+
+    /// The sample stream does not depend on the number of ranks: the ranks'
+    /// shares concatenate to the global batch, and the keys are the same.
+    func testSampleStreamIsIndependentOfRankCount() {
+        let sampler = GlobalSampler(datasetSize: 37, globalBatch: 8, seed: 9)
+        XCTAssertEqual(sampler.batchesPerEpoch, 4)
+        var seen = Set<Int>()
+        for step in 0..<12 {
+            let global = sampler.globalBatch(step: step)
+            for ranks in [1, 2, 4, 8] {
+                let joined = (0..<ranks).flatMap { sampler.localBatch(step: step, rank: $0, ranks: ranks) }
+                XCTAssertEqual(joined, global)
+            }
+            if step < 4 { seen.formUnion(global) }
+        }
+        XCTAssertEqual(seen.count, 32, "one epoch draws distinct samples")
+        XCTAssertNotEqual(sampler.permutation(epoch: 0), sampler.permutation(epoch: 1))
+        XCTAssertEqual(sampler.epoch(ofStep: 4), 1)
+    }
+
+    func testCropPadsWithZerosAndKeepsOffsets() {
+        // A 3×2 image into a 4×4 crop: container offsets in 0…1 / 0…2, image offset 0.
+        var rng = KeyedRandom(key: 1)
+        let box = CropBox.random(width: 3, height: 2, crop: 4, rng: &rng)
+        XCTAssertEqual([box.imageX, box.imageY, box.copyW, box.copyH], [0, 0, 3, 2])
+        let plane: [Float] = [1, 2, 3, 4, 5, 6]
+        let out = box.apply(planes: [plane], width: 3)
+        XCTAssertEqual(out.count, 16)
+        XCTAssertEqual(out.reduce(0, +), 21)
+        XCTAssertEqual(out[box.containerY * 4 + box.containerX], 1)
+        // A larger image: the window moves, nothing is padded.
+        let big = CropBox.random(width: 10, height: 9, crop: 4, rng: &rng)
+        XCTAssertEqual([big.containerX, big.containerY, big.copyW, big.copyH], [0, 0, 4, 4])
+        XCTAssertTrue((0...6).contains(big.imageX) && (0...5).contains(big.imageY))
+    }
+
+    func testFlipMirrorsRows() {
+        let img = Image8(width: 3, height: 1, channels: 1, pixels: [1, 2, 3])
+        XCTAssertEqual(img.flippedHorizontally().pixels, [3, 2, 1])
+    }
+
+    func testAugmentationIsDeterministicPerKey() {
+        let image = Image8(width: 40, height: 30, channels: 3, pixels: (0..<3600).map { UInt8($0 % 251) })
+        let sal = Image8(width: 40, height: 30, channels: 1, pixels: (0..<1200).map { UInt8($0 % 256) })
+        let aug = EPSAugmentation(cropSize: 32, resizeRange: 24...48)
+        var r1 = KeyedRandom(key: 77), r2 = KeyedRandom(key: 77)
+        let a = aug.apply(image: image, saliency: sal, rng: &r1), b = aug.apply(image: image, saliency: sal, rng: &r2)
+        XCTAssertEqual(a.image, b.image)
+        XCTAssertEqual(a.saliency, b.saliency)
+        XCTAssertEqual(a.image.count, 3 * 32 * 32)
+        XCTAssertTrue(a.saliency!.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+}

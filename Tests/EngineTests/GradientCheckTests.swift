@@ -1,0 +1,60 @@
+import Engine
+import Support
+import XCTest
+
+/// Finite differences against the analytic backward pass: a directional
+/// derivative of the whole loss along a random direction in parameter space,
+/// and per-kernel input gradients.
+final class GradientCheckTests: XCTestCase {
+    /// Random tensor from a keyed stream.
+    static func random(_ shape: [Int], key: UInt64, scale: Float = 1) -> Tensor {
+        var rng = KeyedRandom(key: key)
+        return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-scale, scale) })
+    }
+
+    /// d loss along v: analytic g·v against (L(w + εv) − L(w − εv)) / 2ε, in Double.
+    func checkModel(_ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        let store = model.store
+        let context = ForwardContext(training: true, sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
+        func loss() -> Double {
+            store.zeroGradients()
+            let l = model.accumulateGradients(images: images, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5, context: context)
+            return Double(l.total)
+        }
+        _ = loss()
+        var rng = KeyedRandom(key: 99)
+        var direction = [Float](repeating: 0, count: store.count)
+        var analytic = 0.0
+        for entry in store.entries where entry.trainable {
+            for j in 0..<entry.count {
+                let v = rng.uniform(-1, 1)
+                direction[entry.offset + j] = v
+                analytic += Double(v) * Double(store.gradients[entry.offset + j])
+            }
+        }
+        let eps: Float = 1e-4
+        let base = Array(UnsafeBufferPointer(start: store.values, count: store.count))
+        for i in 0..<store.count { store.values[i] = base[i] + eps * direction[i] }
+        let plus = loss()
+        for i in 0..<store.count { store.values[i] = base[i] - eps * direction[i] }
+        let minus = loss()
+        for i in 0..<store.count { store.values[i] = base[i] }
+        let numeric = (plus - minus) / (2 * Double(eps))
+        XCTAssertEqual(analytic, numeric, accuracy: 2e-2 * max(abs(numeric), 1e-3), "directional derivative", file: file, line: line)
+    }
+
+    func testTinyEPSModelGradient() {
+        let model = ClassifierModel(architecture: .tiny, method: .eps, numClasses: 4)
+        model.initialize(seed: 3)
+        let images = Self.random([2, 3, 24, 24], key: 1)
+        var sal = Self.random([2, 1, 24, 24], key: 2, scale: 0.5)
+        sal.data = sal.data.map { $0 + 0.5 }
+        checkModel(model, images: images, saliency: sal, labels: [1, 0, 0, 1, 0, 1, 0, 0])
+    }
+
+    func testTinyCAMModelGradient() {
+        let model = ClassifierModel(architecture: .tiny, method: .cam, numClasses: 4)
+        model.initialize(seed: 4)
+        checkModel(model, images: Self.random([2, 3, 24, 24], key: 5), saliency: nil, labels: [1, 0, 0, 1, 0, 1, 0, 0])
+    }
+}

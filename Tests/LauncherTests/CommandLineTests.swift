@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+
+/// The CLI contract (DESIGN §8): exit 2 with a message naming the problem for
+/// bad usage and bad input; never a crash signal.
+final class CommandLineTests: XCTestCase {
+    func assertBadUsage(_ arguments: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try ProcessHarness.epsDist(arguments, timeout: 120)
+        XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)", file: file, line: line)
+    }
+
+    func testUnknownFlag() throws {
+        try assertBadUsage(["train", "--no-such-flag"], mentions: "no-such-flag")
+    }
+
+    func testNonNumericFlagValue() throws {
+        try assertBadUsage(SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("nn"), extra: ["--max-iters", "many"]), mentions: "many")
+    }
+
+    func testMissingDatasetFolder() throws {
+        var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
+        args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"
+        try assertBadUsage(args, mentions: "/nonexistent/VOC2012")
+    }
+
+    func testMissingListFile() throws {
+        var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-list"))
+        args[args.firstIndex(of: "--train-list")! + 1] = "/nonexistent/train.txt"
+        try assertBadUsage(args, mentions: "/nonexistent/train.txt")
+    }
+
+    func testMissingSaliencyFolder() throws {
+        var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-sal"))
+        args[args.firstIndex(of: "--saliency-root")! + 1] = "/nonexistent/sal"
+        try assertBadUsage(args, mentions: "/nonexistent/sal")
+    }
+
+    /// Broken samples are all reported together, each with its file.
+    func testBrokenSamplesAreListedTogether() throws {
+        let root = ProcessHarness.temporaryDirectory("broken")
+        try FileManager.default.removeItem(atPath: root)
+        try FileManager.default.copyItem(atPath: SyntheticFixture.root, toPath: root)
+        let ids = try String(contentsOfFile: "\(root)/ImageSets/Segmentation/train.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[0]).jpg"))
+        try FileManager.default.removeItem(atPath: "\(root)/saliency/\(ids[1]).png")
+        try "<annotation><object><name>unicorn</name></object></annotation>".write(toFile: "\(root)/Annotations/\(ids[2]).xml", atomically: true, encoding: .utf8)
+        var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("broken-run"))
+        args[args.firstIndex(of: "--data-root")! + 1] = root
+        args[args.firstIndex(of: "--saliency-root")! + 1] = "\(root)/saliency"
+        let result = try ProcessHarness.epsDist(args, timeout: 120)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        for needle in ["\(ids[0]).jpg", "\(ids[1]).png", "unicorn", "3 problems"] {
+            XCTAssertTrue(result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)")
+        }
+        // With --skip-bad the run goes on without them.
+        let skipped = try ProcessHarness.epsDist(args + ["--skip-bad", "--max-iters", "2"], timeout: 300)
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+    }
+
+    func testHelpExitsZero() throws {
+        let result = try ProcessHarness.epsDist(["train", "--help"], timeout: 60)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("--saliency-root"))
+    }
+}

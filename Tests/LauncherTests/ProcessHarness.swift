@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// Runs the built `eps-dist` (or `mpirun … eps-dist`) as a child process.
+enum ProcessHarness {
+    struct Output { var status: Int32; var stdout: String; var stderr: String; var seconds: Double }
+
+    /// The folder holding the built products (next to the test bundle).
+    static var productsDirectory: URL {
+        if let dir = ProcessInfo.processInfo.environment["EPS_DIST_BUILD_DIR"] { return URL(fileURLWithPath: dir) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        var dir = exe.standardizedFileURL.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("eps-dist").path) && dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir
+    }
+
+    static var binary: String { productsDirectory.appendingPathComponent("eps-dist").path }
+
+    /// Environment for OpenMPI as root on a small machine, one BLAS thread per rank.
+    static var mpiEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+        env["OMPI_MCA_btl"] = env["OMPI_MCA_btl"] ?? "self,vader"
+        env["OMPI_MCA_mpi_yield_when_idle"] = "1"
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        return env
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    timeout: Double = 600) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let start = Date()
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter(); DispatchQueue.global().async { outData = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { errData = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            XCTFail("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        group.wait()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+    }
+
+    /// eps-dist as a plain process.
+    @discardableResult
+    static func epsDist(_ arguments: [String], timeout: Double = 600) throws -> Output {
+        try run(binary, arguments, timeout: timeout)
+    }
+
+    static var mpirun: String {
+        for dir in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/mpirun") {
+            return "\(dir)/mpirun"
+        }
+        return "mpirun"
+    }
+
+    /// eps-dist under `mpirun -n ranks`.
+    @discardableResult
+    static func mpiEpsDist(ranks: Int, _ arguments: [String], timeout: Double = 600) throws -> Output {
+        try run(mpirun, ["-n", "\(ranks)", binary] + arguments, environment: mpiEnvironment, timeout: timeout)
+    }
+
+    static func temporaryDirectory(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "eps-dist-tests-\(getpid())/\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages eps-dist needs (as root), or prints the exact
+# command to run when not root. Swift itself (6.x) must already be on PATH.
+set -euo pipefail
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+if ! command -v swift >/dev/null 2>&1; then
+  echo "swift is not on PATH: install Swift 6 (swift.org) first" >&2
+  exit 1
+fi
