@@ -1,11 +1,20 @@
 #!/usr/bin/env python3
 """Makes the Pillow reference images that Tests/DataTests check the Swift
 bicubic resize and colour jitter against (not needed by CI; the outputs are
-committed). Needs Pillow and numpy:  python3 scripts/make_pillow_fixtures.py
+committed). Needs numpy and Pillow 11 (pip install "pillow==11.3.0" numpy):
+    python3 scripts/make_pillow_fixtures.py
+
+Why Pillow 11: the reference (2021) ran Pillow 8, whose resize always does the
+horizontal pass first; Pillow 13 (PR #9549) runs the vertical pass first when
+the height shrinks much more than the width, which moves some pixels by up to
+~10 grey levels. eps-dist reproduces the reference's order.
 """
 import os
 import numpy as np
+import PIL
 from PIL import Image, ImageEnhance
+
+assert int(PIL.__version__.split(".")[0]) < 13, "use Pillow < 13 (see the docstring)"
 
 out = os.path.join(os.path.dirname(__file__), "..", "Tests", "DataTests", "Fixtures")
 os.makedirs(out, exist_ok=True)

@@ -38,8 +38,9 @@ final class MultiRankTests: XCTestCase {
     func testBadBatchSplitEndsAllRanks() throws {
         let out = ProcessHarness.temporaryDirectory("bad-split")
         let result = try ProcessHarness.mpiEpsDist(ranks: 3, SyntheticFixture.trainArguments(out: out, batch: 8), timeout: 120)
-        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertTrue(result.stderr.contains("not divisible"), result.stderr)
+        XCTAssertEqual(result.stderr.components(separatedBy: "not divisible").count, 2, "reported once: \(result.stderr)")
         XCTAssertLessThan(result.seconds, 60)
     }
 }

@@ -103,12 +103,13 @@ public struct ColorJitter: Sendable {
         let s = cr / Float(maxc)
         let rc = Float(Int(maxc) - Int(r)) / cr, gc = Float(Int(maxc) - Int(g)) / cr, bc = Float(Int(maxc) - Int(b)) / cr
         var h: Float
-        if r == maxc { h = bc - gc } else if g == maxc { h = 2 + rc - bc } else { h = 4 + gc - rc }
+        // C promotes `2.0 + rc - bc` to double, then stores a float.
+        if r == maxc { h = bc - gc } else if g == maxc { h = Float(2.0 + Double(rc) - Double(bc)) } else { h = Float(4.0 + Double(gc) - Double(rc)) }
         h = Float(fmod(Double(h) / 6.0 + 1.0, 1.0))
         return (clip8(Int(Double(h) * 255.0)), clip8(Int(Double(s) * 255.0)), maxc)
     }
 
-    /// Pillow's hsv2rgb (Convert.c).
+    /// Pillow's hsv2rgb (Convert.c), with its mix of float and double arithmetic.
     static func hsvToRGB(_ h: UInt8, _ s: UInt8, _ v: UInt8) -> (UInt8, UInt8, UInt8) {
         if s == 0 { return (v, v, v) }
         let hh = Double(Float(h)) * 6.0 / 255.0
@@ -118,7 +119,7 @@ public struct ColorJitter: Sendable {
         let vf = Double(Float(v))
         let p = clip8(Int((vf * (1.0 - Double(fs))).rounded()))
         let q = clip8(Int((vf * (1.0 - Double(fs * f))).rounded()))
-        let t = clip8(Int((vf * (1.0 - Double(fs * (1 - f)))).rounded()))
+        let t = clip8(Int((vf * (1.0 - Double(fs) * (1.0 - Double(f)))).rounded()))
         switch i % 6 {
         case 0: return (v, t, p)
         case 1: return (q, v, p)

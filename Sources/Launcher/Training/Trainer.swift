@@ -29,7 +29,9 @@ public final class Trainer {
 
     public func train() throws {
         guard config.batchSize % comm.size == 0 else {
-            throw UsageError("--batch-size \(config.batchSize) is not divisible by the \(comm.size) ranks; use a multiple of \(comm.size)")
+            // Every rank sees this alike: fail together, rank 0 reports.
+            throw AgreedFailure(message: "--batch-size \(config.batchSize) is not divisible by the \(comm.size) ranks; use a multiple of \(comm.size)",
+                                code: ExitStatus.badInput)
         }
         let threads = ThreadPlan.configure(requested: config.threads, comm: comm, log: log)
         log.info("eps-dist train: \(comm.size) rank(s) × \(threads) thread(s), \(config.method.rawValue) on \(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), \(config.maxIters) steps")
