@@ -12,4 +12,4 @@ for n in 2 4; do
   OPENBLAS_NUM_THREADS=1 mpirun -n "$n" .build/release/mpi-selftest
 done
 echo "== swift test"
-swift test -c release --skip-build
+swift test -c release --skip-build --disable-swift-testing

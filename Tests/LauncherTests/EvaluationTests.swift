@@ -20,6 +20,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(m.precision[0], 0.5, accuracy: 1e-12)
         XCTAssertEqual(m.recall[1], 1, accuracy: 1e-12)
         XCTAssertEqual(m.pixelAccuracy, 4.0 / 6, accuracy: 1e-12)
+        // All background: IoU0 = 2/6, classes 1 and 2 score 0.
+        XCTAssertEqual(m.allBackgroundMeanIoU, (2.0 / 6) / 3, accuracy: 1e-12)
     }
 
     /// Classes absent from both ground truth and prediction do not count.

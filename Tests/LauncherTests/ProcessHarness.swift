@@ -41,10 +41,8 @@ enum ProcessHarness {
         process.standardOutput = outPipe
         process.standardError = errPipe
         let start = Date()
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { outData = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        // Drain both pipes while the child runs (a full pipe would block it).
+        let outData = PipeSink(outPipe), errData = PipeSink(errPipe)
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -54,9 +52,8 @@ enum ProcessHarness {
             XCTFail("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
-        group.wait()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData.wait(), as: UTF8.self),
+                      stderr: String(decoding: errData.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(start))
     }
 
     /// eps-dist as a plain process.
@@ -83,5 +80,24 @@ enum ProcessHarness {
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
+    }
+}
+
+/// Reads a pipe to its end on a background thread.
+final class PipeSink: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

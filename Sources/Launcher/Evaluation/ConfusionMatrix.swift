@@ -39,6 +39,14 @@ public struct ConfusionMatrix: Equatable {
     public var pixelAccuracy: Double { (0..<numClasses).reduce(0) { $0 + tp($1) } / total }
     public var meanIoU: Double { Self.nanMean(iou) }
 
+    /// The mIoU an all-background prediction would get on the same ground
+    /// truth: background IoU = its share of the pixels, every other class
+    /// present in the ground truth 0. The floor a useful mask must beat.
+    public var allBackgroundMeanIoU: Double {
+        let present = (0..<numClasses).filter { row($0) > 0 }.count
+        return present == 0 ? .nan : (row(0) / total) / Double(present)
+    }
+
     static func nanMean(_ v: [Double]) -> Double {
         let valid = v.filter { !$0.isNaN }
         return valid.isEmpty ? .nan : valid.reduce(0, +) / Double(valid.count)

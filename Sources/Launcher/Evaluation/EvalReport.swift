@@ -15,6 +15,7 @@ public enum EvalReport {
             lines.append(row("\(c)", classNames[c], [pct(iou[c]), pct(prec[c]), pct(rec[c])]))
         }
         lines.append(String(format: "pixel accuracy %.2f  (%.0f pixels)", m.pixelAccuracy * 100, m.total))
+        lines.append(String(format: "mIoU %.2f  (an all-background mask would score %.2f)", m.meanIoU * 100, m.allBackgroundMeanIoU * 100))
         return lines.joined(separator: "\n")
     }
 
@@ -29,6 +30,7 @@ public enum EvalReport {
         var out: [String: Any] = [
             "miou": m.meanIoU.isNaN ? NSNull() : m.meanIoU, "iou": clean(m.iou), "precision": clean(m.precision),
             "recall": clean(m.recall), "pixel_accuracy": m.pixelAccuracy, "num_images": numImages, "classes": classNames,
+            "miou_all_background": m.allBackgroundMeanIoU,
             "confusion": m.counts,
         ]
         if let context {
