@@ -10,7 +10,7 @@ public final class RankLog {
     public init(rank: Int, path: String? = nil) {
         self.rank = rank
         if let path {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             file = FileHandle(forWritingAtPath: path)
             file?.seekToEndOfFile()
         }

@@ -147,7 +147,7 @@ public final class Trainer {
                 throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
             }
             if let weights = config.weights {
-                try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
+                _ = try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
                 log.info("initial weights: \(weights)")
             }
             return 0
