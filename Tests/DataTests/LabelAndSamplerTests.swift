@@ -40,6 +40,33 @@ final class LabelAndSamplerTests: XCTestCase {
         XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.json", numClasses: 20))
     }
 
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    func hot(_ v: [Float]?) -> [Int] { (v ?? []).enumerated().filter { $0.element == 1 }.map(\.offset) }
+
+    /// A cls_labels.npy written by NumPy (scripts/make_label_fixtures.py), read natively.
+    func testReferenceClsLabelsNpy() throws {
+        let table = try LabelSources.readLabelFile("\(Self.fixtures)/cls_labels.npy", numClasses: 20)
+        XCTAssertEqual(table.count, 4)
+        XCTAssertEqual(hot(table["2007_000000"]), [14])
+        XCTAssertEqual(hot(table["2007_000001"]), [0, 18])
+        XCTAssertEqual(hot(table["2007_000002"]), [3, 14, 19])
+        XCTAssertThrowsError(try LabelSources.readLabelFile("\(Self.fixtures)/cls_labels.npy", numClasses: 80))
+        // A truncated copy is a clear error, not a crash.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/cls_labels.npy"))
+        try bytes.prefix(bytes.count - 40).write(to: URL(fileURLWithPath: "\(dir)/cut.npy"))
+        XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/cut.npy", numClasses: 20)) { error in
+            XCTAssertTrue("\(error)".contains("cut.npy"), "\(error)")
+        }
+    }
+
+    /// COCO instances JSON: classes are the categories in ascending id order.
+    func testCOCOInstancesJSON() throws {
+        let table = try LabelSources.readLabelFile("\(Self.fixtures)/instances_tiny.json", numClasses: 80)
+        XCTAssertEqual(hot(table["COCO_train2014_000000000009"]), [0, 79])
+        XCTAssertEqual(hot(table["COCO_train2014_000000000025"]), [23])
+    }
+
     /// The sample stream does not depend on the number of ranks: the ranks'
     /// shares concatenate to the global batch, and the keys are the same.
     func testSampleStreamIsIndependentOfRankCount() {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -34,12 +35,14 @@ public enum LabelSources {
         return labels
     }
 
-    /// A text file `id idx idx ...` (0-based class indices) or JSON
-    /// `{"id": [idx, ...]}`; chosen by content.
+    /// Any label file users have, recognised by content: the reference's
+    /// `cls_labels.npy` (pickled dict id → float multi-hot), a COCO instances
+    /// JSON, JSON `{"id": [idx, ...]}`, or text `id idx idx ...` (0-based).
     public static func readLabelFile(_ path: String, numClasses: Int) throws -> LabelTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(path, "labels file not found (--labels)")
         }
+        if data.starts(with: [0x93] + Array("NUMPY".utf8)) { return try numpyLabels(Array(data), path: path, numClasses: numClasses) }
         let trimmed = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         var table: LabelTable = [:]
         func hot(_ indices: [Int], _ id: String) throws -> [Float] {
@@ -54,7 +57,10 @@ public enum LabelSources {
         }
         if trimmed == UInt8(ascii: "{") {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw DataError(path, "labels JSON does not parse; expected {\"id\": [class indices]}")
+                throw DataError(path, "labels JSON does not parse; expected {\"id\": [class indices]} or a COCO instances file")
+            }
+            if object["annotations"] != nil && object["categories"] != nil {
+                return try cocoLabels(object, path: path, numClasses: numClasses)
             }
             for (id, value) in object {
                 guard let list = value as? [Any] else { throw DataError(path, "labels of '\(id)' are not a list") }
@@ -79,6 +85,63 @@ public enum LabelSources {
                 return i
             }
             table[String(id)] = try hot(indices, String(id))
+        }
+        return table
+    }
+}
+
+extension LabelSources {
+    /// The reference's cls_labels.npy: np.save of a dict {id: float32 (C,)}.
+    static func numpyLabels(_ bytes: [UInt8], path: String, numClasses: Int) throws -> LabelTable {
+        do {
+            let npy = try NumpyFile.parse(bytes)
+            guard npy.descr == "|O" else { throw DataError(path, "a .npy of dtype \(npy.descr), expected a pickled dict (cls_labels.npy)") }
+            let root = try PickleReader.parse(npy.payload)
+            guard let objects = NumpyPickle.objects(root), case .dict(let dict)? = objects.first else {
+                throw DataError(path, "the .npy does not hold a dict of labels")
+            }
+            var table: LabelTable = [:]
+            for (key, value) in dict.entries {
+                guard let id = key.string, let labels = NumpyPickle.floats(value) else {
+                    throw DataError(path, "an entry is not an id with a numeric label vector")
+                }
+                guard labels.count == numClasses else {
+                    throw DataError(path, "'\(id)' has \(labels.count) labels, the dataset has \(numClasses) classes (--dataset?)")
+                }
+                table[id] = labels
+            }
+            return table
+        } catch let e as DataError {
+            throw e
+        } catch {
+            throw DataError(path, "corrupt labels file: \(error)")
+        }
+    }
+
+    /// COCO instances JSON: categories in ascending id order are the classes;
+    /// image ids are the file names without extension.
+    static func cocoLabels(_ object: [String: Any], path: String, numClasses: Int) throws -> LabelTable {
+        guard let categories = object["categories"] as? [[String: Any]], let images = object["images"] as? [[String: Any]],
+              let annotations = object["annotations"] as? [[String: Any]] else {
+            throw DataError(path, "COCO instances JSON lacks images, annotations or categories")
+        }
+        let categoryIds = categories.compactMap { ($0["id"] as? NSNumber)?.intValue }.sorted()
+        guard categoryIds.count == numClasses else {
+            throw DataError(path, "\(categoryIds.count) categories, expected \(numClasses)")
+        }
+        let classOf = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($0.element, $0.offset) })
+        var nameOf: [Int: String] = [:]
+        for image in images {
+            guard let id = (image["id"] as? NSNumber)?.intValue, let file = image["file_name"] as? String else { continue }
+            nameOf[id] = (file as NSString).deletingPathExtension
+        }
+        var table: LabelTable = [:]
+        for name in nameOf.values { table[name] = [Float](repeating: 0, count: numClasses) }
+        for a in annotations {
+            guard let imageId = (a["image_id"] as? NSNumber)?.intValue, let name = nameOf[imageId],
+                  let category = (a["category_id"] as? NSNumber)?.intValue else { continue }
+            guard let c = classOf[category] else { throw DataError(path, "annotation with unknown category id \(category)") }
+            table[name]![c] = 1
         }
         return table
     }

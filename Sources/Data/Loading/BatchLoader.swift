@@ -12,8 +12,9 @@ public struct Batch: Sendable {
     public var count: Int { ids.count }
 }
 
-/// Decodes and augments this rank's batches on a background thread, a
-/// bounded number of steps ahead of the compute.
+/// Decodes and augments this rank's batches on `workers` background threads
+/// (worker w builds steps first + w, first + w + workers, ...), at most
+/// `depth` steps ahead of the compute, so memory stays bounded.
 public final class BatchLoader: @unchecked Sendable {
     let dataset: Dataset
     let sampler: GlobalSampler
@@ -22,17 +23,20 @@ public final class BatchLoader: @unchecked Sendable {
     let withSaliency: Bool
     private let lock = NSCondition()
     private var ready: [Int: Result<Batch, Error>] = [:]
-    private var nextToProduce: Int
+    private let firstStep: Int
+    private let endStep: Int
     private var consumed: Int
+    private let workers: Int
     private let depth: Int
     private var stopped = false
-    private var thread: Thread? = nil
 
     public init(dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
-                withSaliency: Bool, firstStep: Int, prefetch depth: Int = 2) {
+                withSaliency: Bool, steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil) {
         self.dataset = dataset; self.sampler = sampler; self.augmentation = augmentation
         self.rank = rank; self.ranks = ranks; self.withSaliency = withSaliency
-        self.nextToProduce = firstStep; self.consumed = firstStep; self.depth = max(depth, 1)
+        self.firstStep = steps.lowerBound; self.endStep = steps.upperBound; self.consumed = steps.lowerBound
+        self.workers = max(workers, 1)
+        self.depth = max(depth ?? 2 * self.workers, self.workers)
     }
 
     /// Builds the batch of `step` in the calling thread.
@@ -64,25 +68,26 @@ public final class BatchLoader: @unchecked Sendable {
     }
 
     public func start() {
-        let t = Thread { [weak self] in self?.produce() }
-        t.name = "batch-loader"
-        thread = t
-        t.start()
+        for w in 0..<workers {
+            let t = Thread { [weak self] in self?.produce(worker: w) }
+            t.name = "batch-loader-\(w)"
+            t.start()
+        }
     }
 
-    private func produce() {
-        while true {
+    private func produce(worker: Int) {
+        var step = firstStep + worker
+        while step < endStep {
             lock.lock()
-            while !stopped && nextToProduce - consumed >= depth { lock.wait() }
+            while !stopped && step - consumed >= depth { lock.wait() }
             if stopped { lock.unlock(); return }
-            let step = nextToProduce
-            nextToProduce += 1
             lock.unlock()
             let result = Result { try makeBatch(step: step) }
             lock.lock()
             ready[step] = result
             lock.broadcast()
             lock.unlock()
+            step += workers
         }
     }
 

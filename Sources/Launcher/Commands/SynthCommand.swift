@@ -11,20 +11,20 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Training images.") var train: Int = 320
     @Option(help: "Validation images.") var val: Int = 64
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Layout: voc.") var format: String = "voc"
+    @Option(help: "Layout: voc (VOC devkit) or coco (train2014/, annotations/instances_train.json).") var format: String = "voc"
 
     func run() throws {
         let comm = SingleProcessCommunicator()
         RankDiscipline.run(comm) {
-            guard format == "voc" else { throw UsageError("--format: only voc is written so far, not '\(format)'") }
+            guard let layout = SyntheticWriter.Format(rawValue: format) else { throw UsageError("--format must be voc or coco, not '\(format)'") }
             guard train > 0, val >= 0 else { throw UsageError("--train must be positive and --val non-negative") }
             let started = Date()
-            let summary = try SyntheticWriter.writeVOC(to: out, train: train, val: val, seed: seed) { done, total in
+            let summary = try SyntheticWriter.write(to: out, format: layout, train: train, val: val, seed: seed) { done, total in
                 if done % 100 == 0 || done == total { print("synth: \(done)/\(total) images"); fflush(stdout) }
             }
             let classes = summary.imagesPerClass.keys.sorted().map { "\($0) \(summary.imagesPerClass[$0]!)" }.joined(separator: ", ")
-            print(String(format: "synth: wrote %d train + %d val images to %@ in %.1fs (objects: ", summary.trainIds.count,
-                         summary.valIds.count, out, Date().timeIntervalSince(started)) + classes + ")")
+            print("synth: wrote \(summary.trainIds.count) train + \(summary.valIds.count) val images (\(format)) to \(out) in "
+                  + String(format: "%.1fs", Date().timeIntervalSince(started)) + " (objects: \(classes))")
         }
     }
 }

@@ -33,6 +33,7 @@ public struct TrainOptions: ParsableArguments {
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
     @Option(help: "Compute threads per rank (default: cores of the node / ranks on it).") var threads: Int?
     @Option(help: "Log every N steps (10).") var logEvery: Int?
+    @Option(help: "Decode/augmentation threads per rank (2).") var workers: Int?
     @Flag(help: "Turn off colour jitter (on by default, as the reference).") var noJitter = false
     @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
     @Option(help: .hidden) var widthDivisor: Int?
@@ -60,6 +61,7 @@ public struct TrainConfig {
     public var resume: Bool
     public var threads: Int?
     public var logEvery: Int
+    public var workers: Int
     public var jitter: Bool
     public var skipBad: Bool
     public var widthDivisor: Int
@@ -114,6 +116,7 @@ public struct TrainConfig {
             resume: o.resume,
             threads: try pick(o.threads, "threads", { Int($0) }),
             logEvery: max(try pick(o.logEvery, "log_every", { Int($0) }) ?? 10, 1),
+            workers: max(try pick(o.workers, "workers", { Int($0) }) ?? 2, 1),
             jitter: !(o.noJitter || file["jitter"] == "false"),
             skipBad: o.skipBad,
             widthDivisor: try pick(o.widthDivisor, "width_divisor", { Int($0) }) ?? 1)
@@ -145,7 +148,7 @@ public struct TrainConfig {
             ("resize_size", "[\(resize.lowerBound), \(resize.upperBound)]"), ("max_iters", "\(maxIters)"),
             ("lr", "\(lr)"), ("wt_dec", "\(wtDec)"), ("momentum", "\(momentum)"), ("tau", "\(tau)"), ("lam", "\(lam)"),
             ("seed", "\(seed)"), ("out", out), ("checkpoint_every", "\(checkpointEvery)"),
-            ("keep_checkpoints", "\(keepCheckpoints)"), ("log_every", "\(logEvery)"), ("jitter", "\(jitter)"),
+            ("keep_checkpoints", "\(keepCheckpoints)"), ("log_every", "\(logEvery)"), ("workers", "\(workers)"), ("jitter", "\(jitter)"),
         ]
         if widthDivisor != 1 { pairs.append(("width_divisor", "\(widthDivisor)")) }
         return FlatYAML.render(pairs)

@@ -49,7 +49,8 @@ public final class Trainer {
         let augmentation = EPSAugmentation(cropSize: config.cropSize, resizeRange: config.resize,
                                            jitter: config.jitter ? ColorJitter() : nil)
         let loader = BatchLoader(dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
-                                 ranks: comm.size, withSaliency: config.method == .eps, firstStep: startStep)
+                                 ranks: comm.size, withSaliency: config.method == .eps, steps: startStep..<config.maxIters,
+                                 workers: config.workers)
         loader.start()
         defer { loader.stop() }
         let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
