@@ -22,6 +22,18 @@ public protocol Communicator: AnyObject {
     /// Ends the whole job with a message (never returns).
     func abort(_ message: String, code: Int32) -> Never
     func finalize()
+    /// Starts an in-place element-wise sum over ranks without waiting;
+    /// the buffer must stay untouched until `wait`.
+    func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> CollectiveRequest
+    /// Lets outstanding non-blocking collectives progress (MPI_Testall).
+    func progress(_ requests: [CollectiveRequest])
+    func wait(_ requests: [CollectiveRequest])
+}
+
+/// A non-blocking collective in flight (one MPI request per chunk).
+public final class CollectiveRequest {
+    var handles: [OpaquePointer?]
+    init(handles: [OpaquePointer?]) { self.handles = handles }
 }
 
 public extension Communicator {
@@ -60,6 +72,11 @@ public final class SingleProcessCommunicator: Communicator {
         exit(code)
     }
     public func finalize() {}
+    public func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> CollectiveRequest {
+        CollectiveRequest(handles: [])
+    }
+    public func progress(_ requests: [CollectiveRequest]) {}
+    public func wait(_ requests: [CollectiveRequest]) {}
 }
 
 public enum Communicators {

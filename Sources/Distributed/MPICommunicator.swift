@@ -98,6 +98,31 @@ public final class MPICommunicator: Communicator {
 
     public func barrier() { MPI_Barrier(world) }
 
+    public func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> CollectiveRequest {
+        var handles: [OpaquePointer?] = []
+        forEachChunk(count) { offset, n in
+            var request: MPI_Request? = cmpi_request_null()
+            MPI_Iallreduce(cmpi_in_place(), buffer + offset, n, cmpi_float(), cmpi_sum(), world, &request)
+            handles.append(request)
+        }
+        return CollectiveRequest(handles: handles)
+    }
+
+    public func progress(_ requests: [CollectiveRequest]) {
+        for r in requests where !r.handles.isEmpty {
+            var flag: Int32 = 0
+            let n = Int32(r.handles.count)
+            r.handles.withUnsafeMutableBufferPointer { MPI_Testall(n, $0.baseAddress, &flag, cmpi_statuses_ignore()) }
+        }
+    }
+
+    public func wait(_ requests: [CollectiveRequest]) {
+        for r in requests where !r.handles.isEmpty {
+            let n = Int32(r.handles.count)
+            r.handles.withUnsafeMutableBufferPointer { _ = MPI_Waitall(n, $0.baseAddress, cmpi_statuses_ignore()) }
+        }
+    }
+
     public func abort(_ message: String, code: Int32) -> Never {
         FileHandle.standardError.write(Data("error (rank \(rank)): \(message)\n".utf8))
         MPI_Abort(world, code)

@@ -101,3 +101,46 @@ final class PipeSink: @unchecked Sendable {
         return data
     }
 }
+
+/// A child process started in the background (for signal and kill tests).
+final class RunningProcess {
+    let process = Process()
+    private let out: PipeSink, err: PipeSink
+    let started = Date()
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        let o = Pipe(), e = Pipe()
+        process.standardOutput = o
+        process.standardError = e
+        out = PipeSink(o); err = PipeSink(e)
+        try process.run()
+    }
+
+    /// The eps-dist ranks: children of mpirun running the binary.
+    func rankPIDs() -> [Int32] {
+        let listing = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
+        return listing.split(separator: " ").compactMap { Int32($0) }.filter { pid in
+            let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            return cmd.contains("eps-dist")
+        }
+    }
+
+    /// Waits for the exit; nil when it is still running after `timeout` (then it is killed).
+    func wait(timeout: Double) -> ProcessHarness.Output? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            for pid in rankPIDs() { kill(pid, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            _ = out.wait(); _ = err.wait()
+            return nil
+        }
+        process.waitUntilExit()
+        return ProcessHarness.Output(status: process.terminationStatus, stdout: String(decoding: out.wait(), as: UTF8.self),
+                                     stderr: String(decoding: err.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(started))
+    }
+}

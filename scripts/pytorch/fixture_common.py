@@ -79,3 +79,30 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
     model.eval()
     model.freeze_like_eps()
     return model
+
+
+def write_safetensors(path, tensors, metadata):
+    """Byte-deterministic safetensors writer (the safetensors package orders the
+    JSON header through a hash map, so its bytes vary from run to run).
+    Header: sorted keys, "__metadata__" first, padded with spaces to a multiple
+    of 8; data: float32 little-endian, C-contiguous, in sorted-name order."""
+    import json
+    import struct
+
+    import numpy as np
+
+    header = {"__metadata__": {k: str(metadata[k]) for k in sorted(metadata)}}
+    blobs, offset = [], 0
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name].detach().cpu().to(torch.float32).numpy()).astype("<f4")
+        b = a.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":"), ensure_ascii=True).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)

@@ -68,6 +68,10 @@ public final class Conv2dLayer: Layer {
             }
             if gx != nil { gx!.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         } } }
+        if trains {
+            store.gradientReady(weightIndex)
+            if let biasIndex { store.gradientReady(biasIndex) }
+        }
         return gx
     }
 

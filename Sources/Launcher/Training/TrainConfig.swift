@@ -34,6 +34,10 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Compute threads per rank (default: cores of the node / ranks on it).") var threads: Int?
     @Option(help: "Log every N steps (10).") var logEvery: Int?
     @Option(help: "Decode/augmentation threads per rank (2).") var workers: Int?
+    @Option(help: "Gradient averaging: bucketed (non-blocking, overlapping backward) or flat (one blocking allreduce).") var allreduce: String?
+    @Option(help: "Bucket size in MB for --allreduce bucketed (25).") var bucketMb: Double?
+    @Option(help: "Abort when a collective has not completed after this many seconds (900; 0 = never).") var collectiveTimeout: Double?
+    @Option(help: .hidden) var stopAfter: Int?
     @Flag(help: "Turn off colour jitter (on by default, as the reference).") var noJitter = false
     @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
     @Option(help: .hidden) var widthDivisor: Int?
@@ -62,6 +66,12 @@ public struct TrainConfig {
     public var threads: Int?
     public var logEvery: Int
     public var workers: Int
+    public enum AllreduceMode: String { case bucketed, flat }
+    public var allreduce: AllreduceMode
+    public var bucketMB: Double
+    public var collectiveTimeout: Double
+    /// Test hook: behave as if SIGTERM arrived during step N.
+    public var stopAfter: Int?
     public var jitter: Bool
     public var skipBad: Bool
     public var widthDivisor: Int
@@ -92,6 +102,10 @@ public struct TrainConfig {
         guard resize.count == 2, resize[0] > 0, resize[0] <= resize[1] else {
             throw UsageError("--resize-size takes two sizes LO HI with 0 < LO <= HI")
         }
+        let allreduceName = try pick(o.allreduce, "allreduce", { $0 }) ?? "bucketed"
+        guard let allreduceMode = AllreduceMode(rawValue: allreduceName) else {
+            throw UsageError("--allreduce must be bucketed or flat, not '\(allreduceName)'")
+        }
         let saliency = try pick(o.saliencyRoot, "saliency_root", { $0 })
         if method == .eps && saliency == nil { throw UsageError("missing --saliency-root (EPS needs saliency maps; or use --method cam)") }
         let config = TrainConfig(
@@ -117,6 +131,10 @@ public struct TrainConfig {
             threads: try pick(o.threads, "threads", { Int($0) }),
             logEvery: max(try pick(o.logEvery, "log_every", { Int($0) }) ?? 10, 1),
             workers: max(try pick(o.workers, "workers", { Int($0) }) ?? 2, 1),
+            allreduce: allreduceMode,
+            bucketMB: try pick(o.bucketMb, "bucket_mb", { Double($0) }) ?? 25,
+            collectiveTimeout: try pick(o.collectiveTimeout, "collective_timeout", { Double($0) }) ?? 900,
+            stopAfter: o.stopAfter,
             jitter: !(o.noJitter || file["jitter"] == "false"),
             skipBad: o.skipBad,
             widthDivisor: try pick(o.widthDivisor, "width_divisor", { Int($0) }) ?? 1)
@@ -131,6 +149,7 @@ public struct TrainConfig {
         guard lr > 0, wtDec >= 0, momentum >= 0, momentum < 1 else { throw UsageError("--lr must be > 0, --wt-dec >= 0, 0 <= --momentum < 1") }
         guard (0...1).contains(tau), (0...1).contains(lam) else { throw UsageError("--tau and --lam must lie in [0, 1]") }
         guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1") }
+        guard bucketMB > 0, collectiveTimeout >= 0 else { throw UsageError("--bucket-mb must be > 0 and --collective-timeout >= 0") }
     }
 
     /// The effective config as flat YAML (config.yaml; readable by --config).
@@ -149,6 +168,7 @@ public struct TrainConfig {
             ("lr", "\(lr)"), ("wt_dec", "\(wtDec)"), ("momentum", "\(momentum)"), ("tau", "\(tau)"), ("lam", "\(lam)"),
             ("seed", "\(seed)"), ("out", out), ("checkpoint_every", "\(checkpointEvery)"),
             ("keep_checkpoints", "\(keepCheckpoints)"), ("log_every", "\(logEvery)"), ("workers", "\(workers)"), ("jitter", "\(jitter)"),
+            ("allreduce", allreduce.rawValue), ("bucket_mb", "\(bucketMB)"), ("collective_timeout", "\(collectiveTimeout)"),
         ]
         if widthDivisor != 1 { pairs.append(("width_divisor", "\(widthDivisor)")) }
         return FlatYAML.render(pairs)

@@ -59,6 +59,12 @@ public final class Trainer {
 
         let store = model.store
         let local = config.batchSize / comm.size
+        let stops = StopRequests()
+        let watchdog = CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank)
+        let buckets = config.allreduce == .bucketed
+            ? GradientBuckets(store: store, comm: comm, capacityFloats: Int(config.bucketMB * 1_048_576 / 4)) : nil
+        if let buckets { log.record("allreduce: \(buckets.buckets.count) bucket(s) of ≤ \(config.bucketMB) MB, \(buckets.floatsReduced) floats") }
+        let progress = ProgressLine(enabled: comm.isRoot && isatty(STDOUT_FILENO) != 0)
         var window = LossWindow()
         let started = Date()
         for step in startStep..<config.maxIters {
@@ -66,6 +72,7 @@ public final class Trainer {
             let batch = try loader.next(step: step)
             let t1 = Date()
             store.zeroGradients()
+            buckets?.beginStep()
             let c = config.cropSize
             let losses = model.accumulateGradients(
                 images: Tensor(shape: [local, 3, c, c], data: batch.images),
@@ -73,21 +80,28 @@ public final class Trainer {
                 labels: batch.labels, tau: config.tau, lam: config.lam,
                 context: ForwardContext(training: true, sampleKeys: batch.sampleKeys))
             let t2 = Date()
-            comm.allreduceMean(store.gradients, count: store.count)
-            var lossPair = [Double(losses.lossCls), Double(losses.lossSal)]
-            comm.allreduceSum(&lossPair)
+            watchdog.arm(step: step + 1, "the gradient allreduce")
+            if let buckets { buckets.finish() } else { comm.allreduceMean(store.gradients, count: store.count) }
+            // Losses for the log and the stop vote travel together.
+            let stopHere = stops.requested != nil || config.stopAfter == step + 1
+            var shared = [Double(losses.lossCls), Double(losses.lossSal), stopHere ? 1 : 0]
+            comm.allreduceSum(&shared)
+            watchdog.disarm()
             let t3 = Date()
             optimizer.step(store, step: step)
             let t4 = Date()
-            let lossCls = lossPair[0] / Double(comm.size), lossSal = lossPair[1] / Double(comm.size)
+            let lossCls = shared[0] / Double(comm.size), lossSal = shared[1] / Double(comm.size)
             window.add(cls: lossCls, sal: lossSal)
             let done = step + 1
+            let elapsed = Date().timeIntervalSince(started)
+            let rate = Double((done - startStep) * config.batchSize) / max(elapsed, 1e-9)
+            let eta = Double(config.maxIters - done) * elapsed / Double(done - startStep)
+            progress.show(String(format: "step %d/%d  loss %.4f  %.1f img/s  eta ", done, config.maxIters, lossCls + lossSal, rate)
+                          + Self.duration(eta))
             if done % config.logEvery == 0 || done == config.maxIters || step == startStep {
-                let elapsed = Date().timeIntervalSince(started)
-                let rate = Double((done - startStep) * config.batchSize) / max(elapsed, 1e-9)
-                let eta = Double(config.maxIters - done) * elapsed / Double(done - startStep)
                 let lr = optimizer.learningRate(step: step)
                 let (meanCls, meanSal) = window.mean()
+                progress.clear()
                 log.info(String(format: "step %6d/%d  loss %.4f  cls %.4f  sal %.4f  lr %.6f  %.1f img/s  eta ",
                                 done, config.maxIters, meanCls + meanSal, meanCls, meanSal, lr, rate) + Self.duration(eta))
                 window = LossWindow()
@@ -98,11 +112,22 @@ public final class Trainer {
                              "allreduce": t3.timeIntervalSince(t2), "step": t4.timeIntervalSince(t3)],
                 ])
             }
+            if shared[2] > 0 {
+                progress.clear()
+                // Name the cause seen on any rank (rank 0 may not have got the signal).
+                let causes = ["--stop-after", "SIGUSR1", "SIGTERM"]
+                let cause = causes[comm.allreduceMax(stops.requested.flatMap { causes.firstIndex(of: $0) } ?? 0)]
+                try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
+                log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
+                throw AgreedFailure(message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
+                                    code: ExitStatus.preempted)
+            }
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
                 if comm.isRoot { run.prune(keep: config.keepCheckpoints) }
             }
         }
+        progress.clear()
         try writeCheckpoint(model, step: config.maxIters, path: run.finalCheckpoint, includeOptimizer: false)
         log.info("done: \(run.finalCheckpoint) (\(Self.duration(Date().timeIntervalSince(started))))")
     }
@@ -183,6 +208,26 @@ public final class Trainer {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
+/// A live one-line status on a terminal (rank 0 only); plain log lines elsewhere.
+final class ProgressLine {
+    let enabled: Bool
+    private var last = Date.distantPast
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ text: String) {
+        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
+        last = Date()
+        print("\r\u{1B}[K" + text, terminator: "")
+        fflush(stdout)
+    }
+
+    func clear() {
+        guard enabled else { return }
+        print("\r\u{1B}[K", terminator: "")
+        fflush(stdout)
     }
 }
 

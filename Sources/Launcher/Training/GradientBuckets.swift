@@ -1,0 +1,79 @@
+import Distributed
+import Engine
+
+/// Gradient averaging in buckets (DESIGN §5): trainable parameters are
+/// grouped in reverse declaration order (≈ backward order) into buckets of
+/// about `capacity` floats; a bucket's non-blocking allreduce starts as soon
+/// as the backward pass has finished every gradient in it, so communication
+/// overlaps the rest of the backward pass. `finish` waits and divides by the
+/// number of ranks. Every rank sees the same readiness order, so the
+/// collectives start in the same order everywhere.
+final class GradientBuckets {
+    struct Bucket {
+        var range: Range<Int>          // offsets in the gradient arena
+        var members: Set<Int>          // entry indices
+        var pending: Set<Int> = []
+        var request: CollectiveRequest? = nil
+    }
+
+    let store: ParameterStore
+    let comm: Communicator
+    private(set) var buckets: [Bucket] = []
+    private var bucketOf: [Int: Int] = [:]
+    private var inFlight: [CollectiveRequest] = []
+
+    init(store: ParameterStore, comm: Communicator, capacityFloats: Int) {
+        self.store = store
+        self.comm = comm
+        var current: [Int] = [], size = 0
+        func close() {
+            guard !current.isEmpty else { return }
+            let lo = current.map { store.entries[$0].offset }.min()!
+            let hi = current.map { store.entries[$0].offset + store.entries[$0].count }.max()!
+            for i in current { bucketOf[i] = buckets.count }
+            buckets.append(Bucket(range: lo..<hi, members: Set(current)))
+            current = []; size = 0
+        }
+        for (i, entry) in store.entries.enumerated().reversed() where entry.trainable {
+            current.append(i)
+            size += entry.count
+            if size >= capacityFloats { close() }
+        }
+        close()
+    }
+
+    var floatsReduced: Int { buckets.reduce(0) { $0 + $1.range.count } }
+
+    func beginStep() {
+        for b in buckets.indices { buckets[b].pending = buckets[b].members; buckets[b].request = nil }
+        inFlight = []
+        store.onGradientReady = { [unowned self] index in self.ready(index) }
+    }
+
+    func ready(_ index: Int) {
+        guard let b = bucketOf[index], buckets[b].request == nil else { return }
+        buckets[b].pending.remove(index)
+        if buckets[b].pending.isEmpty { start(b) }
+        comm.progress(inFlight)
+    }
+
+    private func start(_ b: Int) {
+        let r = buckets[b].range
+        let request = comm.startAllreduceSum(store.gradients + r.lowerBound, count: r.count)
+        buckets[b].request = request
+        inFlight.append(request)
+    }
+
+    /// Starts what is left (in bucket order), waits for all, averages.
+    func finish() {
+        store.onGradientReady = nil
+        for b in buckets.indices where buckets[b].request == nil { start(b) }
+        comm.wait(inFlight)
+        guard comm.size > 1 else { return }
+        let inv = 1 / Float(comm.size)
+        for b in buckets {
+            let p = store.gradients + b.range.lowerBound
+            for i in 0..<b.range.count { p[i] *= inv }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Engine
+import Foundation
+import XCTest
+
+/// Checkpoints, exact resume on another rank count, signals, killed and
+/// stuck ranks (DESIGN §5, §10): the job ends with a message, never hangs.
+final class FaultToleranceTests: XCTestCase {
+    func maxRelativeDifference(_ a: SafeTensorsFile, _ b: SafeTensorsFile) -> Float {
+        var worst: Float = 0
+        for (name, t) in a.tensors where !name.hasPrefix("optimizer.") {
+            guard let u = b.tensors[name] else { return .infinity }
+            worst = max(worst, t.maxAbsDifference(u) / max(t.maxAbs, 1e-6))
+        }
+        return worst
+    }
+
+    /// Stop after step 10 (the SIGTERM path) on 2 ranks, resume on 1 rank:
+    /// the final weights equal the uninterrupted 2-rank run's.
+    func testResumeOnAnotherRankCountReproducesTheStraightRun() throws {
+        let straight = ProcessHarness.temporaryDirectory("resume-straight")
+        let a = try ProcessHarness.mpiEpsDist(ranks: 2, SyntheticFixture.trainArguments(out: straight, iterations: 20))
+        XCTAssertEqual(a.status, 0, a.stderr)
+
+        let split = ProcessHarness.temporaryDirectory("resume-split")
+        let first = try ProcessHarness.mpiEpsDist(ranks: 2, SyntheticFixture.trainArguments(
+            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--stop-after", "10"]))
+        XCTAssertEqual(first.status, 3, "stop must exit with the requeue status 3: \(first.stderr)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(split)/checkpoints/step-000010.safetensors"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(split)/checkpoint.safetensors"))
+        // Without --resume the run directory is protected.
+        let refused = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(out: split, iterations: 20))
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--resume"), refused.stderr)
+
+        let second = try ProcessHarness.mpiEpsDist(ranks: 1, SyntheticFixture.trainArguments(
+            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume"]))
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("resuming from"), second.stdout)
+        let d = maxRelativeDifference(try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
+                                      try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        print("resume: straight -n 2 vs stop at 10 on -n 2 + resume on -n 1: max relative difference \(d)")
+        XCTAssertLessThanOrEqual(d, 1e-4)
+        // Only the last --keep-checkpoints (3) step checkpoints remain.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: "\(split)/checkpoints").filter { $0.hasPrefix("step-") }
+        XCTAssertLessThanOrEqual(kept.count, 3, "\(kept)")
+    }
+
+    func startLongRun(_ name: String, extra: [String] = []) throws -> (RunningProcess, String) {
+        let out = ProcessHarness.temporaryDirectory(name)
+        let args = ["-n", "2", ProcessHarness.binary] + SyntheticFixture.trainArguments(out: out, iterations: 100_000, extra: ["--log-every", "1"] + extra)
+        let running = try RunningProcess(ProcessHarness.mpirun, args, environment: ProcessHarness.mpiEnvironment)
+        // Wait until training is under way (a few steps logged).
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let lines = (try? String(contentsOfFile: "\(out)/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if lines >= 3 && running.rankPIDs().count == 2 { break }
+            usleep(100_000)
+        }
+        return (running, out)
+    }
+
+    func testSIGTERMOnOneRankCheckpointsAndExitsForRequeue() throws {
+        let (running, out) = try startLongRun("sigterm")
+        let ranks = running.rankPIDs()
+        XCTAssertEqual(ranks.count, 2)
+        kill(ranks.last!, SIGTERM)
+        let result = try XCTUnwrap(running.wait(timeout: 60), "the job did not stop after SIGTERM")
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("SIGTERM"), result.stderr)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: "\(out)/checkpoints")
+        XCTAssertEqual(checkpoints.filter { $0.hasPrefix("step-") }.count, 1, "\(checkpoints)")
+    }
+
+    func testKilledRankEndsTheJob() throws {
+        let (running, _) = try startLongRun("kill9")
+        let ranks = running.rankPIDs()
+        XCTAssertEqual(ranks.count, 2)
+        kill(ranks.first!, SIGKILL)
+        let result = try XCTUnwrap(running.wait(timeout: 30), "mpirun still running 30 s after a rank was killed")
+        XCTAssertNotEqual(result.status, 0)
+        print("kill -9 of one rank: mpirun exited with \(result.status) after \(String(format: "%.1f", result.seconds)) s")
+    }
+
+    func testStuckRankTripsTheCollectiveTimeout() throws {
+        let (running, _) = try startLongRun("stuck", extra: ["--collective-timeout", "3"])
+        let ranks = running.rankPIDs()
+        XCTAssertEqual(ranks.count, 2)
+        kill(ranks.last!, SIGSTOP)
+        let result = try XCTUnwrap(running.wait(timeout: 60), "the job hung with a stopped rank")
+        for pid in ranks { kill(pid, SIGKILL) }
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("did not complete within 3 s"), result.stderr)
+    }
+}
