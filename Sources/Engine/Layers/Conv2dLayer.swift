@@ -33,6 +33,8 @@ public final class Conv2dLayer: Layer {
     }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
+        defer { if profile > 0 { LayerProfiler.shared.forward(name, geometry(for: x), since: profile) } }
         let g = geometry(for: x)
         input = x
         var y = Tensor(zeros: g.outputShape)
@@ -49,8 +51,12 @@ public final class Conv2dLayer: Layer {
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {
+        let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
         let g = geometry(for: input)
         let trains = !isFrozen
+        defer {
+            if profile > 0 { LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: needsInputGradient) }
+        }
         var gx = needsInputGradient ? Tensor(zeros: input.shape) : nil
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil

@@ -1,0 +1,28 @@
+import CBLAS
+import Dispatch
+
+/// Times cblas_sgemm on given shapes, the ceiling a convolution step is held against.
+public enum SgemmBenchmark {
+    public struct Shape: Hashable { public var m, n, k: Int; public init(m: Int, n: Int, k: Int) { self.m = m; self.n = n; self.k = k } }
+
+    /// GFLOP/s over all shapes, each run `weight[shape]` times (its share of
+    /// the step), after one warm-up call per shape.
+    public static func gflops(_ weights: [Shape: Int]) -> (gflops: Double, seconds: Double, gflop: Double) {
+        var total = 0.0, flop = 0.0
+        for (shape, count) in weights.sorted(by: { $0.key.m * $0.key.n * $0.key.k > $1.key.m * $1.key.n * $1.key.k }) {
+            var a = [Float](repeating: 0.01, count: shape.m * shape.k)
+            var b = [Float](repeating: 0.02, count: shape.k * shape.n)
+            var c = [Float](repeating: 0, count: shape.m * shape.n)
+            func run() {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(shape.m), Int32(shape.n), Int32(shape.k),
+                            1, &a, Int32(shape.k), &b, Int32(shape.n), 0, &c, Int32(shape.n))
+            }
+            run()
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<count { run() }
+            total += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            flop += 2 * Double(shape.m * shape.n * shape.k) * Double(count)
+        }
+        return (flop / total / 1e9, total, flop / 1e9)
+    }
+}

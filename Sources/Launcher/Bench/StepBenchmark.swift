@@ -1,0 +1,145 @@
+import Distributed
+import Engine
+import Foundation
+import Support
+
+/// `eps-dist bench`: times the training step of a network (forward, loss,
+/// backward, gradient averaging, optimizer) per layer, and cblas_sgemm on the
+/// same GEMM shapes in the same process, so the step's GFLOP/s is read
+/// against the machine's own ceiling. Under MPI it also compares flat and
+/// bucketed gradient averaging and raw MPI_Allreduce bandwidth.
+struct StepBenchmark {
+    let options: BenchOptions
+    let comm: Communicator
+
+    struct StepTimes { var total = 0.0, forward = 0.0, backward = 0.0, allreduce = 0.0, optimizer = 0.0 }
+
+    func run() throws -> [String: Any] {
+        let o = options
+        guard let arch = Architecture(rawValue: o.arch) else { throw UsageError("--arch: unknown backbone '\(o.arch)'") }
+        guard let method = Method(rawValue: o.method) else { throw UsageError("--method must be eps or cam") }
+        guard o.batchSize > 0, o.cropSize >= 8, o.steps > 0 else { throw UsageError("--batch-size, --crop-size (≥ 8) and --steps must be positive") }
+        let log = RankLog(rank: comm.rank)
+        let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        let model = ClassifierModel(architecture: arch, method: method, numClasses: o.numClasses, widthDivisor: o.widthDivisor)
+        model.initialize(seed: 1)
+        var rng = KeyedRandom(key: 42)
+        let b = o.batchSize, c = o.cropSize
+        let images = Tensor(shape: [b, 3, c, c], data: (0..<(b * 3 * c * c)).map { _ in rng.uniform(-2, 2) })
+        let saliency = Tensor(shape: [b, 1, c, c], data: (0..<(b * c * c)).map { _ in rng.nextUnitFloat() })
+        let labels = (0..<(b * o.numClasses)).map { _ in rng.nextUnitFloat() < 0.15 ? Float(1) : 0 }
+        let context = ForwardContext(training: true, sampleKeys: (0..<b).map { UInt64($0) })
+        let optimizer = PolySGD(baseLR: 0.01, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000)
+        let store = model.store
+        let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
+
+        func step(bucketed: Bool) -> StepTimes {
+            let t0 = Date()
+            store.zeroGradients()
+            if bucketed { buckets.beginStep() }
+            let l = model.accumulateGradients(images: images, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5, context: context)
+            let t1 = Date()
+            if bucketed { buckets.finish() } else { comm.allreduceMean(store.gradients, count: store.count) }
+            let t2 = Date()
+            optimizer.step(store, step: 0)
+            let t3 = Date()
+            return StepTimes(total: t3.timeIntervalSince(t0), forward: l.forwardSeconds, backward: l.backwardSeconds,
+                             allreduce: t2.timeIntervalSince(t1), optimizer: t3.timeIntervalSince(t2))
+        }
+        func average(_ bucketed: Bool) -> StepTimes {
+            var sum = StepTimes()
+            for _ in 0..<o.steps {
+                comm.barrier()
+                let t = step(bucketed: bucketed)
+                sum.total += t.total; sum.forward += t.forward; sum.backward += t.backward
+                sum.allreduce += t.allreduce; sum.optimizer += t.optimizer
+            }
+            let n = Double(o.steps)
+            return StepTimes(total: sum.total / n, forward: sum.forward / n, backward: sum.backward / n,
+                             allreduce: sum.allreduce / n, optimizer: sum.optimizer / n)
+        }
+
+        log.info("bench: \(arch.rawValue) \(method.rawValue), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × \(threads) thread(s), \(o.steps) timed step(s)")
+        _ = step(bucketed: true)                       // warm-up: buffers, BLAS threads
+        LayerProfiler.shared.reset()
+        LayerProfiler.shared.enabled = true
+        _ = step(bucketed: true)                       // one profiled step: per-layer times and work
+        LayerProfiler.shared.enabled = false
+        let records = LayerProfiler.shared.records
+        let bucketed = average(true)
+        let flat = comm.size > 1 ? average(false) : bucketed
+
+        let macs = records.reduce(0) { $0 + $1.forwardMACs + $1.backwardMACs }
+        let stepGFLOP = 2 * Double(macs) / 1e9
+        let sgemm = SgemmBenchmark.gflops(Self.gemmShapes(records))
+        let stepGFLOPS = stepGFLOP / bucketed.total
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peakMB = Double(usage.ru_maxrss) / 1024
+
+        var result: [String: Any] = [
+            "arch": arch.rawValue, "method": method.rawValue, "crop_size": c, "batch_size": b, "threads": threads,
+            "ranks": comm.size, "width_divisor": o.widthDivisor,
+            "step_seconds": bucketed.total, "step_gflop": stepGFLOP, "step_gflops": stepGFLOPS,
+            "sgemm_gflops": sgemm.gflops, "step_vs_sgemm": stepGFLOPS / sgemm.gflops,
+            "forward_seconds": bucketed.forward, "backward_seconds": bucketed.backward,
+            "allreduce_seconds": bucketed.allreduce, "optimizer_seconds": bucketed.optimizer,
+            "images_per_s": Double(b * comm.size) / bucketed.total, "peak_rss_mb": peakMB,
+            "parameters": store.count,
+            "layers": records.map { r -> [String: Any] in
+                let flop = 2 * Double(r.forwardMACs + r.backwardMACs)
+                let seconds = r.forwardSeconds + r.backwardSeconds
+                return ["name": r.name, "forward_ms": r.forwardSeconds * 1000, "backward_ms": r.backwardSeconds * 1000,
+                        "gflops": seconds > 0 ? flop / seconds / 1e9 : 0]
+            },
+        ]
+        log.info(String(format: "step %.3f s  (forward %.3f, backward %.3f, exposed allreduce %.4f, optimizer %.4f)",
+                        bucketed.total, bucketed.forward, bucketed.backward, bucketed.allreduce, bucketed.optimizer))
+        log.info(String(format: "step %.1f GFLOP → %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s; ratio %.3f; peak RSS %.0f MB",
+                        stepGFLOP, stepGFLOPS, sgemm.gflops, stepGFLOPS / sgemm.gflops, peakMB))
+        if comm.size > 1 {
+            result["flat_step_seconds"] = flat.total
+            result["flat_allreduce_seconds"] = flat.allreduce
+            result["bucketed_allreduce_seconds"] = bucketed.allreduce
+            result.merge(allreduceBandwidth(store: store, buckets: buckets)) { a, _ in a }
+            log.info(String(format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce, bucketed.allreduce))
+        }
+        return result
+    }
+
+    /// The GEMMs the fast kernels issue for the recorded convolutions, with
+    /// their counts in one step (forward; backward weight and data).
+    static func gemmShapes(_ records: [LayerProfiler.Record]) -> [SgemmBenchmark.Shape: Int] {
+        var shapes: [SgemmBenchmark.Shape: Int] = [:]
+        for r in records {
+            let g = r.geometry, plane = g.hout * g.wout
+            shapes[.init(m: g.cout, n: plane, k: g.patch), default: 0] += g.n
+            let backwardGEMMs = r.backwardMACs / max(g.macs, 1)
+            if backwardGEMMs >= 1 { shapes[.init(m: g.cout, n: g.patch, k: plane), default: 0] += g.n }
+            if backwardGEMMs >= 2 { shapes[.init(m: g.patch, n: plane, k: g.cout), default: 0] += g.n }
+        }
+        return shapes
+    }
+
+    /// Raw MPI_Allreduce of the whole gradient arena against the bucketed
+    /// path on the same bytes, without compute in between.
+    func allreduceBandwidth(store: ParameterStore, buckets: GradientBuckets) -> [String: Any] {
+        let bytes = Double(store.count * 4)
+        func time(_ body: () -> Void) -> Double {
+            body()
+            comm.barrier()
+            let start = Date()
+            for _ in 0..<5 { body() }
+            return Date().timeIntervalSince(start) / 5
+        }
+        let raw = time { comm.allreduceMean(store.gradients, count: store.count) }
+        let bucketed = time { buckets.beginStep(); buckets.finish() }
+        log(String(format: "allreduce of %.1f MB: raw %.4f s (%.2f GB/s), bucketed %.4f s (%.2f GB/s, %d buckets)",
+                   bytes / 1e6, raw, bytes / raw / 1e9, bucketed, Double(buckets.floatsReduced * 4) / bucketed / 1e9, buckets.buckets.count))
+        return ["allreduce_mb": bytes / 1e6, "raw_allreduce_seconds": raw, "raw_allreduce_gbps": bytes / raw / 1e9,
+                "bucketed_allreduce_only_seconds": bucketed, "bucketed_allreduce_gbps": Double(buckets.floatsReduced * 4) / bucketed / 1e9,
+                "buckets": buckets.buckets.count]
+    }
+
+    func log(_ s: String) { if comm.isRoot { print(s) } }
+}
