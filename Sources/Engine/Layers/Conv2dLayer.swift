@@ -36,7 +36,7 @@ public final class Conv2dLayer: Layer {
         let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
         defer { if profile > 0 { LayerProfiler.shared.forward(name, geometry(for: x), since: profile) } }
         let g = geometry(for: x)
-        input = x
+        input = context.keepForBackward ? x : Tensor(zeros: [0])
         var y = Tensor(zeros: g.outputShape)
         let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
         prepareScratch(g)

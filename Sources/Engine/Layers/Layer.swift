@@ -5,13 +5,17 @@ public struct ForwardContext: Sendable {
     /// One random key per sample of the batch (DESIGN §4: draws keyed by
     /// (seed, epoch, sample index), independent of the rank holding it).
     public var sampleKeys: [UInt64]
+    /// Whether layers keep what backward needs (inputs, masks). Off for
+    /// inference, where it would hold every activation of the network.
+    public var keepForBackward: Bool
 
-    public init(training: Bool, sampleKeys: [UInt64] = []) {
+    public init(training: Bool, sampleKeys: [UInt64] = [], keepForBackward: Bool = true) {
         self.training = training
         self.sampleKeys = sampleKeys
+        self.keepForBackward = keepForBackward
     }
 
-    public static let inference = ForwardContext(training: false)
+    public static let inference = ForwardContext(training: false, keepForBackward: false)
 }
 
 /// A layer with explicit forward and backward, side by side. `forward` caches

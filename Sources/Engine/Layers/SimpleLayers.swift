@@ -6,8 +6,9 @@ public final class ReLULayer: Layer {
     public init() {}
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        output = ReLU.forward(x)
-        return output
+        let y = ReLU.forward(x)
+        output = context.keepForBackward ? y : Tensor(zeros: [0])
+        return y
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? { ReLU.backward(gradY: gradY, output: output) }
@@ -71,7 +72,7 @@ public final class BatchNormLayer: Layer {
             _ = store.valueBuffer(meanIndex).update(fromContentsOf: mean)
             _ = store.valueBuffer(varIndex).update(fromContentsOf: variance)
         }
-        cache = c
+        cache = context.keepForBackward ? c : nil
         return y
     }
 
