@@ -98,6 +98,8 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# A requeued job waits cred_expire seconds (default 120) before it may start again.
+AuthInfo=cred_expire=10
 CredType=cred/munge
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
@@ -179,13 +181,14 @@ done
 grep -q "step  *10/" "$RUN_DIR/logs/rank-0.log" 2>/dev/null || fail "job $job did not reach step 10 within 60 s"
 timeout 10 scancel --batch --signal=USR1 "$job" || fail "scancel --signal=USR1 failed"
 state=""
-for _ in $(seq 240); do   # the requeued job runs again from its checkpoint; up to 120 s
+for _ in $(seq 180); do   # the requeued job waits ~10 s (cred_expire), then resumes; up to 90 s
     state=$(job_field "$job" JobState)
     [ "$state" = COMPLETED ] || [ "$state" = FAILED ] || [ "$state" = CANCELLED ] && break
     sleep 0.5
 done
 echo "---- job $job output (state $state, restarts $(job_field "$job" Restarts)):"; cat "$out" 2>/dev/null; echo "----"
-[ "$state" = COMPLETED ] || fail "preempted job $job ended in state '${state:-unknown}', not COMPLETED"
+[ "$state" = COMPLETED ] || { timeout 5 scontrol show job "$job"
+    fail "preempted job $job ended in state '${state:-unknown}', not COMPLETED"; }
 grep -q "requeueing job $job" "$out" || fail "job $job was not requeued by the script (exit 3 expected)"
 grep -q "resuming from" "$RUN_DIR/logs/rank-0.log" || fail "the requeued job did not resume from a checkpoint"
 check_run "$RUN_DIR" 300 "$out"

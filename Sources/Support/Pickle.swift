@@ -162,7 +162,12 @@ public struct PickleReader {
                 stack.append(.global(module: module.string ?? "", name: name.string ?? ""))
             case 0x52:                                                  // REDUCE
                 let args = try pop(), callable = try pop()
-                stack.append(.call(callable, args.tuple ?? []))
+                // An OrderedDict is filled by SETITEMS afterwards: make it a dict now.
+                if case .global(let module, let name) = callable, module == "collections", name == "OrderedDict" {
+                    stack.append(.dict(PickleDict()))
+                } else {
+                    stack.append(.call(callable, args.tuple ?? []))
+                }
             case 0x81:                                                  // NEWOBJ
                 let args = try pop(), cls = try pop()
                 stack.append(.call(cls, args.tuple ?? []))

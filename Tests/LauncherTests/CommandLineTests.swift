@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import XCTest
 
@@ -45,17 +46,28 @@ final class CommandLineTests: XCTestCase {
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[0]).jpg"))
         try FileManager.default.removeItem(atPath: "\(root)/saliency/\(ids[1]).png")
         try "<annotation><object><name>unicorn</name></object></annotation>".write(toFile: "\(root)/Annotations/\(ids[2]).xml", atomically: true, encoding: .utf8)
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[3]).jpg"))
+        try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[3]).jpg"))
+        try ImageCodecs.writePNG(Image8(width: 7, height: 5, channels: 1), to: "\(root)/saliency/\(ids[4]).png")
+        try FileManager.default.removeItem(atPath: "\(root)/JPEGImages/\(ids[5]).jpg")
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("broken-run"))
         args[args.firstIndex(of: "--data-root")! + 1] = root
         args[args.firstIndex(of: "--saliency-root")! + 1] = "\(root)/saliency"
         let result = try ProcessHarness.epsDist(args, timeout: 120)
         XCTAssertEqual(result.status, 2, result.stderr)
-        for needle in ["\(ids[0]).jpg", "\(ids[1]).png", "unicorn", "3 problems"] {
+        for needle in ["\(ids[0]).jpg", "\(ids[1]).png", "unicorn", "\(ids[3]).jpg", "\(ids[4]).png", "7×5", "\(ids[5]).jpg", "6 problems"] {
             XCTAssertTrue(result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)")
         }
         // With --skip-bad the run goes on without them.
         let skipped = try ProcessHarness.epsDist(args + ["--skip-bad", "--max-iters", "2"], timeout: 300)
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
+    }
+
+    func testCorruptLabelsFile() throws {
+        let dir = ProcessHarness.temporaryDirectory("corrupt-labels")
+        try Data([0x93] + Array("NUMPY".utf8) + [1, 0, 4, 0] + Array("junk".utf8)).write(to: URL(fileURLWithPath: "\(dir)/cls_labels.npy"))
+        try assertBadUsage(SyntheticFixture.trainArguments(out: "\(dir)/run", extra: ["--labels", "\(dir)/cls_labels.npy"]),
+                           mentions: "cls_labels.npy")
     }
 
     func testHelpExitsZero() throws {

@@ -91,7 +91,8 @@ public struct Dataset: Sendable {
         return ids
     }
 
-    /// Checks every sample once: image exists and its header decodes,
+    /// Checks every sample once: image exists and decodes fully (a truncated
+    /// file found at hour 9 would waste the allocation),
     /// saliency exists with the same size, labels known (from the XML when no
     /// label file was given) and non-empty. Returns the dataset with labels
     /// filled in and every problem found, so all are reported together.
@@ -115,7 +116,10 @@ public struct Dataset: Sendable {
                 ok = false
             }
             var size: (width: Int, height: Int)? = nil
-            do { size = try ImageCodecs.jpegSize(sample.imagePath) } catch let e as DataError { problems.append(e); ok = false } catch {}
+            do {
+                let image = try ImageCodecs.readJPEG(sample.imagePath)
+                size = (image.width, image.height)
+            } catch let e as DataError { problems.append(e); ok = false } catch {}
             if requireSaliency, let salPath = sample.saliencyPath {
                 do {
                     let sal = try ImageCodecs.readPNG(salPath)

@@ -17,7 +17,7 @@ public enum WeightLoading {
     @discardableResult
     public static func load(_ tensors: [String: Tensor], into store: ParameterStore, path: String,
                             mayBeMissing: (String) -> Bool = { _ in false },
-                            mayBeExtra: (String) -> Bool = { $0.hasPrefix("optimizer.") }) throws -> [String] {
+                            mayBeExtra: (String) -> Bool = { $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked") }) throws -> [String] {
         var problems: [String] = []
         var loaded: [String] = []
         for entry in store.entries {

@@ -64,7 +64,7 @@ public final class Trainer {
         let buckets = config.allreduce == .bucketed
             ? GradientBuckets(store: store, comm: comm, capacityFloats: Int(config.bucketMB * 1_048_576 / 4)) : nil
         if let buckets { log.record("allreduce: \(buckets.buckets.count) bucket(s) of ≤ \(config.bucketMB) MB, \(buckets.floatsReduced) floats") }
-        let progress = ProgressLine(enabled: comm.isRoot && isatty(STDOUT_FILENO) != 0)
+        let progress = ProgressLine(enabled: comm.isRoot && ProgressLine.wanted)
         var window = LossWindow()
         let started = Date()
         for step in startStep..<config.maxIters {
@@ -213,6 +213,17 @@ public final class Trainer {
 
 /// A live one-line status on a terminal (rank 0 only); plain log lines elsewhere.
 final class ProgressLine {
+    /// A terminal, and not under an MPI launcher (mpirun hands every rank a
+    /// pseudo-terminal even when its own output goes to a file);
+    /// EPS_DIST_PROGRESS=bar|lines overrides.
+    static var wanted: Bool {
+        switch ProcessInfo.processInfo.environment["EPS_DIST_PROGRESS"] {
+        case "bar": return true
+        case "lines": return false
+        default: return isatty(STDOUT_FILENO) != 0 && !Communicators.launchedByMPI
+        }
+    }
+
     let enabled: Bool
     private var last = Date.distantPast
     init(enabled: Bool) { self.enabled = enabled }
