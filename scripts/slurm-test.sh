@@ -6,8 +6,9 @@
 # starts munged, slurmctld and slurmd, submits the synthetic job with `sbatch --wait`,
 # and checks the job and its run directory. Then it preempts a longer run with USR1
 # (what `--signal=B:USR1@60` sends): eps-dist must checkpoint and exit 3, the
-# script requeue the job, and the requeued job resume and finish. The daemons are
-# always stopped at the end. Rerunnable; no network beyond loopback (except apt).
+# script requeue the job, and the requeued job resume and finish. Last, a plain
+# scancel: checkpoint and exit 3 again, but the job must stay cancelled. The daemons
+# are always stopped at the end. Rerunnable; no network beyond loopback (except apt).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 EPS_DIST=${EPS_DIST:-$repo/.build/release/eps-dist}
@@ -193,4 +194,19 @@ grep -q "requeueing job $job" "$out" || fail "job $job was not requeued by the s
 grep -q "resuming from" "$RUN_DIR/logs/rank-0.log" || fail "the requeued job did not resume from a checkpoint"
 check_run "$RUN_DIR" 300 "$out"
 say "preemption + requeue + resume OK ($(( $(date +%s) - started )) s)"
+
+# --- 3. scancel: TERM -> checkpoint, exit 3, but no requeue (cancel must stick) ----
+export RUN_DIR=$tmp/run-cancel
+job=$(sbatch --parsable --chdir="$tmp" --output="$tmp/job-%j.out" "$JOB_SCRIPT") || fail "sbatch failed"
+out=$tmp/job-$job.out
+for _ in $(seq 120); do grep -q "step  *10/" "$RUN_DIR/logs/rank-0.log" 2>/dev/null && break; sleep 0.5; done
+timeout 10 scancel "$job" || fail "scancel $job failed"
+for _ in $(seq 80); do grep -q "eps-dist exit status" "$out" 2>/dev/null && break; sleep 0.5; done
+sleep 2   # a (wrong) requeue would show now
+state=$(job_field "$job" JobState) restarts=$(job_field "$job" Restarts)
+echo "---- job $job output (state $state, restarts $restarts):"; cat "$out" 2>/dev/null; echo "----"
+grep -q "eps-dist exit status 3" "$out" || fail "cancelled job $job: eps-dist did not checkpoint and exit 3"
+[ "$state" = CANCELLED ] && [ "$restarts" = 0 ] || fail "cancelled job $job is $state with $restarts restarts (requeued?)"
+ls "$RUN_DIR"/checkpoints/step-*.safetensors >/dev/null 2>&1 || fail "cancelled job $job wrote no checkpoint"
+say "scancel: checkpoint, no requeue OK ($(( $(date +%s) - started )) s)"
 passed=1

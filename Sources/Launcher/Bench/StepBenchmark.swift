@@ -23,6 +23,9 @@ struct StepBenchmark {
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
         let model = ClassifierModel(architecture: arch, method: method, numClasses: o.numClasses, widthDivisor: o.widthDivisor)
         model.initialize(seed: 1)
+        if let path = o.saveInitial, comm.isRoot {
+            try Checkpoint.make(model, step: 0, seed: 1, configYAML: "", includeOptimizer: false).write(to: path)
+        }
         var rng = KeyedRandom(key: 42)
         let b = o.batchSize, c = o.cropSize
         let images = Tensor(shape: [b, 3, c, c], data: (0..<(b * 3 * c * c)).map { _ in rng.uniform(-2, 2) })

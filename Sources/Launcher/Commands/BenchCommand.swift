@@ -13,6 +13,7 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Bucket size in MB.") var bucketMb: Double = 25
     @Option(help: "Write the figures as JSON.") var json: String?
     @Option(help: .hidden) var widthDivisor: Int = 1
+    @Option(help: "Also save the randomly initialised network as a checkpoint (for inference timing).") var saveInitial: String?
 }
 
 struct BenchCommand: ParsableCommand {

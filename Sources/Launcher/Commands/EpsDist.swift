@@ -11,7 +11,7 @@ public struct EpsDist: ParsableCommand {
         Run one process per rank under `mpirun -n N eps-dist ...` or `srun --mpi=pmix eps-dist ...`,
         or as a plain process for a one-rank run. Exit status: 0 success, 2 bad usage or input, 1 other failure.
         """,
-        subcommands: [SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self, BenchCommand.self])
+        subcommands: [SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self, BenchCommand.self, BenchDataCommand.self])
 
     /// Parses, runs, and maps errors to the exit statuses of DESIGN §8
     /// (ArgumentParser's usage errors become 2).

@@ -17,9 +17,10 @@ struct SyntheticScene {
     static let classes = ["aeroplane", "boat", "car", "person", "train"].map { ClassNames.voc.firstIndex(of: $0)! }
     static let contextNames = ["none", "rails", "water"]
 
-    static func make(key: UInt64) -> SyntheticScene {
+    /// `scale` enlarges the picture (3 gives VOC-sized images, for benchmarks).
+    static func make(key: UInt64, scale: Double = 1) -> SyntheticScene {
         var rng = KeyedRandom(key: key)
-        let width = rng.int(in: 136...184), height = rng.int(in: 112...144)
+        let width = Int(Double(rng.int(in: 136...184)) * scale), height = Int(Double(rng.int(in: 112...144)) * scale)
         var canvas = Canvas(width: width, height: height)
         paintBackground(&canvas, rng: &rng)
 

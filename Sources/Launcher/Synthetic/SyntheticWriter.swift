@@ -43,7 +43,7 @@ public enum SyntheticWriter {
         var classNames: [String] { format == .voc ? ClassNames.voc : ClassNames.coco }
     }
 
-    public static func write(to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64,
+    public static func write(to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64, scale: Double = 1,
                              progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let layout = Layout(format: format, root: root)
         for dir in layout.folders {
@@ -55,7 +55,7 @@ public enum SyntheticWriter {
         let total = train + val
         for index in 0..<total {
             let id = layout.id(index)
-            var scene = SyntheticScene.make(key: KeyedRandom.key(seed, UInt64(index), 0x53594e))
+            var scene = SyntheticScene.make(key: KeyedRandom.key(seed, UInt64(index), 0x53594e), scale: scale)
             if format == .coco {
                 scene.groundTruth.pixels = scene.groundTruth.pixels.map { v in
                     v == 0 || v == 255 ? v : UInt8(layout.classIndex(Int(v) - 1) + 1)

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""PyTorch CPU on the same ResNet-38 EPS training step as `eps-dist bench`
+(never run in CI; needs torch). Same network (scripts/pytorch/resnet38_model.py),
+frozen as the reference (every BN eval, conv1a + b2 frozen), dropout on,
+batch of random images, loss = sum(cam * g) so the backward work is the
+step's, SGD update. Prints seconds per step and GFLOP/s using the FLOP count
+eps-dist reported for the same step, and the ratio to eps-dist.
+
+    .build/release/eps-dist bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --json /tmp/eps.json
+    python3 bench/pytorch_step.py --crop-size 224 --batch-size 1 --threads 1 --eps-json /tmp/eps.json
+"""
+import argparse, json, os, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts", "pytorch"))
+import torch
+from resnet38_model import ResNet38EPS
+
+p = argparse.ArgumentParser()
+p.add_argument("--crop-size", type=int, default=224)
+p.add_argument("--batch-size", type=int, default=1)
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--steps", type=int, default=2)
+p.add_argument("--eps-json", help="eps-dist bench JSON of the same step (for its FLOP count and time)")
+a = p.parse_args()
+
+torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+model = ResNet38EPS(num_outputs=21)
+model.train()
+model.freeze_like_eps()
+params = [q for q in model.parameters() if q.requires_grad]
+opt = torch.optim.SGD(params, lr=0.01, momentum=5e-4, weight_decay=5e-4)
+x = torch.randn(a.batch_size, 3, a.crop_size, a.crop_size)
+g = None
+
+def step():
+    global g
+    opt.zero_grad(set_to_none=True)
+    _, cam = model(x)
+    if g is None:
+        g = torch.randn_like(cam)
+    (cam * g).sum().backward()
+    opt.step()
+
+step()  # warm-up
+times = []
+for _ in range(a.steps):
+    t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
+seconds = sum(times) / len(times)
+print(f"pytorch {torch.__version__}: crop {a.crop_size}, batch {a.batch_size}, {a.threads} thread(s): {seconds:.3f} s/step")
+if a.eps_json:
+    e = json.load(open(a.eps_json))
+    gflop = e["step_gflop"]
+    print(f"  same step work {gflop:.1f} GFLOP → pytorch {gflop / seconds:.1f} GFLOP/s; "
+          f"eps-dist {e['step_seconds']:.3f} s/step, {e['step_gflops']:.1f} GFLOP/s; "
+          f"eps-dist / pytorch speed = {seconds / e['step_seconds']:.3f}")

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The benchmarks behind docs/PERFORMANCE.md (not CI). Writes JSON and logs to
+# BENCH_DIR (default /tmp/eps-bench). Needs a release build; the PyTorch
+# comparison runs only when torch imports.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/mpi-env.sh
+bin=.build/release/eps-dist
+out="${BENCH_DIR:-/tmp/eps-bench}"
+mkdir -p "$out"
+run() { echo "== $*"; "$@"; }
+# Training step of ResNet-38 (EPS, frozen as the reference) against sgemm on the same shapes.
+for crop in 224 448; do
+  for t in 1 2; do
+    run "$bin" bench --arch resnet38 --crop-size "$crop" --batch-size 1 --threads "$t" --steps 1 --json "$out/r38-$crop-t$t.json"
+    if python3 -c "import torch" 2>/dev/null; then
+      run python3 bench/pytorch_step.py --crop-size "$crop" --batch-size 1 --threads "$t" --steps 1 --eps-json "$out/r38-$crop-t$t.json"
+    fi
+  done
+done
+# Data parallel: 2 ranks × 1 thread (flat vs bucketed, raw allreduce) and 1 rank × 2 threads, same global batch 2.
+run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --steps 2 --json "$out/r38-224-2ranks.json"
+run "$bin" bench --arch resnet38 --crop-size 224 --batch-size 2 --threads 2 --steps 2 --json "$out/r38-224-1rank-b2.json"
+# Loader: VOC-sized synthetic images, crop 448, 1 and 2 workers.
+[ -f "$out/voc-sized/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$out/voc-sized" --train 64 --val 0 --scale 3
+run "$bin" bench-data --data-root "$out/voc-sized" --train-list "$out/voc-sized/ImageSets/Segmentation/train.txt" \
+  --saliency-root "$out/voc-sized/saliency" --crop-size 448 --batches 8 --workers 1 2 --json "$out/loader.json"
+# Inference of ResNet-38 (4 scales × flip) on VOC-sized images, 1 and 2 ranks (random weights: speed only).
+"$bin" bench --arch resnet38 --crop-size 64 --batch-size 1 --steps 1 --threads 2 --save-initial "$out/r38-random.safetensors" > /dev/null
+head -n 4 "$out/voc-sized/ImageSets/Segmentation/train.txt" > "$out/infer4.txt"
+for n in 1 2; do
+  rm -rf "$out/infer-masks-$n"
+  start=$(date +%s.%N)
+  if [ "$n" = 1 ]; then
+    run "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer4.txt" --cam-png "$out/infer-masks-$n" --threads 2
+  else
+    run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer4.txt" --cam-png "$out/infer-masks-$n" --threads 1
+  fi
+  end=$(date +%s.%N)
+  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'infer ResNet-38, 4 VOC-sized images, $n rank(s): {s:.1f} s, {4/s:.3f} images/s')" "$start" "$end"
+done
