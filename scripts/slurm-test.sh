@@ -140,6 +140,9 @@ say "slurm up: node $host idle ($(( $(date +%s) - started )) s)"
 
 # --- synthetic data and job environment ---------------------------------------
 tmp=$(mktemp -d /tmp/slurm-test.XXXXXX)
+# Run a private copy: the build may replace the binary while the test runs.
+cp "$EPS_DIST" "$tmp/eps-dist" || fail "cannot copy $EPS_DIST"
+EPS_DIST=$tmp/eps-dist
 "$EPS_DIST" synth --out "$tmp/data" --train 16 --val 4 >"$tmp/synth.log" 2>&1 \
     || { cat "$tmp/synth.log"; fail "eps-dist synth failed"; }
 # sbatch passes this environment to the job (--export=ALL); the root flags for Open MPI too.
@@ -158,6 +161,17 @@ check_run() {  # RUN_DIR MAX_ITERS JOB_OUTPUT
     return 0
 }
 job_field() { timeout 5 scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
+# Wait (up to 60 s) until job $1 has logged step 10 in run dir $2; fail if it ends first.
+wait_step10() {
+    local st
+    for _ in $(seq 120); do
+        grep -q "step  *10/" "$2/logs/rank-0.log" 2>/dev/null && return 0
+        st=$(job_field "$1" JobState)
+        case $st in PENDING|CONFIGURING|RUNNING|"") ;; *) cat "$tmp/job-$1.out"; fail "job $1 ended ($st) before step 10" ;; esac
+        sleep 0.5
+    done
+    fail "job $1 did not reach step 10 within 60 s"
+}
 
 # --- 1. a short run to completion: sbatch --wait ------------------------------
 export RUN_DIR=$tmp/run MAX_ITERS=20
@@ -176,10 +190,7 @@ say "run to completion OK ($(( $(date +%s) - started )) s)"
 export RUN_DIR=$tmp/run-preempt MAX_ITERS=300 CHECKPOINT_EVERY=50
 job=$(sbatch --parsable --chdir="$tmp" --output="$tmp/job-%j.out" "$JOB_SCRIPT") || fail "sbatch failed"
 out=$tmp/job-$job.out
-for _ in $(seq 120); do   # wait for training to be under way (step 10 logged)
-    grep -q "step  *10/" "$RUN_DIR/logs/rank-0.log" 2>/dev/null && break; sleep 0.5
-done
-grep -q "step  *10/" "$RUN_DIR/logs/rank-0.log" 2>/dev/null || fail "job $job did not reach step 10 within 60 s"
+wait_step10 "$job" "$RUN_DIR"   # training under way
 timeout 10 scancel --batch --signal=USR1 "$job" || fail "scancel --signal=USR1 failed"
 state=""
 for _ in $(seq 180); do   # the requeued job waits ~10 s (cred_expire), then resumes; up to 90 s
@@ -199,7 +210,7 @@ say "preemption + requeue + resume OK ($(( $(date +%s) - started )) s)"
 export RUN_DIR=$tmp/run-cancel
 job=$(sbatch --parsable --chdir="$tmp" --output="$tmp/job-%j.out" "$JOB_SCRIPT") || fail "sbatch failed"
 out=$tmp/job-$job.out
-for _ in $(seq 120); do grep -q "step  *10/" "$RUN_DIR/logs/rank-0.log" 2>/dev/null && break; sleep 0.5; done
+wait_step10 "$job" "$RUN_DIR"
 timeout 10 scancel "$job" || fail "scancel $job failed"
 for _ in $(seq 80); do grep -q "eps-dist exit status" "$out" 2>/dev/null && break; sleep 0.5; done
 sleep 2   # a (wrong) requeue would show now

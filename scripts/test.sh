@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the MPI self-test
-# under mpirun -n 2 and -n 4, then `swift test` (unit, golden, end-to-end and
+# under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
+# running the sbatch script), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +12,11 @@ for n in 2 4; do
   echo "== mpirun -n $n mpi-selftest"
   OPENBLAS_NUM_THREADS=1 mpirun -n "$n" .build/release/mpi-selftest
 done
+echo "== Slurm: one-node cluster on loopback, sbatch on synthetic data (preemption, requeue, resume)"
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/slurm-test.sh
+else
+  echo "slurm test NOT RUN: it needs root to start slurmctld/slurmd (CI runs it)" >&2
+fi
 echo "== swift test"
 swift test -c release --skip-build --disable-swift-testing

@@ -12,7 +12,20 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
+    /// True for an existing non-regular file (a device such as /dev/null or
+    /// /dev/stdout, a FIFO): it is written in place, never replaced by a rename.
+    static func isSpecial(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
+    }
+
     public static func write(_ data: Data, to path: String) throws {
+        if isSpecial(path) {
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw WriteError(path: path, reason: "cannot open for writing") }
+            handle.write(data)
+            handle.closeFile()
+            return
+        }
         let temp = path + ".tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }

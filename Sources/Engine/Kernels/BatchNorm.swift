@@ -6,14 +6,19 @@ import Foundation
 /// statistics. Eval mode (how EPS runs every BN): running stats, no update.
 public enum BatchNorm {
     public struct Cache {
-        public var xHat: Tensor          // normalised input
+        public var xHat: Tensor          // normalised input (train mode only: eval backward needs none)
         public var invStd: [Float]       // 1/sqrt(var + eps) per channel
         public var training: Bool
+        /// Eval mode keeps the input (shared with the previous layer's output,
+        /// no copy) only when grad_weight will be asked for (not in EPS, where BN is frozen).
+        public var input: Tensor?
+        public var mean: [Float]
     }
 
     public static func forward(_ x: Tensor, weight: [Float], bias: [Float],
                                runningMean: inout [Float], runningVar: inout [Float],
-                               training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> (Tensor, Cache) {
+                               training: Bool, momentum: Float = 0.1, eps: Float = 1e-5,
+                               keepInput: Bool = true) -> (Tensor, Cache) {
         let (n, c, h, w) = x.nchw
         let plane = h * w, m = n * plane
         var mean = runningMean, variance = runningVar
@@ -30,16 +35,16 @@ public enum BatchNorm {
             }
         }
         let invStd = (0..<c).map { 1 / sqrtf(variance[$0] + eps) }
-        var xHat = x, y = x
+        var xHat = training ? x : Tensor(zeros: [0]), y = x
         for b in 0..<n { for ch in 0..<c {
             let base = (b * c + ch) * plane
             for i in 0..<plane {
                 let v = (x.data[base + i] - mean[ch]) * invStd[ch]
-                xHat.data[base + i] = v
+                if training { xHat.data[base + i] = v }
                 y.data[base + i] = v * weight[ch] + bias[ch]
             }
         } }
-        return (y, Cache(xHat: xHat, invStd: invStd, training: training))
+        return (y, Cache(xHat: xHat, invStd: invStd, training: training, input: training || !keepInput ? nil : x, mean: mean))
     }
 
     /// Returns grad_x; accumulates grad_weight and grad_bias when given.
@@ -50,10 +55,12 @@ public enum BatchNorm {
         var gx = gradY
         for ch in 0..<c {
             var sumG: Float = 0, sumGX: Float = 0
-            for b in 0..<n { for i in 0..<plane {
+            let needSums = cache.training || gradWeight != nil || gradBias != nil
+            if needSums { for b in 0..<n { for i in 0..<plane {
                 let k = (b * c + ch) * plane + i
-                sumG += gradY.data[k]; sumGX += gradY.data[k] * cache.xHat.data[k]
-            } }
+                let xHat = cache.training ? cache.xHat.data[k] : (cache.input!.data[k] - cache.mean[ch]) * cache.invStd[ch]
+                sumG += gradY.data[k]; sumGX += gradY.data[k] * xHat
+            } } }
             gradWeight?[ch] += sumGX
             gradBias?[ch] += sumG
             let scale = weight[ch] * cache.invStd[ch]

@@ -67,7 +67,8 @@ public final class BatchNormLayer: Layer {
         var mean = Array(store.valueBuffer(meanIndex)), variance = Array(store.valueBuffer(varIndex))
         let training = context.training && useBatchStatistics
         let (y, c) = BatchNorm.forward(x, weight: Array(store.valueBuffer(weightIndex)), bias: Array(store.valueBuffer(biasIndex)),
-                                       runningMean: &mean, runningVar: &variance, training: training)
+                                       runningMean: &mean, runningVar: &variance, training: training,
+                                       keepInput: !isFrozen && context.keepForBackward)
         if training {
             _ = store.valueBuffer(meanIndex).update(fromContentsOf: mean)
             _ = store.valueBuffer(varIndex).update(fromContentsOf: variance)

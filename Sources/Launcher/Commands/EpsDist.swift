@@ -24,7 +24,10 @@ public struct EpsDist: ParsableCommand {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+            // Every rank parses the same flags: only the first reports.
+            let env = ProcessInfo.processInfo.environment
+            let rank = Int(env["OMPI_COMM_WORLD_RANK"] ?? env["PMIX_RANK"] ?? env["PMI_RANK"] ?? "0") ?? 0
+            if !message.isEmpty && rank == 0 { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
             if let explicit = error as? ExitCode { Foundation.exit(explicit.rawValue) }
             // Whatever fails before a command starts its work is bad usage.
             Foundation.exit(error is CommandError ? ExitStatus.failure : ExitStatus.badInput)

@@ -35,6 +35,11 @@ public enum ExitStatus {
 public struct AgreedFailure: Error, CustomStringConvertible {
     public let message: String
     public let code: Int32
+    /// False for an orderly stop (preemption): reported as a notice, not an error.
+    public var isError = true
+    public init(message: String, code: Int32, isError: Bool = true) {
+        self.message = message; self.code = code; self.isError = isError
+    }
     public var description: String { message }
 }
 
@@ -45,7 +50,7 @@ public enum RankDiscipline {
             comm.finalize()
             exit(ExitStatus.success)
         } catch let agreed as AgreedFailure {
-            if comm.isRoot { FileHandle.standardError.write(Data("error: \(agreed.message)\n".utf8)) }
+            if comm.isRoot { FileHandle.standardError.write(Data("\(agreed.isError ? "error" : "eps-dist"): \(agreed.message)\n".utf8)) }
             comm.finalize()
             exit(agreed.code)
         } catch {

@@ -10,7 +10,8 @@ public final class RankLog {
     public init(rank: Int, path: String? = nil) {
         self.rank = rank
         if let path {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            // Append: a resumed run keeps what the interrupted one logged.
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             file = FileHandle(forWritingAtPath: path)
             file?.seekToEndOfFile()
         }

@@ -98,7 +98,8 @@ public struct TrainConfig {
         }
         let coco = kind == .coco
         let resizeList = o.resizeSize.isEmpty ? (file["resize_size"].map { FlatYAML.list($0).compactMap { Int($0) } } ?? []) : o.resizeSize
-        let resize = resizeList.isEmpty ? (coco ? [256, 448] : [256, 512]) : resizeList
+        // A repeated --resize-size appends; the last pair given wins, as for other flags.
+        let resize = resizeList.isEmpty ? (coco ? [256, 448] : [256, 512]) : (resizeList.count > 2 && resizeList.count % 2 == 0 ? Array(resizeList.suffix(2)) : resizeList)
         guard resize.count == 2, resize[0] > 0, resize[0] <= resize[1] else {
             throw UsageError("--resize-size takes two sizes LO HI with 0 < LO <= HI")
         }

@@ -120,7 +120,7 @@ public final class Trainer {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
                 log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
                 throw AgreedFailure(message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
-                                    code: ExitStatus.preempted)
+                                    code: ExitStatus.preempted, isError: false)
             }
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
@@ -164,13 +164,13 @@ public final class Trainer {
     func initializeWeights(_ model: ClassifierModel) throws -> Int {
         let step = try RankDiscipline.onRoot(comm) { () -> Int in
             model.initialize(seed: config.seed)
+            if config.resume && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
+                throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
+            }
             if config.resume, let newest = run.stepCheckpoints().last {
                 let step = try Checkpoint.restore(try SafeTensorsFile.read(newest.path), into: model, path: newest.path)
                 log.info("resuming from \(newest.path) at step \(step)")
                 return step
-            }
-            if config.resume && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
-                throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
             }
             if let weights = config.weights {
                 _ = try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
