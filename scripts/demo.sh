@@ -5,13 +5,9 @@
 # DEMO_DIR (default ./demo) holds everything it writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-source scripts/mpi-env.sh
-swift build -c release
-bin=.build/release/eps-dist
-demo="${DEMO_DIR:-demo}"
 ranks="${RANKS:-2}"
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))}"
+source scripts/release-setup.sh
+demo="${DEMO_DIR:-demo}"
 data="$demo/data"
 [ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$data" --train 320 --val 64 --seed 0
 rm -rf "$demo/eps-run" "$demo/eps-masks"

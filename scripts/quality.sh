@@ -6,14 +6,10 @@
 # QUALITY_DIR (default ./quality) holds everything; ITERS sets the budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-source scripts/mpi-env.sh
-swift build -c release
-bin=.build/release/eps-dist
-dir="${QUALITY_DIR:-quality}"
 ranks="${RANKS:-2}"
+source scripts/release-setup.sh
+dir="${QUALITY_DIR:-quality}"
 iters="${ITERS:-1000}"
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))}"
 data="$dir/data"
 [ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$data" --train 320 --val 64 --seed 0
 for method in eps cam; do
