@@ -20,7 +20,7 @@ public struct SafeTensorsFile {
     public struct FormatError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
-        public var description: String { "\(path): not a valid safetensors file: \(reason)" }
+        public var description: String { "\(path): not a usable weight file: \(reason)" }
     }
 
     public static func read(_ path: String) throws -> SafeTensorsFile {

@@ -83,3 +83,24 @@ public final class BatchNormLayer: Layer {
                            gradBias: isFrozen ? nil : store.gradient(biasIndex))
     }
 }
+
+/// Max pooling as a layer (the ResNet-50 stem): square window, -inf padding.
+public final class MaxPoolLayer: Layer {
+    public let kernel, stride, pad: Int
+    public var needsInputGradient = true
+    public var isFrozen: Bool { false }
+    private var argmax: [Int32] = []
+    private var inputShape: [Int] = []
+
+    public init(kernel: Int, stride: Int, pad: Int) { self.kernel = kernel; self.stride = stride; self.pad = pad }
+
+    public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        let r = MaxPool.forward(x, kernel: kernel, stride: stride, pad: pad)
+        if context.keepForBackward { argmax = r.argmax; inputShape = x.shape }
+        return r.y
+    }
+
+    public func backward(_ gradY: Tensor) -> Tensor? {
+        MaxPool.backward(gradY: gradY, argmax: argmax, inputShape: inputShape)
+    }
+}

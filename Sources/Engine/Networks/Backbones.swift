@@ -1,7 +1,7 @@
 /// Backbone networks: each maps an image batch [n, 3, H, W] to features
-/// [n, featureChannels, ⌈H/8⌉, ⌈W/8⌉] (output stride 8).
+/// [n, featureChannels, h, w] at output stride 8 (tiny, resnet38) or 16 (resnet50).
 public enum Architecture: String, CaseIterable, Sendable {
-    case tiny, resnet38
+    case tiny, resnet38, resnet50
 }
 
 public struct Backbone {
@@ -14,6 +14,7 @@ public enum Backbones {
         switch arch {
         case .tiny: return tiny(store: store)
         case .resnet38: return resnet38(store: store, widthDivisor: widthDivisor)
+        case .resnet50: return resnet50(store: store, widthDivisor: widthDivisor)
         }
     }
 
@@ -60,5 +61,33 @@ public enum Backbones {
         let net = Sequential(layers)
         net.needsInputGradient = false
         return Backbone(layers: net, featureChannels: w(4096))
+    }
+
+    /// torchvision's ResNet-50 with its state_dict names and the last stage at
+    /// stride 1 (replace_stride_with_dilation [false, false, true]: layer4's
+    /// first block keeps dilation 1, the others use 2), output stride 16 —
+    /// the lighter backbone. Frozen like EPS freezes ResNet-38's stem: conv1,
+    /// layer1 and every BatchNorm; backward stops at layer2's input.
+    public static func resnet50(store: ParameterStore, widthDivisor d: Int = 1) -> Backbone {
+        func w(_ c: Int) -> Int { max(c / d, 1) }
+        var layers: [Layer] = [
+            Conv2dLayer("conv1", store: store, cin: 3, cout: w(64), kernel: 7, stride: 2, pad: 3, trainable: false),
+            BatchNormLayer("bn1", store: store, channels: w(64)),
+            ReLULayer(),
+            MaxPoolLayer(kernel: 3, stride: 2, pad: 1),
+        ]
+        var inplanes = w(64)
+        for (stage, (planes, blocks, stride)) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 1)].enumerated() {
+            let dilated = stage == 3
+            for b in 0..<blocks {
+                layers.append(Bottleneck("layer\(stage + 1).\(b)", store: store, in: inplanes, planes: w(planes),
+                                         stride: b == 0 ? stride : 1, dilation: dilated && b > 0 ? 2 : 1))
+                inplanes = w(planes) * 4
+            }
+        }
+        for entry in store.entries where entry.name.hasPrefix("layer1.") { store.setTrainable(entry.name, false) }
+        let net = Sequential(layers)
+        net.needsInputGradient = false
+        return Backbone(layers: net, featureChannels: inplanes)
     }
 }

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Makes the ResNet-50 + EPS-head reference fixture for Tests/EngineTests.
+
+    python3 scripts/pytorch/make_resnet50_golden.py [--out DIR]
+
+Model: resnet50_model.ResNet50EPS(num_outputs=21, width_divisor=16) (torchvision
+v1.5 names, layer4 dilated: replace_stride_with_dilation=[False, False, True],
+output stride 16), built by build_fixture_model() below with a fixed seed, in the
+mode the Swift test compares: every BatchNorm in eval mode (running stats,
+eps 1e-5), conv1 / bn1 / layer1 frozen.
+Input x [2, 3, 37, 45]: 37x45 -> conv1 19x23 -> maxpool 10x12 -> layer1 10x12
+-> layer2 5x6 -> layer3 3x3 -> layer4 3x3, cam = fc8(layer4) [2, 21, 3, 3].
+Backward: the vector-Jacobian product of sum(cam * grad_cam) for a random
+grad_cam, w.r.t. every trainable conv weight (layer2..layer4 incl. downsample.0,
+fc8) and w.r.t. the input of layer2 (= layer1 output).
+
+One file (~0.9 MB): resnet50_w16_eps.safetensors with x, grad_cam, cam,
+param.<state_dict name> (every entry but num_batches_tracked), grad.<name>
+(trainable convs), grad_layer2_input. Metadata (all strings): kind, width_divisor,
+num_classes, seed, torch_version, description, command, trainable, frozen,
+stage shapes, layer4 conv2 layout, and the float32 error against a float64
+recomputation on the same values: f64_abs_err.<t> = max|f32 - f64|,
+f64_rel_err.<t> = that / max|f64|.
+Byte-deterministic: torch.set_num_threads(1), use_deterministic_algorithms(True),
+fixture_common.write_safetensors (sorted JSON header; read back with safetensors).
+
+Weights (all from one torch.Generator, in state_dict order):
+* convs: normal, std sqrt(2 / fan_in) (He) for conv1 and each bottleneck's conv1
+  and conv2 (followed by ReLU), sqrt(1 / fan_in) for conv3 and downsample.0;
+* fc8: Xavier-uniform;
+* BatchNorm: weight U[0.8, 1.2], bias U[-0.1, 0.1]; running stats calibrated to
+  the batch statistics of a separate random input, then perturbed
+  (mean += 0.1 * sqrt(var) * N(0, 1), var *= U[0.5, 1.5]).
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+from safetensors import safe_open
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import write_safetensors  # noqa: E402
+from resnet50_model import ResNet50EPS  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "EngineTests", "Fixtures"))
+SEED = 20210714
+WIDTH_DIVISOR = 16
+NUM_CLASSES = 20
+X_SHAPE = (2, 3, 37, 45)
+FILE_NAME = "resnet50_w16_eps.safetensors"
+
+
+def _conv_std(name, weight):
+    fan_in = weight.shape[1] * weight.shape[2] * weight.shape[3]
+    first = name == "conv1.weight" or name.endswith((".conv1.weight", ".conv2.weight"))
+    return math.sqrt((2.0 if first else 1.0) / fan_in)
+
+
+@torch.no_grad()
+def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, seed=SEED):
+    torch.manual_seed(seed)
+    model = ResNet50EPS(num_outputs=num_classes + 1, width_divisor=width_divisor)
+    g = torch.Generator().manual_seed(seed)
+    for name, t in model.state_dict().items():  # live tensors
+        if name == "fc8.weight":
+            fan_out, fan_in = t.shape[0], t.shape[1]
+            a = math.sqrt(6.0 / (fan_in + fan_out))
+            t.copy_(torch.rand(t.shape, generator=g) * 2 * a - a)
+        elif t.dim() == 4:
+            t.copy_(torch.randn(t.shape, generator=g) * _conv_std(name, t))
+        elif name.endswith(".weight"):
+            t.copy_(0.8 + 0.4 * torch.rand(t.shape, generator=g))
+        elif name.endswith(".bias"):
+            t.copy_(0.2 * torch.rand(t.shape, generator=g) - 0.1)
+        elif name.endswith(".num_batches_tracked"):
+            t.zero_()
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
+        m.momentum = 1.0
+    model.train()
+    model.forward_features(torch.randn(4, 3, 49, 41, generator=g))
+    for m in bns:
+        m.momentum = 0.1
+        c = m.num_features
+        m.running_mean.add_(0.1 * m.running_var.sqrt() * torch.randn(c, generator=g))
+        m.running_var.mul_(0.5 + torch.rand(c, generator=g))
+        m.num_batches_tracked.zero_()
+    model.eval()
+    model.freeze_like_eps()
+    return model
+
+
+def run(model, x, grad_cam):
+    """Forward + backward in the model's dtype. Returns cam, {name: grad}, grad_layer2_input."""
+    captured = {}
+
+    def hook(t):
+        t = t.detach().requires_grad_(True)
+        captured["l2_input"] = t
+        return t
+
+    _, cam = model(x, layer2_input_hook=hook)
+    names = model.trainable_names()
+    params = dict(model.named_parameters())
+    inputs = [params[n] for n in names] + [captured["l2_input"]]
+    grads = torch.autograd.grad((cam * grad_cam).sum(), inputs)
+    return cam.detach(), dict(zip(names, grads[:-1])), grads[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+    model = build_fixture_model()
+    assert not model.training
+    trainable = model.trainable_names()
+    for n, p in model.named_parameters():  # the EPS freezing
+        assert p.requires_grad == (n in set(trainable)), n
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
+
+    g = torch.Generator().manual_seed(SEED + 1)
+    x = torch.randn(X_SHAPE, generator=g)
+    shapes = []
+    with torch.no_grad():
+        _, cam_probe = model(x, shapes=shapes)
+    grad_cam = torch.randn(cam_probe.shape, generator=g)
+
+    cam, grads, grad_l2 = run(model, x, grad_cam)
+    assert torch.equal(cam, cam_probe)
+
+    m64 = copy.deepcopy(model).double()
+    cam64, grads64, grad_l2_64 = run(m64, x.double(), grad_cam.double())
+
+    def errs(name, a, b):
+        abs_err = (a.double() - b).abs().max().item()
+        return {f"f64_abs_err.{name}": repr(abs_err),
+                f"f64_rel_err.{name}": repr(abs_err / max(b.abs().max().item(), 1e-300))}
+
+    err_meta = errs("cam", cam, cam64)
+    err_meta.update(errs("grad_layer2_input", grad_l2, grad_l2_64))
+    for n in grads:
+        err_meta.update(errs("grad." + n, grads[n], grads64[n]))
+    worst_grad_rel = max(float(v) for k, v in err_meta.items() if k.startswith("f64_rel_err.grad."))
+
+    tensors = {"x": x, "grad_cam": grad_cam, "cam": cam, "grad_layer2_input": grad_l2}
+    tensors.update({"param." + k: v for k, v in model.state_dict().items()
+                    if not k.endswith("num_batches_tracked")})
+    tensors.update({"grad." + k: v for k, v in grads.items()})
+    for k in tensors:
+        tensors[k] = tensors[k].detach().to(torch.float32).contiguous()
+
+    layout = model.conv2_layout("layer4")
+    meta = {
+        "kind": "resnet50_net",
+        "width_divisor": str(WIDTH_DIVISOR),
+        "num_classes": str(NUM_CLASSES),
+        "num_outputs": str(NUM_CLASSES + 1),
+        "seed": str(SEED),
+        "torch_version": torch.__version__,
+        "dtype": "float32",
+        "layout": "NCHW; conv weights [out, in, kh, kw]",
+        "mode": "every BatchNorm eval (running stats, eps 1e-5, frozen affine); conv1, bn1, layer1 frozen",
+        "replace_stride_with_dilation": "False,False,True",
+        "output_stride": "16",
+        "layer4_conv2": ";".join(f"{n}:stride={s},padding={p},dilation={d}" for n, s, p, d in layout),
+        "stage_shapes": ";".join(f"{n}={'x'.join(map(str, s))}" for n, s in shapes),
+        "description": (
+            "ResNet-50 (torchvision v1.5 names, every width // 16, layer4 stride 1 dilation 2 as "
+            "replace_stride_with_dilation=[False,False,True]) + EPS head fc8 (1x1, no bias, 21 outputs); "
+            "cam = fc8(layer4(...maxpool(relu(bn1(conv1(x)))))); grad.<name> = d sum(cam*grad_cam) / d <name> "
+            "for the trainable conv weights (layer2..layer4 incl. downsample.0, fc8); "
+            "grad_layer2_input = d sum(cam*grad_cam) / d (layer1 output). "
+            "Weights: see scripts/pytorch/make_resnet50_golden.py"),
+        "command": "python3 scripts/pytorch/make_resnet50_golden.py",
+        "inputs": "x,grad_cam,param.*",
+        "outputs": "cam,grad.*,grad_layer2_input",
+        "trainable": ",".join(trainable),
+        "frozen": ",".join(frozen),
+        "f64_rel_err.worst_grad": repr(worst_grad_rel),
+    }
+    meta.update(err_meta)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, FILE_NAME)
+    write_safetensors(path, tensors, meta)
+    with safe_open(path, "pt") as f:  # format check with the safetensors package
+        assert set(f.keys()) == set(tensors) and f.metadata()["kind"] == "resnet50_net"
+        for k in tensors:
+            assert torch.equal(f.get_tensor(k), tensors[k]), k
+    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
+    print("stages:", meta["stage_shapes"])
+    print("layer4 conv2:", meta["layer4_conv2"])
+    print(f"trainable {len(trainable)}, frozen {len(frozen)} parameters")
+    print(json.dumps({k: meta[k] for k in ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad",
+                                           "f64_rel_err.grad_layer2_input")}, indent=1))
+    print("cam", tuple(cam.shape), "std %.3f max|.| %.3f" % (cam.std().item(), cam.abs().max().item()))
+
+
+if __name__ == "__main__":
+    main()
