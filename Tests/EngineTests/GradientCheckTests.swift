@@ -13,7 +13,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// d loss along v: analytic g·v against (L(w + εv) − L(w − εv)) / 2ε, in Double.
-    func checkModel(_ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath, line: UInt = #line) {
+    static func checkModel(_ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath, line: UInt = #line) {
         let store = model.store
         let context = ForwardContext(training: true, sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
         func loss() -> Double {
@@ -49,12 +49,12 @@ final class GradientCheckTests: XCTestCase {
         let images = Self.random([2, 3, 24, 24], key: 1)
         var sal = Self.random([2, 1, 24, 24], key: 2, scale: 0.5)
         sal.data = sal.data.map { $0 + 0.5 }
-        checkModel(model, images: images, saliency: sal, labels: [1, 0, 0, 1, 0, 1, 0, 0])
+        Self.checkModel(model, images: images, saliency: sal, labels: [1, 0, 0, 1, 0, 1, 0, 0])
     }
 
     func testTinyCAMModelGradient() {
         let model = ClassifierModel(architecture: .tiny, method: .cam, numClasses: 4)
         model.initialize(seed: 4)
-        checkModel(model, images: Self.random([2, 3, 24, 24], key: 5), saliency: nil, labels: [1, 0, 0, 1, 0, 1, 0, 0])
+        Self.checkModel(model, images: Self.random([2, 3, 24, 24], key: 5), saliency: nil, labels: [1, 0, 0, 1, 0, 1, 0, 0])
     }
 }

@@ -28,9 +28,14 @@ Weights (all from one torch.Generator, in state_dict order):
 * convs: normal, std sqrt(2 / fan_in) (He) for conv1 and each bottleneck's conv1
   and conv2 (followed by ReLU), sqrt(1 / fan_in) for conv3 and downsample.0;
 * fc8: Xavier-uniform;
-* BatchNorm: weight U[0.8, 1.2], bias U[-0.1, 0.1]; running stats calibrated to
-  the batch statistics of a separate random input, then perturbed
+* BatchNorm: weight U[0.8, 1.2] except bn3 (the last BN of each residual branch):
+  U[0.4, 0.6], bias U[-0.1, 0.1]; running stats calibrated to the batch
+  statistics of a separate random input, then perturbed
   (mean += 0.1 * sqrt(var) * N(0, 1), var *= U[0.5, 1.5]).
+  The damped bn3 (pretrained ResNets also have small bn3 gammas) keeps the
+  16-block net from amplifying float32 round-off: with bn3 ~ U[0.8, 1.2] the
+  float32 cam is off from float64 by 2.5e-5 * max|cam| (grads 3.7e-5), too close
+  to the tests' atol 2e-5 * max|e|; with U[0.4, 0.6] it is ~1e-6.
 """
 import argparse
 import copy
@@ -74,6 +79,8 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
             t.copy_(torch.rand(t.shape, generator=g) * 2 * a - a)
         elif t.dim() == 4:
             t.copy_(torch.randn(t.shape, generator=g) * _conv_std(name, t))
+        elif name.endswith(".bn3.weight"):  # damped residual branch, see the docstring
+            t.copy_(0.4 + 0.2 * torch.rand(t.shape, generator=g))
         elif name.endswith(".weight"):
             t.copy_(0.8 + 0.4 * torch.rand(t.shape, generator=g))
         elif name.endswith(".bias"):
@@ -84,7 +91,7 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
     for m in bns:
         m.momentum = 1.0
     model.train()
-    model.forward_features(torch.randn(4, 3, 49, 41, generator=g))
+    model.forward_features(torch.randn(4, 3, 37, 45, generator=g))
     for m in bns:
         m.momentum = 0.1
         c = m.num_features

@@ -45,11 +45,20 @@ enum Im2col {
                 for kx in 0..<g.kw {
                     let row = col + ((c * g.kh + ky) * g.kw + kx) * plane
                     let dy = ky * g.dilation - g.pad, dx = kx * g.dilation - g.pad
+                    // Stride 1: the valid taps of a row are one contiguous run.
+                    let lo = g.stride == 1 ? max(0, -dx) : 0, hi = g.stride == 1 ? min(wout, g.w - dx) : 0
                     for oy in 0..<hout {
                         let iy = oy * g.stride + dy
                         if iy < 0 || iy >= g.h { continue }
                         let drow = dstImage + iy * g.w
                         let srow = row + oy * wout
+                        if g.stride == 1 {
+                            if hi > lo {
+                                let d = drow + lo + dx, s = srow + lo
+                                for i in 0..<(hi - lo) { d[i] += s[i] }
+                            }
+                            continue
+                        }
                         for ox in 0..<wout {
                             let ix = ox * g.stride + dx
                             if ix >= 0 && ix < g.w { drow[ix] += srow[ox] }
