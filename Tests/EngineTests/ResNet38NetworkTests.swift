@@ -22,7 +22,7 @@ final class ResNet38NetworkTests: XCTestCase {
         return model
     }
 
-    func assertClose(_ name: String, _ got: Tensor, _ expected: Tensor, file: StaticString = #filePath, line: UInt = #line) {
+    static func assertClose(_ name: String, _ got: Tensor, _ expected: Tensor, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(got.count, expected.count, name, file: file, line: line)
         let atol = 2e-5 * expected.maxAbs
         var bad = 0
@@ -37,12 +37,12 @@ final class ResNet38NetworkTests: XCTestCase {
         let context = ForwardContext(training: false)   // dropout off, as the fixture; BN always frozen
         let features = model.backbone.layers.forward(x, context)
         let cam = model.fc8.forward(features, context)
-        assertClose("cam", cam, golden.tensors["cam"]!)
+        Self.assertClose("cam", cam, golden.tensors["cam"]!)
         model.store.zeroGradients()
         _ = model.backbone.layers.backward(model.fc8.backward(golden.tensors["grad_cam"]!)!)
         var compared = 0
         for (name, expected) in grads.tensors where name.hasPrefix("grad.") {
-            assertClose(name, model.store.gradientTensor(String(name.dropFirst(5))), expected)
+            Self.assertClose(name, model.store.gradientTensor(String(name.dropFirst(5))), expected)
             compared += 1
         }
         XCTAssertEqual(compared, 36, "every trainable conv of b3…b7 and fc8")
