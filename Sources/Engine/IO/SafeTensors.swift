@@ -10,6 +10,9 @@ public struct SafeTensorsFile {
     public var metadata: [String: String]
     /// Names in file order (by data offset).
     public var order: [String]
+    /// Tensors to store as I64 instead of F32 (BN num_batches_tracked, so a
+    /// checkpoint loads into PyTorch with strict=True unchanged).
+    public var int64Names: Set<String> = []
 
     public init(tensors: [String: Tensor], metadata: [String: String] = [:], order: [String]? = nil) {
         self.tensors = tensors
@@ -93,8 +96,9 @@ public struct SafeTensorsFile {
         var offset = 0
         for name in names {
             let t = tensors[name]!
-            entries.append("\(Self.jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + 4 * t.count)]}")
-            offset += 4 * t.count
+            let width = int64Names.contains(name) ? 8 : 4
+            entries.append("\(Self.jsonString(name)):{\"dtype\":\"\(width == 8 ? "I64" : "F32")\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + width * t.count)]}")
+            offset += width * t.count
         }
         if !metadata.isEmpty {
             let meta = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
@@ -106,7 +110,11 @@ public struct SafeTensorsFile {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: header)
         for name in names {
-            tensors[name]!.data.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+            if int64Names.contains(name) {
+                tensors[name]!.data.map { Int64($0).littleEndian }.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                tensors[name]!.data.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+            }
         }
         return out
     }

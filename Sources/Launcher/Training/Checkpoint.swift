@@ -26,9 +26,20 @@ public enum Checkpoint {
                 order.append(name)
             }
         }
+        // PyTorch's BatchNorm2d also saves num_batches_tracked (I64); EPS never
+        // updates BN statistics, so 0 — the file then loads with strict=True as is.
+        var counters: Set<String> = []
+        for entry in store.entries where entry.name.hasSuffix(".running_var") {
+            let name = String(entry.name.dropLast("running_var".count)) + "num_batches_tracked"
+            tensors[name] = Tensor(shape: [], data: [0])
+            counters.insert(name)
+            order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
+        }
         let metadata = ["format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
                         "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML]
-        return SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
+        var file = SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
+        file.int64Names = counters
+        return file
     }
 
     /// Loads weights (and momentum when present) into the model. Checks the
