@@ -27,15 +27,15 @@ run "$bin" bench-data --data-root "$out/voc-sized" --train-list "$out/voc-sized/
   --saliency-root "$out/voc-sized/saliency" --crop-size 448 --batches 8 --workers 1 2 --json "$out/loader.json"
 # Inference of ResNet-38 (4 scales × flip) on VOC-sized images, 1 and 2 ranks (random weights: speed only).
 "$bin" bench --arch resnet38 --crop-size 64 --batch-size 1 --steps 1 --threads 2 --save-initial "$out/r38-random.safetensors" > /dev/null
-head -n 4 "$out/voc-sized/ImageSets/Segmentation/train.txt" > "$out/infer4.txt"
+head -n 2 "$out/voc-sized/ImageSets/Segmentation/train.txt" > "$out/infer2.txt"
 for n in 1 2; do
   rm -rf "$out/infer-masks-$n"
   start=$(date +%s.%N)
   if [ "$n" = 1 ]; then
-    run "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer4.txt" --cam-png "$out/infer-masks-$n" --threads 2
+    run "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer2.txt" --cam-png "$out/infer-masks-$n" --threads 2
   else
-    run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer4.txt" --cam-png "$out/infer-masks-$n" --threads 1
+    run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" infer --weights "$out/r38-random.safetensors" --data-root "$out/voc-sized" --infer-list "$out/infer2.txt" --cam-png "$out/infer-masks-$n" --threads 1
   fi
   end=$(date +%s.%N)
-  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'infer ResNet-38, 4 VOC-sized images, $n rank(s): {s:.1f} s, {4/s:.3f} images/s')" "$start" "$end"
+  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'infer ResNet-38, 2 VOC-sized images, $n rank(s): {s:.1f} s, {2/s:.3f} images/s')" "$start" "$end"
 done
