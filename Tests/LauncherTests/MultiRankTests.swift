@@ -8,14 +8,14 @@ import XCTest
 final class MultiRankTests: XCTestCase {
     func testOneTwoFourRanksReachTheSameWeights() throws {
         var checkpoints: [Int: SafeTensorsFile] = [:]
-        for ranks in [1, 2, 4] {
+        for ranks in [1, 2, 4, 8] {
             let out = ProcessHarness.temporaryDirectory("equivalence-\(ranks)")
             let result = try ProcessHarness.mpiEpsDist(ranks: ranks, SyntheticFixture.trainArguments(out: out), timeout: 600)
             XCTAssertEqual(result.status, 0, "mpirun -n \(ranks) failed:\n\(result.stdout)\n\(result.stderr)")
             checkpoints[ranks] = try SafeTensorsFile.read("\(out)/checkpoint.safetensors")
         }
         let reference = try XCTUnwrap(checkpoints[1])
-        for ranks in [2, 4] {
+        for ranks in [2, 4, 8] {
             let other = try XCTUnwrap(checkpoints[ranks])
             XCTAssertEqual(Set(reference.tensors.keys), Set(other.tensors.keys))
             var worst: Float = 0

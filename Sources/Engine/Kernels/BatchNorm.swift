@@ -36,14 +36,21 @@ public enum BatchNorm {
         }
         let invStd = (0..<c).map { 1 / sqrtf(variance[$0] + eps) }
         var xHat = training ? x : Tensor(zeros: [0]), y = x
-        for b in 0..<n { for ch in 0..<c {
-            let base = (b * c + ch) * plane
-            for i in 0..<plane {
-                let v = (x.data[base + i] - mean[ch]) * invStd[ch]
-                if training { xHat.data[base + i] = v }
-                y.data[base + i] = v * weight[ch] + bias[ch]
+        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in xHat.data.withUnsafeMutableBufferPointer { hp in
+            Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in
+                for ch in channels {
+                    let scale = invStd[ch], mu = mean[ch], wt = weight[ch], bs = bias[ch]
+                    for b in 0..<n {
+                        let base = (b * c + ch) * plane
+                        for i in 0..<plane {
+                            let v = (xp[base + i] - mu) * scale
+                            if training { hp[base + i] = v }
+                            yp[base + i] = v * wt + bs
+                        }
+                    }
+                }
             }
-        } }
+        } } }
         return (y, Cache(xHat: xHat, invStd: invStd, training: training, input: training || !keepInput ? nil : x, mean: mean))
     }
 
@@ -53,25 +60,37 @@ public enum BatchNorm {
         let (n, c, h, w) = gradY.nchw
         let plane = h * w, m = Float(n * plane)
         var gx = gradY
-        for ch in 0..<c {
-            var sumG: Float = 0, sumGX: Float = 0
-            let needSums = cache.training || gradWeight != nil || gradBias != nil
-            if needSums { for b in 0..<n { for i in 0..<plane {
-                let k = (b * c + ch) * plane + i
-                let xHat = cache.training ? cache.xHat.data[k] : (cache.input!.data[k] - cache.mean[ch]) * cache.invStd[ch]
-                sumG += gradY.data[k]; sumGX += gradY.data[k] * xHat
-            } } }
-            gradWeight?[ch] += sumGX
-            gradBias?[ch] += sumG
-            let scale = weight[ch] * cache.invStd[ch]
-            for b in 0..<n { for i in 0..<plane {
-                let k = (b * c + ch) * plane + i
-                if cache.training {
-                    gx.data[k] = scale * (gradY.data[k] - sumG / m - cache.xHat.data[k] * sumGX / m)
-                } else {
-                    gx.data[k] = scale * gradY.data[k]
+        let needSums = cache.training || gradWeight != nil || gradBias != nil
+        var sums = [Float](repeating: 0, count: 2 * c)   // Σ g, Σ g·x̂ per channel
+        gradY.data.withUnsafeBufferPointer { gp in gx.data.withUnsafeMutableBufferPointer { gxp in sums.withUnsafeMutableBufferPointer { sp in
+            Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in
+                for ch in channels {
+                    var sumG: Float = 0, sumGX: Float = 0
+                    if needSums {
+                        for b in 0..<n { for i in 0..<plane {
+                            let k = (b * c + ch) * plane + i
+                            let xHat = cache.training ? cache.xHat.data[k] : (cache.input!.data[k] - cache.mean[ch]) * cache.invStd[ch]
+                            sumG += gp[k]; sumGX += gp[k] * xHat
+                        } }
+                    }
+                    sp[2 * ch] = sumG; sp[2 * ch + 1] = sumGX
+                    let scale = weight[ch] * cache.invStd[ch]
+                    for b in 0..<n {
+                        let base = (b * c + ch) * plane
+                        if cache.training {
+                            for i in 0..<plane {
+                                gxp[base + i] = scale * (gp[base + i] - sumG / m - cache.xHat.data[base + i] * sumGX / m)
+                            }
+                        } else {
+                            for i in 0..<plane { gxp[base + i] = scale * gp[base + i] }
+                        }
+                    }
                 }
-            } }
+            }
+        } } }
+        for ch in 0..<c {
+            gradWeight?[ch] += sums[2 * ch + 1]
+            gradBias?[ch] += sums[2 * ch]
         }
         return gx
     }

@@ -4,7 +4,8 @@
 enum Im2col {
     static func expand(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
         let hout = g.hout, wout = g.wout, plane = hout * wout
-        for c in 0..<g.cin {
+        Parallel.ranges(g.cin, minimum: max(1, 16384 / max(plane * g.kh * g.kw, 1))) { channels in
+        for c in channels {
             let src = image + c * g.h * g.w
             for ky in 0..<g.kh {
                 for kx in 0..<g.kw {
@@ -34,12 +35,15 @@ enum Im2col {
                 }
             }
         }
+        }
     }
 
     /// Adds col back onto image (which the caller zeroes first).
     static func accumulate(_ col: UnsafePointer<Float>, _ g: ConvGeometry, into image: UnsafeMutablePointer<Float>) {
         let hout = g.hout, wout = g.wout, plane = hout * wout
-        for c in 0..<g.cin {
+        // Channels write disjoint image planes: safe to split over threads.
+        Parallel.ranges(g.cin, minimum: max(1, 16384 / max(plane * g.kh * g.kw, 1))) { channels in
+        for c in channels {
             let dstImage = image + c * g.h * g.w
             for ky in 0..<g.kh {
                 for kx in 0..<g.kw {
@@ -66,6 +70,7 @@ enum Im2col {
                     }
                 }
             }
+        }
         }
     }
 }

@@ -9,7 +9,6 @@ public final class Conv2dLayer: Layer {
     public var needsInputGradient = true
     public var useReferenceKernel = false
     private var input = Tensor(zeros: [0])
-    private var scratch: [Float] = []
 
     public init(_ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
                 pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
@@ -39,14 +38,14 @@ public final class Conv2dLayer: Layer {
         input = context.keepForBackward ? x : Tensor(zeros: [0])
         var y = Tensor(zeros: g.outputShape)
         let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
-        prepareScratch(g)
-        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in scratch.withUnsafeMutableBufferPointer { sp in
+        let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
+        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in
             if useReferenceKernel {
                 Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
             } else {
-                Conv2dFast.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: sp.baseAddress, g)
+                Conv2dFast.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch, g)
             }
-        } } }
+        } }
         return y
     }
 
@@ -61,28 +60,44 @@ public final class Conv2dLayer: Layer {
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
-        prepareScratch(g)
-        input.data.withUnsafeBufferPointer { xp in gradY.data.withUnsafeBufferPointer { gyp in scratch.withUnsafeMutableBufferPointer { sp in
+        let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
+        input.data.withUnsafeBufferPointer { xp in gradY.data.withUnsafeBufferPointer { gyp in
             func run(_ gxp: UnsafeMutablePointer<Float>?) {
                 if useReferenceKernel {
                     Conv2dReference.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
                                              gradWeight: gw, gradBias: gb, g)
                 } else {
                     Conv2dFast.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
-                                        gradWeight: gw, gradBias: gb, scratch: sp.baseAddress, g)
+                                        gradWeight: gw, gradBias: gb, scratch: scratch, g)
                 }
             }
             if gx != nil { gx!.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
-        } } }
+        } }
         if trains {
             store.gradientReady(weightIndex)
             if let biasIndex { store.gradientReady(biasIndex) }
         }
         return gx
     }
+}
 
-    private func prepareScratch(_ g: ConvGeometry) {
-        let needed = Conv2dFast.scratchCount(g)
-        if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
+/// One im2col/col2im buffer for every convolution of the process: layers run
+/// one after another, so a single buffer sized for the largest of them is
+/// enough (one per layer would hold gigabytes at inference scales).
+public final class ConvWorkspace: @unchecked Sendable {
+    public static let shared = ConvWorkspace()
+    private var storage: UnsafeMutablePointer<Float>? = nil
+    private var capacity = 0
+
+    /// A buffer of at least `count` floats (nil when none is needed); valid
+    /// until the next call.
+    public func buffer(_ count: Int) -> UnsafeMutablePointer<Float>? {
+        guard count > 0 else { return nil }
+        if count > capacity {
+            storage?.deallocate()
+            storage = .allocate(capacity: count)
+            capacity = count
+        }
+        return storage
     }
 }

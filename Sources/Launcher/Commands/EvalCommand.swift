@@ -21,10 +21,7 @@ struct EvalCommand: ParsableCommand {
             let names = ["background"] + (kind == .voc ? ClassNames.voc : ClassNames.coco)
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
-            let regionNames = contextDir.flatMap { try? String(contentsOfFile: "\($0)/names.txt", encoding: .utf8) }
-                .map { $0.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) } }
-                ?? ["none", "region1", "region2", "region3"]
-            var context = ContextConfusion(numClasses: names.count, regionNames: regionNames)
+            var context = ContextConfusion(numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
             for id in ids {
                 let gt = try ImageCodecs.readPNG("\(gtDir)/\(id).png", indices: true)
                 let pred = try ImageCodecs.readPNG("\(predDir)/\(id).png", indices: true)

@@ -79,4 +79,13 @@ public struct ContextConfusion {
     }
 
     public func ratio(region: Int, classIndex c: Int) -> Double { regionAsClass[region * numClasses + c] / truePositives[c] }
+
+    /// Region names from `<dir>/names.txt` (`index name` per line; synth writes
+    /// it), or generic ones.
+    public static func regionNames(contextDir dir: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else {
+            return ["none", "region1", "region2", "region3"]
+        }
+        return text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+    }
 }

@@ -26,11 +26,12 @@ public enum EvalReport {
 
     public static func json(_ m: ConfusionMatrix, classNames: [String], numImages: Int,
                             context: ContextConfusion? = nil) -> [String: Any] {
-        func clean(_ v: [Double]) -> [Any] { v.map { $0.isNaN ? NSNull() : $0 as Any } }
+        func finite(_ x: Double) -> Any { x.isFinite ? x : NSNull() }   // JSON has no NaN
+        func clean(_ v: [Double]) -> [Any] { v.map(finite) }
         var out: [String: Any] = [
-            "miou": m.meanIoU.isNaN ? NSNull() : m.meanIoU, "iou": clean(m.iou), "precision": clean(m.precision),
-            "recall": clean(m.recall), "pixel_accuracy": m.pixelAccuracy, "num_images": numImages, "classes": classNames,
-            "miou_all_background": m.allBackgroundMeanIoU,
+            "miou": finite(m.meanIoU), "iou": clean(m.iou), "precision": clean(m.precision),
+            "recall": clean(m.recall), "pixel_accuracy": finite(m.pixelAccuracy), "num_images": numImages, "classes": classNames,
+            "miou_all_background": finite(m.allBackgroundMeanIoU),
             "confusion": m.counts,
         ]
         if let context {
@@ -38,7 +39,8 @@ public enum EvalReport {
             for r in 1..<context.regionNames.count {
                 var perClass: [String: Any] = [:]
                 for c in 1..<context.numClasses where context.truePositives[c] > 0 || context.regionAsClass[r * context.numClasses + c] > 0 {
-                    perClass[classNames[c]] = context.ratio(region: r, classIndex: c)
+                    let ratio = context.ratio(region: r, classIndex: c)
+                    perClass[classNames[c]] = ratio.isFinite ? ratio : NSNull()   // no true positive: undefined
                 }
                 ratios[context.regionNames[r]] = perClass
             }
@@ -53,7 +55,8 @@ public enum EvalReport {
             for c in 1..<context.numClasses where context.regionAsClass[r * context.numClasses + c] > 0 || context.truePositives[c] > 0 {
                 let v = context.ratio(region: r, classIndex: c)
                 if context.regionAsClass[r * context.numClasses + c] > 0 {
-                    lines.append("  " + pad(context.regionNames[r], 8) + " as " + pad(classNames[c], 12) + String(format: " %.4f", v))
+                    lines.append("  " + pad(context.regionNames[r], 8) + " as " + pad(classNames[c], 12)
+                                 + (v.isFinite ? String(format: " %.4f", v) : " n/a (no true positive of the class)"))
                 }
             }
         }

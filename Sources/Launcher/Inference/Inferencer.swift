@@ -46,7 +46,8 @@ public final class Inferencer {
         log.info("eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) thread(s), scales \(o.scales), \(model.method.rawValue) maps")
 
         var confusion = ConfusionMatrix(numClasses: dataset.numClasses + 1)
-        var context = ContextConfusion(numClasses: dataset.numClasses + 1, regionNames: contextNames())
+        var context = ContextConfusion(numClasses: dataset.numClasses + 1,
+                                       regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
         var entries: [ManifestEntry] = []
         var problems: [String] = []
         let started = Date()
@@ -172,12 +173,6 @@ public final class Inferencer {
             load[target] += max(all[i] ?? 0, 1)
         }
         return shard
-    }
-
-    func contextNames() -> [String] {
-        guard let dir = options.contextDir,
-              let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else { return ["none", "region1", "region2", "region3"] }
-        return text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
     }
 
     /// The prediction cropped to the ground truth's size (as evaluate_png).
