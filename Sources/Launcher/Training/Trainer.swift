@@ -175,6 +175,11 @@ public final class Trainer {
             if let weights = config.weights {
                 _ = try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
                 log.info("initial weights: \(weights)")
+            } else if config.arch != .tiny {
+                // Every BN is frozen (as the reference), so a random init has no
+                // normalisation at all and the deep residual stack blows up.
+                log.warn("no --weights: \(config.arch.rawValue) starts from a random initialisation with frozen BatchNorm, "
+                         + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)")
             }
             return 0
         }
