@@ -54,7 +54,10 @@ public enum AtomicFile {
         do {
             try produce(temp)
             let fd = open(temp, O_RDONLY)
-            if fd >= 0 { fsync(fd); close(fd) }
+            guard fd >= 0 else { throw WriteError(path: path, reason: "the written file cannot be reopened") }
+            let synced = fsync(fd) == 0
+            close(fd)
+            guard synced else { throw WriteError(path: path, reason: "fsync failed (disk full?)") }
             guard rename(temp, path) == 0 else {
                 throw WriteError(path: path, reason: String(cString: strerror(errno)))
             }

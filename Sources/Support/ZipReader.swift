@@ -52,8 +52,10 @@ public struct ZipReader {
             // Zip64 extra field: sizes and offset that overflow 32 bits.
             var e = p + 46 + nameLength
             let end = e + extraLength
+            guard end + commentLength <= n else { throw Failure(reason: "entry \(name) runs past the end (truncated?)") }
             while e + 4 <= end {
                 let id = u16(e), length = u16(e + 2)
+                guard e + 4 + length <= end else { throw Failure(reason: "bad extra field of \(name)") }
                 if id == 0x0001 {
                     var q = e + 4
                     if u32(p + 24) == 0xFFFF_FFFF { q += 8 }                       // uncompressed size

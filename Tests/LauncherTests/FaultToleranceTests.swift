@@ -32,10 +32,21 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("--resume"), refused.stderr)
 
+        // Other settings cannot continue this run.
+        let mismatched = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(
+            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume", "--seed", "99"]))
+        XCTAssertEqual(mismatched.status, 2, mismatched.stderr)
+        XCTAssertTrue(mismatched.stderr.contains("other settings"), mismatched.stderr)
         let second = try ProcessHarness.mpiEpsDist(ranks: 1, SyntheticFixture.trainArguments(
             out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume"]))
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("resuming from"), second.stdout)
+        // Each logged step appears once in metrics.jsonl.
+        let steps = try String(contentsOfFile: "\(split)/metrics.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int
+        }
+        XCTAssertEqual(steps, steps.sorted())
+        XCTAssertEqual(Set(steps).count, steps.count, "\(steps)")
         let d = maxRelativeDifference(try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
                                       try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
         print("resume: straight -n 2 vs stop at 10 on -n 2 + resume on -n 1: max relative difference \(d)")

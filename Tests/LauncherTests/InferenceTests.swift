@@ -58,6 +58,13 @@ final class InferenceTests: XCTestCase {
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: "\(out)/cut.safetensors"))
         r = try ProcessHarness.epsDist(inferArguments(weights: "\(out)/cut.safetensors", out: out))
         XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("cut.safetensors"), r.stderr)
+        // RGB ground truth is refused with the file's name, not a crash.
+        let gt = ProcessHarness.temporaryDirectory("rgb-gt")
+        for id in try Dataset.readList(SyntheticFixture.trainList) {
+            try ImageCodecs.writePNG(Image8(width: 4, height: 4, channels: 3), to: "\(gt)/\(id).png")
+        }
+        r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: ProcessHarness.temporaryDirectory("rgb-out"), extra: ["--gt-dir", gt]))
+        XCTAssertEqual(r.status, 2, r.stderr); XCTAssertTrue(r.stderr.contains("one-channel"), r.stderr)
         // An output folder that cannot be created (below a regular file).
         r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: "\(out)/cut.safetensors/masks"))
         XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("cut.safetensors/masks"), r.stderr)

@@ -129,6 +129,7 @@ extension LabelSources {
         guard categoryIds.count == numClasses else {
             throw DataError(path, "\(categoryIds.count) categories, expected \(numClasses)")
         }
+        guard Set(categoryIds).count == categoryIds.count else { throw DataError(path, "category ids repeat") }
         let classOf = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($0.element, $0.offset) })
         var nameOf: [Int: String] = [:]
         for image in images {

@@ -57,7 +57,15 @@ public struct SafeTensorsFile {
                   let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                   let range = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                   range.count == 2 else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
-            let count = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 >= 0 }), range[0] >= 0, range[0] <= range[1] else {
+                throw fail("entry \(name) has a negative dimension or inverted data_offsets")
+            }
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product < 1 << 40 else { throw fail("entry \(name) has an impossible shape \(shape)") }
+                count = product
+            }
             let width: Int
             switch dtype {
             case "F32", "I32": width = 4

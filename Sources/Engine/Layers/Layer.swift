@@ -27,8 +27,9 @@ public protocol Layer: AnyObject {
     /// False for the first layer that gets a gradient: its input gradient is
     /// never used, so it is not computed (EPS stops backward at b3's input).
     var needsInputGradient: Bool { get set }
-    /// True when neither this layer nor anything it contains is trained, so
-    /// the backward pass can stop before it.
+    /// True when neither this layer nor anything it contains has a trained
+    /// parameter (parameter-less layers included), so the backward pass can
+    /// stop before it when no trained layer precedes it.
     var isFrozen: Bool { get }
 }
 

@@ -1,7 +1,9 @@
 /// ReLU as a layer (no parameters).
 public final class ReLULayer: Layer {
     public var needsInputGradient = true
-    public var isFrozen: Bool { false }
+    /// No parameters: nothing to train (backward still runs through it when a
+    /// trained layer lies before it).
+    public var isFrozen: Bool { true }
     private var output = Tensor(zeros: [0])
     public init() {}
 
@@ -20,7 +22,7 @@ public final class Dropout2dLayer: Layer {
     /// Distinguishes the draws of two dropout layers for the same sample.
     public let salt: UInt64
     public var needsInputGradient = true
-    public var isFrozen: Bool { false }
+    public var isFrozen: Bool { true }
     private var mask: [Float]? = nil
 
     public init(p: Float, salt: UInt64) { self.p = p; self.salt = salt }
@@ -88,7 +90,7 @@ public final class BatchNormLayer: Layer {
 public final class MaxPoolLayer: Layer {
     public let kernel, stride, pad: Int
     public var needsInputGradient = true
-    public var isFrozen: Bool { false }
+    public var isFrozen: Bool { true }
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
 

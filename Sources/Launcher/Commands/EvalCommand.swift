@@ -23,16 +23,12 @@ struct EvalCommand: ParsableCommand {
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
             for id in ids {
-                let gt = try ImageCodecs.readPNG("\(gtDir)/\(id).png", indices: true)
-                let pred = try ImageCodecs.readPNG("\(predDir)/\(id).png", indices: true)
-                guard gt.channels == 1, pred.channels == 1 else {
-                    throw DataError(gt.channels == 1 ? "\(predDir)/\(id).png" : "\(gtDir)/\(id).png",
-                                    "expected a one-channel mask of class indices")
-                }
+                let gt = try MaskFiles.read("\(gtDir)/\(id).png")
+                let pred = try MaskFiles.read("\(predDir)/\(id).png")
                 let p = Inferencer.cropped(pred, width: gt.width, height: gt.height)
                 matrix.add(groundTruth: gt.pixels, prediction: p)
                 if let contextDir {
-                    let region = try ImageCodecs.readPNG("\(contextDir)/\(id).png", indices: true)
+                    let region = try MaskFiles.read("\(contextDir)/\(id).png", size: (gt.width, gt.height))
                     context.add(groundTruth: gt.pixels, prediction: p, region: region.pixels)
                 }
             }

@@ -83,9 +83,9 @@ public struct ContextConfusion {
     /// Region names from `<dir>/names.txt` (`index name` per line; synth writes
     /// it), or generic ones.
     public static func regionNames(contextDir dir: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else {
-            return ["none", "region1", "region2", "region3"]
-        }
-        return text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+        let generic = ["none", "region1", "region2", "region3"]
+        guard let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else { return generic }
+        let names = text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+        return names.count >= 2 ? names : generic
     }
 }

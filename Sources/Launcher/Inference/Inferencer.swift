@@ -61,8 +61,8 @@ public final class Inferencer {
                 }
                 let mask: Image8
                 var status = "written"
-                if FileManager.default.fileExists(atPath: maskPath) {
-                    mask = try ImageCodecs.readPNG(maskPath, indices: true)
+                if outputsExist(sample.id) {
+                    mask = try MaskFiles.read(maskPath)
                     status = "existing"
                 } else {
                     let noLabels = !sample.labels.contains { $0 > 1e-5 }
@@ -70,11 +70,11 @@ public final class Inferencer {
                     mask = try predict(sample, model: model)
                 }
                 if let gtDir = o.gtDir {
-                    let gt = try ImageCodecs.readPNG("\(gtDir)/\(sample.id).png", indices: true)
+                    let gt = try MaskFiles.read("\(gtDir)/\(sample.id).png")
                     let pred = Self.cropped(mask, width: gt.width, height: gt.height)
                     confusion.add(groundTruth: gt.pixels, prediction: pred)
                     if let contextDir = o.contextDir {
-                        let region = try ImageCodecs.readPNG("\(contextDir)/\(sample.id).png", indices: true)
+                        let region = try MaskFiles.read("\(contextDir)/\(sample.id).png", size: (gt.width, gt.height))
                         context.add(groundTruth: gt.pixels, prediction: pred, region: region.pixels)
                     }
                 }
@@ -173,6 +173,14 @@ public final class Inferencer {
             load[target] += max(all[i] ?? 0, 1)
         }
         return shard
+    }
+
+    /// Done when every requested output of the image exists (a re-run that
+    /// adds --cam-npy or --color-png computes the image again).
+    func outputsExist(_ id: String) -> Bool {
+        let o = options
+        let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }].compactMap { $0 }
+        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The prediction cropped to the ground truth's size (as evaluate_png).

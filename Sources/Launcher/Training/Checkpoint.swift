@@ -11,7 +11,7 @@ public enum Checkpoint {
     static let momentumPrefix = "optimizer.momentum."
 
     public static func make(_ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
-                            includeOptimizer: Bool) -> SafeTensorsFile {
+                            includeOptimizer: Bool, resumeSignature: String = "") -> SafeTensorsFile {
         let store = model.store
         var tensors: [String: Tensor] = [:]
         var order: [String] = []
@@ -36,7 +36,8 @@ public enum Checkpoint {
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
         let metadata = ["format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
-                        "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML]
+                        "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML,
+                        "resume_signature": resumeSignature]
         var file = SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
         file.int64Names = counters
         return file

@@ -37,6 +37,17 @@ public struct RunDirectory {
         FileManager.default.fileExists(atPath: finalCheckpoint) || !stepCheckpoints().isEmpty
     }
 
+    /// Removes metrics lines of steps after `step` (a resumed run logs them again).
+    public func dropMetrics(after step: Int) throws {
+        guard let text = try? String(contentsOfFile: metrics, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let s = object["step"] as? Int else { return false }
+            return s <= step
+        }
+        try AtomicFile.write(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: metrics)
+    }
+
     /// Keeps the newest `keep` step checkpoints.
     public func prune(keep: Int) {
         let all = stepCheckpoints()

@@ -175,6 +175,12 @@ public struct TrainConfig {
         return FlatYAML.render(pairs)
     }
 
+    /// What a resumed run must share with the run it continues, or the sample
+    /// order and schedule would differ from the uninterrupted run (paths may move).
+    public var resumeSignature: String {
+        "\(method) \(arch) \(widthDivisor) batch \(batchSize) crop \(cropSize) resize \(resize) iters \(maxIters) lr \(lr) wd \(wtDec) momentum \(momentum) tau \(tau) lam \(lam) seed \(seed) jitter \(jitter)"
+    }
+
     /// What every rank must agree on (the run dir and thread count may differ).
     public var agreementSignature: String {
         "\(dataset.kind) \(dataset.listFile) \(method) \(arch) \(batchSize) \(cropSize) \(resize) \(maxIters) \(lr) \(wtDec) \(momentum) \(tau) \(lam) \(seed) \(jitter) \(widthDivisor)"

@@ -54,6 +54,8 @@ public final class Trainer {
         loader.start()
         defer { loader.stop() }
         let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
+        // Steps logged after the checkpoint we resume from are done again.
+        if startStep > 0 { try RankDiscipline.onRoot(comm) { try run.dropMetrics(after: startStep) } }
         let metrics = comm.isRoot ? JSONLinesWriter(path: run.metrics) : nil
         if comm.isRoot { try AtomicFile.write(Data(config.yaml.utf8), to: run.config) }
 
@@ -168,7 +170,12 @@ public final class Trainer {
                 throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
             }
             if config.resume, let newest = run.stepCheckpoints().last {
-                let step = try Checkpoint.restore(try SafeTensorsFile.read(newest.path), into: model, path: newest.path)
+                let file = try SafeTensorsFile.read(newest.path)
+                if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != config.resumeSignature {
+                    throw UsageError("\(newest.path) was written by a run with other settings:\n  saved: \(saved)\n  now:   \(config.resumeSignature)\n"
+                                     + "resume with the same flags (e.g. --config \(run.config))")
+                }
+                let step = try Checkpoint.restore(file, into: model, path: newest.path)
                 log.info("resuming from \(newest.path) at step \(step)")
                 return step
             }
@@ -203,7 +210,8 @@ public final class Trainer {
     /// Rank 0 writes (temp file, fsync, rename); every rank learns whether it worked.
     func writeCheckpoint(_ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool) throws {
         try RankDiscipline.onRoot(comm) {
-            try Checkpoint.make(model, step: step, seed: config.seed, configYAML: config.yaml, includeOptimizer: includeOptimizer)
+            try Checkpoint.make(model, step: step, seed: config.seed, configYAML: config.yaml, includeOptimizer: includeOptimizer,
+                                resumeSignature: config.resumeSignature)
                 .write(to: path)
             log.record("checkpoint \(path)")
         }
