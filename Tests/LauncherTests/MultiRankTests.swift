@@ -43,4 +43,15 @@ final class MultiRankTests: XCTestCase {
         XCTAssertEqual(result.stderr.components(separatedBy: "not divisible").count, 2, "reported once: \(result.stderr)")
         XCTAssertLessThan(result.seconds, 60)
     }
+
+    /// Ranks that build different networks or configs stop together, naming the odd rank.
+    func testDisagreeingRanksAreNamed() throws {
+        var env = ProcessHarness.mpiEnvironment
+        env["EPS_DIST_TEST_DISAGREE_RANK"] = "1"
+        let out = ProcessHarness.temporaryDirectory("disagree")
+        let result = try ProcessHarness.run(ProcessHarness.mpirun, ["-n", "2", ProcessHarness.binary] + SyntheticFixture.trainArguments(out: out),
+                                            environment: env, timeout: 120)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("rank(s) 1 differ from rank 0"), result.stderr)
+    }
 }

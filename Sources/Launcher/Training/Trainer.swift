@@ -198,12 +198,15 @@ public final class Trainer {
 
     /// All ranks must build the same network with the same config.
     func checkAgreement(_ model: ClassifierModel) throws {
-        let mine = StableHash.fnv1a(model.store.layoutSignature + "|" + config.agreementSignature)
-        let rootHash = comm.broadcast(string: String(mine), root: 0)
-        let differs = comm.gather(string: rootHash == String(mine) ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
-        let anyDiffers = comm.allreduceMax(rootHash == String(mine) ? 0 : 1)
-        if anyDiffers > 0 {
-            throw UsageError("ranks disagree on the network or config" + (comm.isRoot ? " (ranks \(differs.joined(separator: ", ")) differ from rank 0)" : ""))
+        var signature = model.store.layoutSignature + "|" + config.agreementSignature
+        // Test hook: make one rank disagree (the check is otherwise hard to trigger).
+        if ProcessInfo.processInfo.environment["EPS_DIST_TEST_DISAGREE_RANK"] == "\(comm.rank)" { signature += "|salt" }
+        let mine = String(StableHash.fnv1a(signature))
+        let rootHash = comm.broadcast(string: mine, root: 0)
+        let differs = comm.gather(string: rootHash == mine ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
+        if comm.allreduceMax(rootHash == mine ? 0 : 1) > 0 {
+            throw AgreedFailure(message: "ranks disagree on the network or the config: rank(s) \(differs.joined(separator: ", ")) differ from rank 0 "
+                                + "(different eps-dist builds or flags on different nodes?)", code: ExitStatus.badInput)
         }
     }
 
