@@ -61,16 +61,20 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
             t.copy_(0.2 * torch.rand(t.shape, generator=g) - 0.1)
         elif name.endswith(".num_batches_tracked"):
             t.zero_()
-    # Calibrate the BN running statistics on a calibration input: one pass in
-    # training mode with momentum 1 (running = batch statistics), then restore
-    # momentum and perturb.
-    bns = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d)]
-    for _, m in bns:
+    return calibrate_frozen_bn(model, torch.randn(4, 3, 48, 44, generator=g), g)
+
+
+@torch.no_grad()
+def calibrate_frozen_bn(model, calib, g):
+    """BN running statistics from one pass over `calib` in training mode with
+    momentum 1 (running = batch statistics), then momentum restored and the
+    statistics perturbed; finally eval mode and the EPS freezing."""
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
         m.momentum = 1.0
     model.train()
-    calib = torch.randn(4, 3, 48, 44, generator=g)
     model.forward_features(calib)
-    for _, m in bns:
+    for m in bns:
         m.momentum = 0.1
         c = m.num_features
         m.running_mean.add_(0.1 * m.running_var.sqrt() * torch.randn(c, generator=g))
@@ -79,6 +83,25 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
     model.eval()
     model.freeze_like_eps()
     return model
+
+
+def forward_backward(model, x, grad_cam, hook_name):
+    """Forward + backward in the model's dtype. `hook_name` is the model's
+    keyword for the hook on the first trained stage's input. Returns cam,
+    {trainable name: grad}, and the gradient w.r.t. that input."""
+    captured = {}
+
+    def hook(t):
+        t = t.detach().requires_grad_(True)
+        captured["input"] = t
+        return t
+
+    _, cam = model(x, **{hook_name: hook})
+    names = model.trainable_names()
+    params = dict(model.named_parameters())
+    inputs = [params[n] for n in names] + [captured["input"]]
+    grads = torch.autograd.grad((cam * grad_cam).sum(), inputs)
+    return cam.detach(), dict(zip(names, grads[:-1])), grads[-1]
 
 
 def write_safetensors(path, tensors, metadata):

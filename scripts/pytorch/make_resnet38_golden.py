@@ -34,7 +34,7 @@ import torch
 from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import NUM_CLASSES, SEED, WIDTH_DIVISOR, build_fixture_model, write_safetensors  # noqa: E402
+from fixture_common import NUM_CLASSES, SEED, WIDTH_DIVISOR, build_fixture_model, forward_backward, write_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "EngineTests", "Fixtures"))
@@ -42,20 +42,8 @@ X_SHAPE = (2, 3, 40, 36)
 
 
 def run(model, x, grad_cam):
-    """Forward + backward in the model's dtype. Returns cam, {name: grad}, grad_b3_input."""
-    captured = {}
-
-    def hook(t):
-        t = t.detach().requires_grad_(True)
-        captured["b3_input"] = t
-        return t
-
-    _, cam = model(x, b3_input_hook=hook)
-    names = model.trainable_names()
-    params = dict(model.named_parameters())
-    inputs = [params[n] for n in names] + [captured["b3_input"]]
-    grads = torch.autograd.grad((cam * grad_cam).sum(), inputs)
-    return cam.detach(), dict(zip(names, grads[:-1])), grads[-1]
+    """Forward + backward. Returns cam, {name: grad}, grad_b3_input."""
+    return forward_backward(model, x, grad_cam, "b3_input_hook")
 
 
 def main():

@@ -48,11 +48,10 @@ import os
 import sys
 
 import torch
-import torch.nn as nn
 from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import write_safetensors  # noqa: E402
+from fixture_common import calibrate_frozen_bn, forward_backward, write_safetensors  # noqa: E402
 from resnet50_model import ResNet50EPS  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,37 +89,12 @@ def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, se
             t.copy_(0.2 * torch.rand(t.shape, generator=g) - 0.1)
         elif name.endswith(".num_batches_tracked"):
             t.zero_()
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    for m in bns:
-        m.momentum = 1.0
-    model.train()
-    model.forward_features(torch.randn(4, 3, 37, 45, generator=g))
-    for m in bns:
-        m.momentum = 0.1
-        c = m.num_features
-        m.running_mean.add_(0.1 * m.running_var.sqrt() * torch.randn(c, generator=g))
-        m.running_var.mul_(0.5 + torch.rand(c, generator=g))
-        m.num_batches_tracked.zero_()
-    model.eval()
-    model.freeze_like_eps()
-    return model
+    return calibrate_frozen_bn(model, torch.randn(4, 3, 37, 45, generator=g), g)
 
 
 def run(model, x, grad_cam):
-    """Forward + backward in the model's dtype. Returns cam, {name: grad}, grad_layer2_input."""
-    captured = {}
-
-    def hook(t):
-        t = t.detach().requires_grad_(True)
-        captured["l2_input"] = t
-        return t
-
-    _, cam = model(x, layer2_input_hook=hook)
-    names = model.trainable_names()
-    params = dict(model.named_parameters())
-    inputs = [params[n] for n in names] + [captured["l2_input"]]
-    grads = torch.autograd.grad((cam * grad_cam).sum(), inputs)
-    return cam.detach(), dict(zip(names, grads[:-1])), grads[-1]
+    """Forward + backward. Returns cam, {name: grad}, grad_layer2_input."""
+    return forward_backward(model, x, grad_cam, "layer2_input_hook")
 
 
 def main():

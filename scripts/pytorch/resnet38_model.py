@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from freezing import freeze_like_eps
+
 
 class ResBlock(nn.Module):
     """Pre-activation residual block with two 3x3 convolutions."""
@@ -144,15 +146,7 @@ class ResNet38EPS(nn.Module):
         """What the official Net.train() override does: every BatchNorm in eval
         mode with frozen affine parameters; conv1a and the b2 stage frozen.
         Dropout2d keeps following self.training."""
-        for m in self.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.eval()
-                m.weight.requires_grad_(False)
-                m.bias.requires_grad_(False)
-        for name, p in self.named_parameters():
-            if name.startswith(FROZEN_PREFIXES):
-                p.requires_grad_(False)
-        return self
+        return freeze_like_eps(self, FROZEN_PREFIXES)
 
     def trainable_names(self):
         """state_dict names EPS trains: conv weights of b3...b7 and fc8."""

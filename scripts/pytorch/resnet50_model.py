@@ -31,6 +31,8 @@ All convolutions bias=False; every BatchNorm has eps 1e-5 (PyTorch default).
 import torch.nn as nn
 import torch.nn.functional as F
 
+from freezing import freeze_like_eps
+
 LAYERS = [3, 4, 6, 3]
 PLANES = [64, 128, 256, 512]
 EXPANSION = 4
@@ -142,15 +144,7 @@ class ResNet50EPS(nn.Module):
     def freeze_like_eps(self):
         """The freezing eps-dist's Swift ResNet-50 uses: every BatchNorm in eval
         mode with frozen affine parameters; conv1, bn1 and layer1 frozen."""
-        for m in self.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.eval()
-                m.weight.requires_grad_(False)
-                m.bias.requires_grad_(False)
-        for name, p in self.named_parameters():
-            if name.startswith(FROZEN_PREFIXES):
-                p.requires_grad_(False)
-        return self
+        return freeze_like_eps(self, FROZEN_PREFIXES)
 
     def trainable_names(self):
         """Conv weights of layer2 ... layer4 (incl. downsample.0) and fc8."""
