@@ -56,7 +56,9 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertLessThanOrEqual(kept.count, 3, "\(kept)")
     }
 
-    func startLongRun(_ name: String, extra: [String] = []) throws -> (RunningProcess, String) {
+    /// mpirun -n 2 of a long run, once it is under way; returns it, its run
+    /// directory and the two rank pids (fails the test, never traps, if not 2).
+    func startLongRun(_ name: String, extra: [String] = []) throws -> (RunningProcess, String, [Int32]) {
         let out = ProcessHarness.temporaryDirectory(name)
         let args = ["-n", "2", ProcessHarness.binary] + SyntheticFixture.trainArguments(out: out, iterations: 100_000, extra: ["--log-every", "1"] + extra)
         let running = try RunningProcess(ProcessHarness.mpirun, args, environment: ProcessHarness.mpiEnvironment)
@@ -67,14 +69,18 @@ final class FaultToleranceTests: XCTestCase {
             if lines >= 3 && running.rankPIDs().count == 2 { break }
             usleep(100_000)
         }
-        return (running, out)
+        let ranks = running.rankPIDs()
+        guard ranks.count == 2 else {
+            _ = running.wait(timeout: 0)
+            XCTFail("expected 2 eps-dist ranks under mpirun, found \(ranks.count)")
+            throw RanksNotStarted()
+        }
+        return (running, out, ranks)
     }
 
     func testSIGTERMOnOneRankCheckpointsAndExitsForRequeue() throws {
-        let (running, out) = try startLongRun("sigterm")
-        let ranks = running.rankPIDs()
-        XCTAssertEqual(ranks.count, 2)
-        kill(ranks.last!, SIGTERM)
+        let (running, out, ranks) = try startLongRun("sigterm")
+        kill(ranks[1], SIGTERM)
         let result = try XCTUnwrap(running.wait(timeout: 60), "the job did not stop after SIGTERM")
         XCTAssertEqual(result.status, 3, result.stderr)
         XCTAssertTrue(result.stderr.contains("SIGTERM"), result.stderr)
@@ -83,23 +89,21 @@ final class FaultToleranceTests: XCTestCase {
     }
 
     func testKilledRankEndsTheJob() throws {
-        let (running, _) = try startLongRun("kill9")
-        let ranks = running.rankPIDs()
-        XCTAssertEqual(ranks.count, 2)
-        kill(ranks.first!, SIGKILL)
+        let (running, _, ranks) = try startLongRun("kill9")
+        kill(ranks[0], SIGKILL)
         let result = try XCTUnwrap(running.wait(timeout: 30), "mpirun still running 30 s after a rank was killed")
         XCTAssertNotEqual(result.status, 0)
         print("kill -9 of one rank: mpirun exited with \(result.status) after \(String(format: "%.1f", result.seconds)) s")
     }
 
     func testStuckRankTripsTheCollectiveTimeout() throws {
-        let (running, _) = try startLongRun("stuck", extra: ["--collective-timeout", "3"])
-        let ranks = running.rankPIDs()
-        XCTAssertEqual(ranks.count, 2)
-        kill(ranks.last!, SIGSTOP)
+        let (running, _, ranks) = try startLongRun("stuck", extra: ["--collective-timeout", "3"])
+        kill(ranks[1], SIGSTOP)
         let result = try XCTUnwrap(running.wait(timeout: 60), "the job hung with a stopped rank")
         for pid in ranks { kill(pid, SIGKILL) }
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("did not complete within 3 s"), result.stderr)
     }
 }
+
+struct RanksNotStarted: Error {}
