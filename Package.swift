@@ -21,7 +21,6 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(name: "CImage", path: "Sources/CImage",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
         .target(name: "Support", swiftSettings: optimize),
@@ -32,7 +31,7 @@ let package = Package(
         // executable is a two-line main.
         .target(
             name: "Launcher",
-            dependencies: ["Engine", "Data", "Distributed", "Support", "CSystem",
+            dependencies: ["Engine", "Data", "Distributed", "Support",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),

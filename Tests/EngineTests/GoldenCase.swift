@@ -55,12 +55,12 @@ struct GoldenCase {
         let atol = 2e-5 * expected.maxAbs
         var firstBad = -1, badCount = 0
         for i in 0..<expected.count {
-            let e = expected.data[i], a = actual.data[i]
+            let e = expected[i], a = actual[i]
             let ok = exact ? a == e : abs(a - e) <= atol + 1e-4 * abs(e)
             if !ok { badCount += 1; if firstBad < 0 { firstBad = i } }
         }
         if firstBad >= 0 {
-            failures.append("\(name): \(badCount) values out of tolerance, first at \(firstBad): got \(actual.data[firstBad]), expected \(expected.data[firstBad])")
+            failures.append("\(name): \(badCount) values out of tolerance, first at \(firstBad): got \(actual[firstBad]), expected \(expected[firstBad])")
         }
     }
 

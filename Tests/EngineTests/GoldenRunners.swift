@@ -24,10 +24,10 @@ enum GoldenRunners {
             var y = Tensor(zeros: g.outputShape), gx = Tensor(zeros: x.shape), gw = Tensor(zeros: w.shape)
             var gb = Tensor(zeros: [g.cout])
             var scratch = [Float](repeating: 0, count: Conv2dFast.scratchCount(g))
-            let b = bias?.data
-            x.data.withUnsafeBufferPointer { xp in w.data.withUnsafeBufferPointer { wp in gy.data.withUnsafeBufferPointer { gyp in
-            y.data.withUnsafeMutableBufferPointer { yp in gx.data.withUnsafeMutableBufferPointer { gxp in
-            gw.data.withUnsafeMutableBufferPointer { gwp in gb.data.withUnsafeMutableBufferPointer { gbp in
+            let b = bias?.values
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in gy.withUnsafeBufferPointer { gyp in
+            y.withUnsafeMutableBufferPointer { yp in gx.withUnsafeMutableBufferPointer { gxp in
+            gw.withUnsafeMutableBufferPointer { gwp in gb.withUnsafeMutableBufferPointer { gbp in
             scratch.withUnsafeMutableBufferPointer { sp in
                 b.withUnsafeOptionalPointer { bp in
                     if fast {
@@ -48,9 +48,9 @@ enum GoldenRunners {
 
     static func batchNorm(_ c: inout GoldenCase) {
         let training = c.meta("training") == "True"
-        var mean = c.input("running_mean").data, variance = c.input("running_var").data
-        let weight = c.input("weight").data
-        let (y, cache) = BatchNorm.forward(c.input("x"), weight: weight, bias: c.input("bias").data,
+        var mean = c.input("running_mean").values, variance = c.input("running_var").values
+        let weight = c.input("weight").values
+        let (y, cache) = BatchNorm.forward(c.input("x"), weight: weight, bias: c.input("bias").values,
                                            runningMean: &mean, runningVar: &variance, training: training,
                                            momentum: c.metaFloat("momentum"), eps: c.metaFloat("eps"))
         var gw = [Float](repeating: 0, count: weight.count), gb = gw
@@ -100,14 +100,14 @@ enum GoldenRunners {
         let cam = c.input("cam")
         let (n, k, _, _) = cam.nchw
         let pooled = GlobalAveragePool.forward(cam)
-        let r = MultilabelSoftMargin.compute(logits: pooled.data, labels: c.input("label").data, batch: n, stride: k, classes: k - 1)
-        c.expect("pred", pooled.data)
+        let r = MultilabelSoftMargin.compute(logits: pooled.values, labels: c.input("label").values, batch: n, stride: k, classes: k - 1)
+        c.expect("pred", pooled.values)
         c.expectScalar("loss_cls", r.loss)
         c.expect("grad_cam", GlobalAveragePool.backward(gradY: Tensor(shape: [n, k, 1, 1], data: r.grad), inputShape: cam.shape))
     }
 
     static func epsLoss(_ c: inout GoldenCase) {
-        let r = EPSObjective.compute(cam: c.input("cam"), saliency: c.input("saliency"), labels: c.input("label").data,
+        let r = EPSObjective.compute(cam: c.input("cam"), saliency: c.input("saliency"), labels: c.input("label").values,
                                      tau: c.metaFloat("tau"), lam: c.metaFloat("lam"))
         let s = r.saliency
         c.expect("saliency_resized", s.saliencyResized, exact: true)
@@ -126,10 +126,10 @@ enum GoldenRunners {
         let lr = c.metaFloat("lr"), wd = c.metaFloat("weight_decay"), momentum = c.metaFloat("momentum")
         var i = 0
         while c.has("param\(i)") {
-            var w = c.input("param\(i)").data
+            var w = c.input("param\(i)").values
             var buf = [Float](repeating: 0, count: w.count)
             for t in 0..<c.metaInt("steps") {
-                PolySGD.update(w: &w, grad: c.input("grad\(i)_step\(t)").data, buf: &buf, count: w.count,
+                PolySGD.update(w: &w, grad: c.input("grad\(i)_step\(t)").values, buf: &buf, count: w.count,
                                lr: lr, weightDecay: wd, momentum: momentum)
                 c.expect("param\(i)_after_step\(t)", w); c.expect("momentum_buffer\(i)_after_step\(t)", buf)
             }
@@ -161,7 +161,7 @@ enum GoldenRunners {
                 if !(abs(got - expected) <= 1e-6 * expected) { c.fail("lr of group \(group.rawValue) at step \(t): \(got) vs \(expected)") }
             }
             for name in names {
-                _ = store.gradientBuffer(store.index(of: name)!).update(fromContentsOf: c.input("grad_\(name)_step\(t)").data)
+                _ = store.gradientBuffer(store.index(of: name)!).update(fromContentsOf: c.input("grad_\(name)_step\(t)").values)
             }
             optimizer.step(store, step: t)
             for name in names {
@@ -187,11 +187,11 @@ enum GoldenRunners {
         let context = ForwardContext(training: true)
         let branch = Sequential([conv1, bn1, relu1, conv2, bn2])
         var pre = branch.forward(x, context)
-        for i in 0..<pre.count { pre.data[i] += x.data[i] }
+        for i in 0..<pre.count { pre[i] += x[i] }
         let y = relu2.forward(pre, context)
         let gpre = relu2.backward(c.input("grad_y"))!
         var gx = branch.backward(gpre)!
-        for i in 0..<gx.count { gx.data[i] += gpre.data[i] }
+        for i in 0..<gx.count { gx[i] += gpre[i] }
         c.expect("y", y); c.expect("grad_x", gx)
         for name in ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias"] {
             c.expect("grad_\(name)", store.gradientTensor(name))
@@ -230,7 +230,7 @@ enum GoldenRunners {
     }
 
     static func inferCAM(_ c: inout GoldenCase) {
-        let label = c.input("label").data
+        let label = c.input("label").values
         var fusion = CAMFusion(numClasses: label.count, height: c.metaInt("orig_h"), width: c.metaInt("orig_w"),
                                labels: label, method: .eps)
         let flips = (c.meta("entries") ?? "").split(separator: ";").map { $0.contains("flip=1") }

@@ -48,7 +48,7 @@ final class GradientCheckTests: XCTestCase {
         model.initialize(seed: 3)
         let images = Self.random([2, 3, 24, 24], key: 1)
         var sal = Self.random([2, 1, 24, 24], key: 2, scale: 0.5)
-        sal.data = sal.data.map { $0 + 0.5 }
+        sal = Tensor(shape: sal.shape, data: sal.values.map { $0 + 0.5 })
         Self.checkModel(model, images: images, saliency: sal, labels: [1, 0, 0, 1, 0, 1, 0, 0])
     }
 

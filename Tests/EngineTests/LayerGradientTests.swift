@@ -13,7 +13,7 @@ final class LayerGradientTests: XCTestCase {
 
     static func dot(_ a: Tensor, _ b: Tensor) -> Double {
         var s = 0.0
-        for i in 0..<a.count { s += Double(a.data[i]) * Double(b.data[i]) }
+        for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
         return s
     }
 
@@ -25,7 +25,7 @@ final class LayerGradientTests: XCTestCase {
         let gx = backward(g)
         let v = Self.random(x.shape, 78)
         var plus = x, minus = x
-        for i in 0..<x.count { plus.data[i] += eps * v.data[i]; minus.data[i] -= eps * v.data[i] }
+        for i in 0..<x.count { plus[i] += eps * v[i]; minus[i] -= eps * v[i] }
         let numeric = (Self.dot(g, forward(plus)) - Self.dot(g, forward(minus))) / (2 * Double(eps))
         let analytic = Self.dot(gx, v)
         XCTAssertEqual(analytic, numeric, accuracy: tolerance * max(abs(numeric), 1), "\(name): analytic \(analytic) vs numeric \(numeric)",
@@ -68,11 +68,11 @@ final class LayerGradientTests: XCTestCase {
                 var gx = [Float](repeating: 0, count: x.count), gw = [Float](repeating: 0, count: w.count), gb = [Float](repeating: 0, count: 6)
                 var scratch = [Float](repeating: 0, count: Conv2dFast.scratchCount(g))
                 if fast {
-                    Conv2dFast.forward(x: x.data, weight: w.data, bias: b.data, y: &y, scratch: &scratch, g)
-                    Conv2dFast.backward(x: x.data, weight: w.data, gradY: gy.data, gradX: &gx, gradWeight: &gw, gradBias: &gb, scratch: &scratch, g)
+                    Conv2dFast.forward(x: x.values, weight: w.values, bias: b.values, y: &y, scratch: &scratch, g)
+                    Conv2dFast.backward(x: x.values, weight: w.values, gradY: gy.values, gradX: &gx, gradWeight: &gw, gradBias: &gb, scratch: &scratch, g)
                 } else {
-                    Conv2dReference.forward(x: x.data, weight: w.data, bias: b.data, y: &y, g)
-                    Conv2dReference.backward(x: x.data, weight: w.data, gradY: gy.data, gradX: &gx, gradWeight: &gw, gradBias: &gb, g)
+                    Conv2dReference.forward(x: x.values, weight: w.values, bias: b.values, y: &y, g)
+                    Conv2dReference.backward(x: x.values, weight: w.values, gradY: gy.values, gradX: &gx, gradWeight: &gw, gradBias: &gb, g)
                 }
                 outputs.append(y + gx + gw + gb)
             }
@@ -84,7 +84,7 @@ final class LayerGradientTests: XCTestCase {
 
     func testBatchNormTrainAndEval() {
         let x = Self.random([3, 4, 3, 2], 11)
-        let weight = Self.random([4], 12).data.map { $0 + 1.5 }, bias = Self.random([4], 13).data
+        let weight = Self.random([4], 12).values.map { $0 + 1.5 }, bias = Self.random([4], 13).values
         for training in [true, false] {
             var cache: BatchNorm.Cache?
             check("batchnorm training=\(training)", x: x, forward: {
@@ -101,7 +101,7 @@ final class LayerGradientTests: XCTestCase {
         var x = Tensor(zeros: [2, 3, 7, 6])
         var rng = KeyedRandom(key: 21)
         let values = rng.permutation(x.count).map { Float($0) * 0.05 - Float(x.count) * 0.025 + 0.013 }
-        x.data = values
+        x = Tensor(shape: x.shape, data: values)
         check("relu", x: x, eps: 1e-3, forward: { ReLU.forward($0) }, backward: { ReLU.backward(gradY: $0, output: ReLU.forward(x)) })
         let pool = MaxPool.forward(x, kernel: 3, stride: 2, pad: 1)
         check("maxpool", x: x, eps: 1e-3, forward: { MaxPool.forward($0, kernel: 3, stride: 2, pad: 1).y },
@@ -135,19 +135,19 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(Array(pair[8..<16]), alone)
         XCTAssertTrue(pair.allSatisfy { $0 == 0 || $0 == 2 })
         // Inference: identity.
-        XCTAssertEqual(layer.forward(x, .inference).data, x.data)
+        XCTAssertEqual(layer.forward(x, .inference).values, x.values)
     }
 
     func testLossesAgainstFiniteDifferences() {
         let cam = Self.random([2, 5, 6, 6], 51, scale: 2)
-        let saliency = Tensor(shape: [2, 1, 12, 12], data: Self.random([2, 1, 12, 12], 52).data.map { $0 * 0.45 + 0.5 })
+        let saliency = Tensor(shape: [2, 1, 12, 12], data: Self.random([2, 1, 12, 12], 52).values.map { $0 * 0.45 + 0.5 })
         let labels: [Float] = [1, 0, 1, 0, 0, 1, 0, 0]
         // The discrete choices (rounding, overlap > tau) are piecewise constant: a small ε stays on one piece.
         check("EPS objective", x: cam, eps: 1e-3, forward: { c in
             Tensor(shape: [1], data: [EPSObjective.compute(cam: c, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5).total])
         }, backward: { g in
             var grad = EPSObjective.compute(cam: cam, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5).gradCam
-            for i in 0..<grad.count { grad.data[i] *= g.data[0] }
+            for i in 0..<grad.count { grad[i] *= g[0] }
             return grad
         })
     }

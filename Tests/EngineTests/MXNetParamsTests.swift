@@ -22,7 +22,7 @@ final class MXNetParamsTests: XCTestCase {
     func assertSame(_ got: Tensor?, _ expected: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         guard let got else { return XCTFail("\(name) missing", file: file, line: line) }
         XCTAssertEqual(got.shape, expected.shape, name, file: file, line: line)
-        XCTAssertEqual(got.data, expected.data, "\(name): values differ", file: file, line: line)
+        XCTAssertEqual(got.values, expected.values, "\(name): values differ", file: file, line: line)
     }
 
     func assertThrows(_ path: String, mentioning words: [String], file: StaticString = #filePath, line: UInt = #line) {

@@ -40,7 +40,7 @@ enum NetworkGolden {
         XCTAssertEqual(got.count, expected.count, name, file: file, line: line)
         let atol = 2e-5 * expected.maxAbs
         var bad = 0
-        for i in 0..<min(got.count, expected.count) where !(abs(got.data[i] - expected.data[i]) <= atol + 1e-4 * abs(expected.data[i])) { bad += 1 }
+        for i in 0..<min(got.count, expected.count) where !(abs(got[i] - expected[i]) <= atol + 1e-4 * abs(expected[i])) { bad += 1 }
         XCTAssertEqual(bad, 0, "\(name): \(bad) values out of tolerance (max |diff| \(got.maxAbsDifference(expected)))", file: file, line: line)
     }
 }

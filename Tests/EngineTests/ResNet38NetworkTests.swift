@@ -28,7 +28,7 @@ final class ResNet38NetworkTests: XCTestCase {
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
         try WeightLoading.load(fromPth.tensors, into: model.store, path: "pth")
         for (name, t) in golden.tensors where name.hasPrefix("param.") {
-            XCTAssertEqual(model.store.tensor(String(name.dropFirst(6))).data, t.data, name)
+            XCTAssertEqual(model.store.tensor(String(name.dropFirst(6))).values, t.values, name)
         }
         // A truncated copy is reported with the file name, never a crash.
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/resnet38_w16_state_dict.pth"))

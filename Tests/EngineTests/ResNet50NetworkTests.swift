@@ -36,7 +36,7 @@ final class ResNet50NetworkTests: XCTestCase {
         XCTAssertEqual(cam.shape, [1, 4, 4, 3])
         let images = GradientCheckTests.random([2, 3, 32, 32], key: 4)
         var sal = GradientCheckTests.random([2, 1, 32, 32], key: 5, scale: 0.5)
-        sal.data = sal.data.map { $0 + 0.5 }
+        sal = Tensor(shape: sal.shape, data: sal.values.map { $0 + 0.5 })
         GradientCheckTests.checkModel(model, images: images, saliency: sal, labels: [1, 0, 0, 1, 0, 1, 0, 0])
     }
 }

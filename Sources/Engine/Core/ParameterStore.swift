@@ -1,3 +1,5 @@
+import Glibc
+
 /// Every parameter, gradient and momentum buffer of a network lives in one flat
 /// arena; layers hold named views (offset, count). Allreduce, broadcast,
 /// checkpoints and buckets are then plain slices of these buffers.
@@ -32,13 +34,13 @@ public final class ParameterStore: @unchecked Sendable {
     private var capacity = 0
 
     public init() {
-        values = .allocate(capacity: 1)
-        gradients = .allocate(capacity: 1)
-        momentum = .allocate(capacity: 1)
+        values = Self.regrow(nil, keeping: 0, to: 1)
+        gradients = Self.regrow(nil, keeping: 0, to: 1)
+        momentum = Self.regrow(nil, keeping: 0, to: 1)
     }
 
     deinit {
-        values.deallocate(); gradients.deallocate(); momentum.deallocate()
+        free(values); free(gradients); free(momentum)
     }
 
     /// Declares a named tensor and returns its index. Contents start at zero.
@@ -65,12 +67,17 @@ public final class ParameterStore: @unchecked Sendable {
         capacity = newCapacity
     }
 
-    private static func regrow(_ old: UnsafeMutablePointer<Float>, keeping kept: Int,
+    /// Zeroed memory from calloc: large blocks come as fresh zero pages that
+    /// only become resident when written, so the spare capacity of the
+    /// doubling costs address space, not memory.
+    private static func regrow(_ old: UnsafeMutablePointer<Float>?, keeping kept: Int,
                                to newCapacity: Int) -> UnsafeMutablePointer<Float> {
-        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity)
-        fresh.initialize(repeating: 0, count: newCapacity)
-        if kept > 0 { fresh.update(from: old, count: kept) }
-        old.deallocate()
+        guard let raw = calloc(newCapacity, MemoryLayout<Float>.stride) else {
+            fatalError("out of memory: \(newCapacity * 4) bytes for the parameter arena")
+        }
+        let fresh = raw.bindMemory(to: Float.self, capacity: newCapacity)
+        if kept > 0, let old { fresh.update(from: old, count: kept) }
+        free(old)
         return fresh
     }
 
@@ -91,17 +98,17 @@ public final class ParameterStore: @unchecked Sendable {
     public func set(_ name: String, _ tensor: Tensor) {
         guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
         precondition(entries[i].shape == tensor.shape, "\(name): shape \(tensor.shape) vs \(entries[i].shape)")
-        tensor.data.withUnsafeBufferPointer { value(i).update(from: $0.baseAddress!, count: tensor.count) }
+        tensor.withUnsafeBufferPointer { value(i).update(from: $0.baseAddress!, count: tensor.count) }
     }
 
     public func tensor(_ name: String) -> Tensor {
         guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
-        return Tensor(shape: entries[i].shape, data: Array(valueBuffer(i)))
+        return Tensor(shape: entries[i].shape, copying: UnsafeBufferPointer(valueBuffer(i)), cached: false)
     }
 
     public func gradientTensor(_ name: String) -> Tensor {
         guard let i = indexByName[name] else { preconditionFailure("no parameter \(name)") }
-        return Tensor(shape: entries[i].shape, data: Array(gradientBuffer(i)))
+        return Tensor(shape: entries[i].shape, copying: UnsafeBufferPointer(gradientBuffer(i)), cached: false)
     }
 
     public func zeroGradients() { gradients.update(repeating: 0, count: count) }

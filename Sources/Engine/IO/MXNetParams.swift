@@ -123,7 +123,7 @@ public enum MXNetParams {
             UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
             initialized = count
         }
-        return Tensor(shape: dims.map { Int($0) }, data: values)
+        return Tensor(shape: dims.map { Int($0) }, data: values, cached: false)
     }
 
     /// Strips `arg:`/`aux:`, drops the ImageNet classifier, maps every other name.

@@ -91,7 +91,7 @@ public struct SafeTensorsFile {
                     }
                 }
             }
-            tensors[name] = Tensor(shape: shape, data: values)
+            tensors[name] = Tensor(shape: shape, data: values, cached: false)
             offsets.append((name, range[0]))
         }
         return SafeTensorsFile(tensors: tensors, metadata: metadata, order: offsets.sorted { $0.1 < $1.1 }.map(\.0))
@@ -119,9 +119,9 @@ public struct SafeTensorsFile {
         out.append(contentsOf: header)
         for name in names {
             if int64Names.contains(name) {
-                tensors[name]!.data.map { Int64($0).littleEndian }.withUnsafeBytes { out.append(contentsOf: $0) }
+                tensors[name]!.values.map { Int64($0).littleEndian }.withUnsafeBytes { out.append(contentsOf: $0) }
             } else {
-                tensors[name]!.data.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+                tensors[name]!.withUnsafeBufferPointer { out.append(contentsOf: UnsafeRawBufferPointer($0)) }  // little-endian hosts
             }
         }
         return out

@@ -87,6 +87,6 @@ public enum TorchCheckpoint {
             var d = size.count - 1
             while d >= 0 { index[d] += 1; if index[d] < size[d] { break }; index[d] = 0; d -= 1 }
         }
-        return Tensor(shape: size, data: values)
+        return Tensor(shape: size, data: values, cached: false)
     }
 }

@@ -25,28 +25,32 @@ public struct CAMFusion {
         let probabilities = method == .eps ? ChannelSoftmax.forward(maps) : maps
         let up = BilinearResize.forward(probabilities, height: height, width: width)
         let plane = height * width
-        for c in 0..<numClasses where labels[c] > 1e-5 {
-            let label = labels[c]
-            for y in 0..<height {
-                let row = c * plane + y * width
-                for x in 0..<width {
-                    let sx = flipped ? width - 1 - x : x
-                    sum.data[row + x] += up.data[row + sx] * label
+        up.withUnsafeBufferPointer { src in sum.withUnsafeMutableBufferPointer { dst in
+            for c in 0..<numClasses where labels[c] > 1e-5 {
+                let label = labels[c]
+                for y in 0..<height {
+                    let row = c * plane + y * width
+                    for x in 0..<width {
+                        let sx = flipped ? width - 1 - x : x
+                        dst[row + x] += src[row + sx] * label
+                    }
                 }
             }
-        }
+        } }
     }
 
     /// sum / (max over the image + 1e-5) per class; zeros for absent classes.
     public func normalized() -> Tensor {
-        var out = sum
+        var out = Tensor(uninitialized: sum.shape)
         let plane = height * width
-        for c in 0..<numClasses {
-            var peak = -Float.infinity
-            for i in 0..<plane { peak = max(peak, sum.data[c * plane + i]) }
-            let inv = 1 / (peak + 1e-5)
-            for i in 0..<plane { out.data[c * plane + i] = sum.data[c * plane + i] * inv }
-        }
+        sum.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in
+            for c in 0..<numClasses {
+                var peak = -Float.infinity
+                for i in 0..<plane { peak = max(peak, src[c * plane + i]) }
+                let inv = 1 / (peak + 1e-5)
+                for i in 0..<plane { dst[c * plane + i] = src[c * plane + i] * inv }
+            }
+        } }
         return out
     }
 
@@ -59,7 +63,7 @@ public struct CAMFusion {
         for i in 0..<plane {
             var best = threshold, bestIndex = 0
             for c in 0..<numClasses {
-                let score: Float = present[c] ? norm.data[c * plane + i] : 0
+                let score: Float = present[c] ? norm[c * plane + i] : 0
                 if score > best { best = score; bestIndex = c + 1 }
             }
             out[i] = UInt8(bestIndex)

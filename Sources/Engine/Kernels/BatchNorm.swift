@@ -1,97 +1,121 @@
 import Foundation
 
-/// BatchNorm2d over x [n, c, h, w] with per-channel weight, bias, running mean/var.
+/// BatchNorm2d over x [n, c, h, w] with per-channel weight, bias, running
+/// mean/var (pointers to c floats each: the ParameterStore's own values).
 /// Train mode: batch mean and biased variance over (n, h, w), running stats
 /// updated with momentum and the unbiased variance; gradients flow through the
 /// statistics. Eval mode (how EPS runs every BN): running stats, no update.
 public enum BatchNorm {
     public struct Cache {
-        public var xHat: Tensor          // normalised input (train mode only: eval backward needs none)
+        public var xHat: Tensor?         // normalised input (train mode only: eval backward needs none)
         public var invStd: [Float]       // 1/sqrt(var + eps) per channel
         public var training: Bool
         /// Eval mode keeps the input (shared with the previous layer's output,
         /// no copy) only when grad_weight will be asked for (not in EPS, where BN is frozen).
         public var input: Tensor?
         public var mean: [Float]
+
+        public init() { xHat = nil; invStd = []; training = false; input = nil; mean = [] }
     }
 
-    public static func forward(_ x: Tensor, weight: [Float], bias: [Float],
-                               runningMean: inout [Float], runningVar: inout [Float],
+    public static func forward(_ x: Tensor, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                training: Bool, momentum: Float = 0.1, eps: Float = 1e-5,
                                keepInput: Bool = true) -> (Tensor, Cache) {
+        var cache = Cache()
+        let y = forward(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                        training: training, momentum: momentum, eps: eps, keepInput: keepInput, cache: &cache)
+        return (y, cache)
+    }
+
+    /// The same, filling a cache whose per-channel arrays are reused from call to call.
+    public static func forward(_ x: Tensor, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
+                               training: Bool, momentum: Float = 0.1, eps: Float = 1e-5,
+                               keepInput: Bool = true, cache: inout Cache) -> Tensor {
         let (n, c, h, w) = x.nchw
         let plane = h * w, m = n * plane
-        var mean = runningMean, variance = runningVar
-        if training {
+        if cache.mean.count != c { cache.mean = [Float](repeating: 0, count: c); cache.invStd = cache.mean }
+        var mean = cache.mean, invStd = cache.invStd   // moved back into the cache below (no copy: unshared by then)
+        cache.mean = []; cache.invStd = []
+        mean.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: runningMean, count: c) }
+        invStd.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: runningVar, count: c) }   // variance until normalised below
+        x.withUnsafeBufferPointer { xp in
+            guard training else { return }
             for ch in 0..<c {
                 var s: Double = 0
-                for b in 0..<n { for i in 0..<plane { s += Double(x.data[(b * c + ch) * plane + i]) } }
+                for b in 0..<n { for i in 0..<plane { s += Double(xp[(b * c + ch) * plane + i]) } }
                 let mu = s / Double(m)
                 var v: Double = 0
-                for b in 0..<n { for i in 0..<plane { let d = Double(x.data[(b * c + ch) * plane + i]) - mu; v += d * d } }
-                mean[ch] = Float(mu); variance[ch] = Float(v / Double(m))
+                for b in 0..<n { for i in 0..<plane { let d = Double(xp[(b * c + ch) * plane + i]) - mu; v += d * d } }
+                mean[ch] = Float(mu); invStd[ch] = Float(v / Double(m))
                 runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
                 runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(v / Double(max(m - 1, 1)))
             }
         }
-        let invStd = (0..<c).map { 1 / sqrtf(variance[$0] + eps) }
-        var xHat = training ? x : Tensor(zeros: [0]), y = x
-        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in xHat.data.withUnsafeMutableBufferPointer { hp in
-            Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in
-                for ch in channels {
-                    let scale = invStd[ch], mu = mean[ch], wt = weight[ch], bs = bias[ch]
-                    for b in 0..<n {
-                        let base = (b * c + ch) * plane
-                        for i in 0..<plane {
-                            let v = (xp[base + i] - mu) * scale
-                            if training { hp[base + i] = v }
-                            yp[base + i] = v * wt + bs
+        for ch in 0..<c { invStd[ch] = 1 / sqrtf(invStd[ch] + eps) }
+        var y = Tensor(uninitialized: x.shape)
+        var xHat = training ? Tensor(uninitialized: x.shape) : nil
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            func normalise(_ hp: UnsafeMutableBufferPointer<Float>?) {
+                Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in
+                    for ch in channels {
+                        let scale = invStd[ch], mu = mean[ch], wt = weight[ch], bs = bias[ch]
+                        for b in 0..<n {
+                            let base = (b * c + ch) * plane
+                            for i in base..<(base + plane) {
+                                let v = (xp[i] - mu) * scale
+                                hp?[i] = v
+                                yp[i] = v * wt + bs
+                            }
                         }
                     }
                 }
             }
-        } } }
-        return (y, Cache(xHat: xHat, invStd: invStd, training: training, input: training || !keepInput ? nil : x, mean: mean))
+            if xHat != nil { xHat!.withUnsafeMutableBufferPointer { normalise($0) } } else { normalise(nil) }
+        } }
+        cache.xHat = xHat
+        cache.invStd = invStd
+        cache.mean = mean
+        cache.training = training
+        cache.input = training || !keepInput ? nil : x
+        return y
     }
 
     /// Returns grad_x; accumulates grad_weight and grad_bias when given.
-    public static func backward(gradY: Tensor, cache: Cache, weight: [Float],
+    public static func backward(gradY: Tensor, cache: Cache, weight: UnsafePointer<Float>,
                                 gradWeight: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>?) -> Tensor {
         let (n, c, h, w) = gradY.nchw
         let plane = h * w, m = Float(n * plane)
-        var gx = gradY
+        var gx = Tensor(uninitialized: gradY.shape)
         let needSums = cache.training || gradWeight != nil || gradBias != nil
-        var sums = [Float](repeating: 0, count: 2 * c)   // Σ g, Σ g·x̂ per channel
-        gradY.data.withUnsafeBufferPointer { gp in gx.data.withUnsafeMutableBufferPointer { gxp in sums.withUnsafeMutableBufferPointer { sp in
+        precondition(!needSums || cache.xHat != nil || cache.input != nil, "BatchNorm backward needs the input kept by forward")
+        // x̂ of train mode, or the kept input of eval mode (normalised on the fly).
+        let normalised = cache.xHat ?? cache.input ?? gradY
+        gradY.withUnsafeBufferPointer { gp in gx.withUnsafeMutableBufferPointer { gxp in normalised.withUnsafeBufferPointer { np in
             Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in
                 for ch in channels {
-                    var sumG: Float = 0, sumGX: Float = 0
+                    var sumG: Float = 0, sumGX: Float = 0   // Σ g, Σ g·x̂ over the channel
                     if needSums {
-                        for b in 0..<n { for i in 0..<plane {
-                            let k = (b * c + ch) * plane + i
-                            let xHat = cache.training ? cache.xHat.data[k] : (cache.input!.data[k] - cache.mean[ch]) * cache.invStd[ch]
-                            sumG += gp[k]; sumGX += gp[k] * xHat
+                        let mu = cache.training ? 0 : cache.mean[ch], s = cache.training ? 1 : cache.invStd[ch]
+                        for b in 0..<n { for k in ((b * c + ch) * plane)..<((b * c + ch + 1) * plane) {
+                            sumG += gp[k]; sumGX += gp[k] * ((np[k] - mu) * s)
                         } }
+                        gradWeight?[ch] += sumGX
+                        gradBias?[ch] += sumG
                     }
-                    sp[2 * ch] = sumG; sp[2 * ch + 1] = sumGX
                     let scale = weight[ch] * cache.invStd[ch]
                     for b in 0..<n {
                         let base = (b * c + ch) * plane
                         if cache.training {
-                            for i in 0..<plane {
-                                gxp[base + i] = scale * (gp[base + i] - sumG / m - cache.xHat.data[base + i] * sumGX / m)
-                            }
+                            for i in base..<(base + plane) { gxp[i] = scale * (gp[i] - sumG / m - np[i] * sumGX / m) }
                         } else {
-                            for i in 0..<plane { gxp[base + i] = scale * gp[base + i] }
+                            for i in base..<(base + plane) { gxp[i] = scale * gp[i] }
                         }
                     }
                 }
             }
         } } }
-        for ch in 0..<c {
-            gradWeight?[ch] += sums[2 * ch + 1]
-            gradBias?[ch] += sums[2 * ch]
-        }
         return gx
     }
 }

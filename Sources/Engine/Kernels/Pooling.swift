@@ -8,28 +8,32 @@ public enum MaxPool {
     public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int) -> Result {
         let (n, c, h, w) = x.nchw
         let hout = (h + 2 * pad - kernel) / stride + 1, wout = (w + 2 * pad - kernel) / stride + 1
-        var y = Tensor(zeros: [n, c, hout, wout])
+        var y = Tensor(uninitialized: [n, c, hout, wout])
         var arg = [Int32](repeating: -1, count: y.count)
-        for p in 0..<(n * c) {
-            for oy in 0..<hout { for ox in 0..<wout {
-                var best = -Float.infinity, bestIndex = -1
-                for ky in 0..<kernel { for kx in 0..<kernel {
-                    let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
-                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                    let i = (p * h + iy) * w + ix
-                    if bestIndex < 0 || x.data[i] > best { best = x.data[i]; bestIndex = i }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            for p in 0..<(n * c) {
+                for oy in 0..<hout { for ox in 0..<wout {
+                    var best = -Float.infinity, bestIndex = -1
+                    for ky in 0..<kernel { for kx in 0..<kernel {
+                        let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        let i = (p * h + iy) * w + ix
+                        if bestIndex < 0 || xp[i] > best { best = xp[i]; bestIndex = i }
+                    } }
+                    let o = (p * hout + oy) * wout + ox
+                    yp[o] = best
+                    arg[o] = Int32(bestIndex)
                 } }
-                let o = (p * hout + oy) * wout + ox
-                y.data[o] = best
-                arg[o] = Int32(bestIndex)
-            } }
-        }
+            }
+        } }
         return Result(y: y, argmax: arg)
     }
 
     public static func backward(gradY: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
         var gx = Tensor(zeros: inputShape)
-        for o in 0..<gradY.count { gx.data[Int(argmax[o])] += gradY.data[o] }
+        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { g in
+            for o in 0..<gy.count { g[Int(argmax[o])] += gy[o] }
+        } }
         return gx
     }
 }
@@ -39,21 +43,25 @@ public enum GlobalAveragePool {
     public static func forward(_ x: Tensor) -> Tensor {
         let (n, c, h, w) = x.nchw
         let plane = h * w
-        var y = Tensor(zeros: [n, c, 1, 1])
-        for p in 0..<(n * c) {
-            var s: Float = 0
-            for i in 0..<plane { s += x.data[p * plane + i] }
-            y.data[p] = s / Float(plane)
-        }
+        var y = Tensor(uninitialized: [n, c, 1, 1])
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            for p in 0..<(n * c) {
+                var s: Float = 0
+                for i in 0..<plane { s += xp[p * plane + i] }
+                yp[p] = s / Float(plane)
+            }
+        } }
         return y
     }
 
     public static func backward(gradY: Tensor, inputShape: [Int]) -> Tensor {
         let plane = inputShape[2] * inputShape[3]
-        var gx = Tensor(zeros: inputShape)
-        for p in 0..<gradY.count {
-            let g = gradY.data[p] / Float(plane)
-            for i in 0..<plane { gx.data[p * plane + i] = g }
+        var gx = Tensor(uninitialized: inputShape)
+        gx.withUnsafeMutableBufferPointer { gxp in
+            for p in 0..<gradY.count {
+                let g = gradY[p] / Float(plane)
+                for i in 0..<plane { gxp[p * plane + i] = g }
+            }
         }
         return gx
     }

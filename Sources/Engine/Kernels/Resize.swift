@@ -14,10 +14,12 @@ public enum NearestResize {
         let (n, c, h, w) = x.nchw
         let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
         let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
-        var y = Tensor(zeros: [n, c, height, width])
-        for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
-            y.data[(p * height + oy) * width + ox] = x.data[(p * h + rows[oy]) * w + cols[ox]]
-        } } }
+        var y = Tensor(uninitialized: [n, c, height, width])
+        x.withUnsafeBufferPointer { src in y.withUnsafeMutableBufferPointer { dst in
+            for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
+                dst[(p * height + oy) * width + ox] = src[(p * h + rows[oy]) * w + cols[ox]]
+            } } }
+        } }
         return y
     }
 
@@ -27,9 +29,11 @@ public enum NearestResize {
         let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
         let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
         var gx = Tensor(zeros: inputShape)
-        for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
-            gx.data[(p * h + rows[oy]) * w + cols[ox]] += gradY.data[(p * height + oy) * width + ox]
-        } } }
+        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { g in
+            for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
+                g[(p * h + rows[oy]) * w + cols[ox]] += gy[(p * height + oy) * width + ox]
+            } } }
+        } }
         return gx
     }
 }
@@ -61,8 +65,8 @@ public enum BilinearResize {
         let (n, c, h, w) = x.nchw
         let ty = taps(input: h, output: height, alignCorners: alignCorners)
         let tx = taps(input: w, output: width, alignCorners: alignCorners)
-        var y = Tensor(zeros: [n, c, height, width])
-        x.data.withUnsafeBufferPointer { src in y.data.withUnsafeMutableBufferPointer { dst in
+        var y = Tensor(uninitialized: [n, c, height, width])
+        x.withUnsafeBufferPointer { src in y.withUnsafeMutableBufferPointer { dst in
             for p in 0..<(n * c) {
                 let plane = p * h * w
                 for oy in 0..<height {
@@ -86,20 +90,22 @@ public enum BilinearResize {
         let ty = taps(input: h, output: height, alignCorners: alignCorners)
         let tx = taps(input: w, output: width, alignCorners: alignCorners)
         var gx = Tensor(zeros: inputShape)
-        for p in 0..<(n * c) {
-            let plane = p * h * w
-            for oy in 0..<height {
-                let a = ty[oy]
-                for ox in 0..<width {
-                    let b = tx[ox]
-                    let g = gradY.data[(p * height + oy) * width + ox]
-                    gx.data[plane + a.i0 * w + b.i0] += a.l0 * b.l0 * g
-                    gx.data[plane + a.i0 * w + b.i1] += a.l0 * b.l1 * g
-                    gx.data[plane + a.i1 * w + b.i0] += a.l1 * b.l0 * g
-                    gx.data[plane + a.i1 * w + b.i1] += a.l1 * b.l1 * g
+        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { gxp in
+            for p in 0..<(n * c) {
+                let plane = p * h * w
+                for oy in 0..<height {
+                    let a = ty[oy]
+                    for ox in 0..<width {
+                        let b = tx[ox]
+                        let g = gy[(p * height + oy) * width + ox]
+                        gxp[plane + a.i0 * w + b.i0] += a.l0 * b.l0 * g
+                        gxp[plane + a.i0 * w + b.i1] += a.l0 * b.l1 * g
+                        gxp[plane + a.i1 * w + b.i0] += a.l1 * b.l0 * g
+                        gxp[plane + a.i1 * w + b.i1] += a.l1 * b.l1 * g
+                    }
                 }
             }
-        }
+        } }
         return gx
     }
 }

@@ -6,15 +6,17 @@ public enum ChannelSoftmax {
     public static func forward(_ x: Tensor) -> Tensor {
         let (n, c, h, w) = x.nchw
         let plane = h * w
-        var y = x
-        for b in 0..<n { for i in 0..<plane {
-            let base = b * c * plane + i
-            var m = -Float.infinity
-            for k in 0..<c { m = max(m, x.data[base + k * plane]) }
-            var s: Float = 0
-            for k in 0..<c { let e = expf(x.data[base + k * plane] - m); y.data[base + k * plane] = e; s += e }
-            let inv = 1 / s
-            for k in 0..<c { y.data[base + k * plane] *= inv }
+        var y = Tensor(uninitialized: x.shape)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            for b in 0..<n { for i in 0..<plane {
+                let base = b * c * plane + i
+                var m = -Float.infinity
+                for k in 0..<c { m = max(m, xp[base + k * plane]) }
+                var s: Float = 0
+                for k in 0..<c { let e = expf(xp[base + k * plane] - m); yp[base + k * plane] = e; s += e }
+                let inv = 1 / s
+                for k in 0..<c { yp[base + k * plane] *= inv }
+            } }
         } }
         return y
     }
@@ -22,13 +24,15 @@ public enum ChannelSoftmax {
     public static func backward(gradY: Tensor, y: Tensor) -> Tensor {
         let (n, c, h, w) = y.nchw
         let plane = h * w
-        var gx = gradY
-        for b in 0..<n { for i in 0..<plane {
-            let base = b * c * plane + i
-            var dot: Float = 0
-            for k in 0..<c { dot += gradY.data[base + k * plane] * y.data[base + k * plane] }
-            for k in 0..<c { gx.data[base + k * plane] = y.data[base + k * plane] * (gradY.data[base + k * plane] - dot) }
-        } }
+        var gx = Tensor(uninitialized: gradY.shape)
+        gradY.withUnsafeBufferPointer { gy in y.withUnsafeBufferPointer { yp in gx.withUnsafeMutableBufferPointer { g in
+            for b in 0..<n { for i in 0..<plane {
+                let base = b * c * plane + i
+                var dot: Float = 0
+                for k in 0..<c { dot += gy[base + k * plane] * yp[base + k * plane] }
+                for k in 0..<c { g[base + k * plane] = yp[base + k * plane] * (gy[base + k * plane] - dot) }
+            } }
+        } } }
         return gx
     }
 }

@@ -8,7 +8,7 @@ public final class Conv2dLayer: Layer {
     public let cin, cout, kernel, stride, pad, dilation: Int
     public var needsInputGradient = true
     public var useReferenceKernel = false
-    private var input = Tensor(zeros: [0])
+    private var input: Tensor? = nil
 
     public init(_ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
                 pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
@@ -35,11 +35,11 @@ public final class Conv2dLayer: Layer {
         let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
         defer { if profile > 0 { LayerProfiler.shared.forward(name, geometry(for: x), since: profile) } }
         let g = geometry(for: x)
-        input = context.keepForBackward ? x : Tensor(zeros: [0])
-        var y = Tensor(zeros: g.outputShape)
+        input = context.keepForBackward ? x : nil
+        var y = Tensor(uninitialized: g.outputShape)   // both kernels write every element
         let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
         let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
-        x.data.withUnsafeBufferPointer { xp in y.data.withUnsafeMutableBufferPointer { yp in
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             if useReferenceKernel {
                 Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
             } else {
@@ -51,17 +51,19 @@ public final class Conv2dLayer: Layer {
 
     public func backward(_ gradY: Tensor) -> Tensor? {
         let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
+        guard let input else { preconditionFailure("\(name): backward without a forward that kept its input") }
         let g = geometry(for: input)
         let trains = !isFrozen
         defer {
+            self.input = nil
             if profile > 0 { LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: needsInputGradient) }
         }
-        var gx = needsInputGradient ? Tensor(zeros: input.shape) : nil
+        var gx = needsInputGradient ? Tensor(uninitialized: input.shape) : nil   // both kernels overwrite it
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
         let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
-        input.data.withUnsafeBufferPointer { xp in gradY.data.withUnsafeBufferPointer { gyp in
+        input.withUnsafeBufferPointer { xp in gradY.withUnsafeBufferPointer { gyp in
             func run(_ gxp: UnsafeMutablePointer<Float>?) {
                 if useReferenceKernel {
                     Conv2dReference.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
@@ -71,7 +73,7 @@ public final class Conv2dLayer: Layer {
                                         gradWeight: gw, gradBias: gb, scratch: scratch, g)
                 }
             }
-            if gx != nil { gx!.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+            if gx != nil { gx!.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         } }
         if trains {
             store.gradientReady(weightIndex)

@@ -22,16 +22,17 @@ public final class ResBlock: Layer {
         conv2b1 = Conv2dLayer("\(name).conv_branch2b1", store: store, cin: mid, cout: cout, kernel: 3, pad: dilation, dilation: dilation)
         conv1 = (cin == cout && stride == 1) ? nil
             : Conv2dLayer("\(name).conv_branch1", store: store, cin: cin, cout: cout, kernel: 1, stride: stride)
+        parts = [bn2a, conv2a, bn2b1, conv2b1] + (conv1.map { [$0] } ?? [])
     }
 
-    var parts: [Layer] { [bn2a, conv2a, bn2b1, conv2b1] + (conv1.map { [$0] } ?? []) }
+    let parts: [Layer]
     public var isFrozen: Bool { parts.allSatisfy(\.isFrozen) }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
         let t = relu2a.forward(bn2a.forward(x, context), context)
         var y = conv2b1.forward(relu2b1.forward(bn2b1.forward(conv2a.forward(t, context), context), context), context)
         let shortcut = conv1?.forward(t, context) ?? x
-        for i in 0..<y.count { y.data[i] += shortcut.data[i] }
+        y.add(shortcut)
         return y
     }
 
@@ -40,9 +41,9 @@ public final class ResBlock: Layer {
         let gtBranch = conv2a.backward(gu)
         let gtShortcut = conv1?.backward(gradY)
         guard needsInputGradient, var gt = gtBranch else { return nil }
-        if let gtShortcut { for i in 0..<gt.count { gt.data[i] += gtShortcut.data[i] } }
+        if let gtShortcut { gt.add(gtShortcut) }
         var gx = bn2a.backward(relu2a.backward(gt)!)!
-        if conv1 == nil { for i in 0..<gx.count { gx.data[i] += gradY.data[i] } }
+        if conv1 == nil { gx.add(gradY) }
         return gx
     }
 }
@@ -74,9 +75,10 @@ public final class ResBlockBottleneck: Layer {
         conv1 = Conv2dLayer("\(name).conv_branch1", store: store, cin: cin, cout: cout, kernel: 1, stride: stride)
         drop2b1 = Dropout2dLayer(p: dropout, salt: salt &* 2)
         drop2b2 = Dropout2dLayer(p: dropout, salt: salt &* 2 &+ 1)
+        parts = [bn2a, conv2a, bn2b1, conv2b1, bn2b2, conv2b2, conv1]
     }
 
-    var parts: [Layer] { [bn2a, conv2a, bn2b1, conv2b1, bn2b2, conv2b2, conv1] }
+    let parts: [Layer]
     public var isFrozen: Bool { parts.allSatisfy(\.isFrozen) }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
@@ -85,7 +87,7 @@ public final class ResBlockBottleneck: Layer {
         u = drop2b2.forward(relu2b2.forward(bn2b2.forward(conv2b1.forward(u, context), context), context), context)
         var y = conv2b2.forward(u, context)
         let shortcut = conv1.forward(t, context)
-        for i in 0..<y.count { y.data[i] += shortcut.data[i] }
+        y.add(shortcut)
         return y
     }
 
@@ -97,7 +99,7 @@ public final class ResBlockBottleneck: Layer {
         let gtBranch = conv2a.backward(g)
         let gtShortcut = conv1.backward(gradY)
         guard needsInputGradient, var gt = gtBranch, let gtShortcut else { return nil }
-        for i in 0..<gt.count { gt.data[i] += gtShortcut.data[i] }
+        gt.add(gtShortcut)
         return bn2a.backward(relu2a.backward(gt)!)
     }
 }

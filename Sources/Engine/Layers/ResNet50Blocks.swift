@@ -33,7 +33,7 @@ public final class Bottleneck: Layer {
         let u = relu2.forward(bn2.forward(conv2.forward(t, context), context), context)
         var y = bn3.forward(conv3.forward(u, context), context)
         let shortcut = downsample.map { $0.bn.forward($0.conv.forward(x, context), context) } ?? x
-        for i in 0..<y.count { y.data[i] += shortcut.data[i] }
+        y.add(shortcut)
         return reluOut.forward(y, context)
     }
 
@@ -47,7 +47,7 @@ public final class Bottleneck: Layer {
         let gxBranch = conv1.backward(branch)
         let gxShortcut = downsample.map { $0.conv.backward($0.bn.backward(g)!) } ?? g
         guard needsInputGradient, var gx = gxBranch, let gxShortcut else { return nil }
-        for i in 0..<gx.count { gx.data[i] += gxShortcut.data[i] }
+        gx.add(gxShortcut)
         return gx
     }
 }

@@ -4,16 +4,21 @@ public final class ReLULayer: Layer {
     /// No parameters: nothing to train (backward still runs through it when a
     /// trained layer lies before it).
     public var isFrozen: Bool { true }
-    private var output = Tensor(zeros: [0])
+    private var output: Tensor? = nil
     public init() {}
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
         let y = ReLU.forward(x)
-        output = context.keepForBackward ? y : Tensor(zeros: [0])
+        output = context.keepForBackward ? y : nil
         return y
     }
 
-    public func backward(_ gradY: Tensor) -> Tensor? { ReLU.backward(gradY: gradY, output: output) }
+    /// Releases what forward kept (every layer's backward does), so the
+    /// next step finds the buffers unshared in the pool.
+    public func backward(_ gradY: Tensor) -> Tensor? {
+        defer { output = nil }
+        return ReLU.backward(gradY: gradY, output: output!)
+    }
 }
 
 /// Dropout2d as a layer: active only in training, mask keyed per sample.
@@ -23,21 +28,21 @@ public final class Dropout2dLayer: Layer {
     public let salt: UInt64
     public var needsInputGradient = true
     public var isFrozen: Bool { true }
-    private var mask: [Float]? = nil
+    private var mask: [Float] = []
+    private var active = false
 
     public init(p: Float, salt: UInt64) { self.p = p; self.salt = salt }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        guard context.training, p > 0 else { mask = nil; return x }
+        active = context.training && p > 0
+        guard active else { return x }
         precondition(context.sampleKeys.count == x.shape[0], "dropout needs one key per sample")
-        let m = Dropout2d.mask(sampleKeys: context.sampleKeys, channels: x.shape[1], p: p, salt: salt)
-        mask = m
-        return Dropout2d.apply(x, mask: m)
+        Dropout2d.fillMask(&mask, sampleKeys: context.sampleKeys, channels: x.shape[1], p: p, salt: salt)
+        return Dropout2d.apply(x, mask: mask)
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {
-        guard let mask else { return gradY }
-        return Dropout2d.apply(gradY, mask: mask)
+        active ? Dropout2d.apply(gradY, mask: mask) : gradY
     }
 }
 
@@ -51,7 +56,8 @@ public final class BatchNormLayer: Layer {
     let weightIndex, biasIndex, meanIndex, varIndex: Int
     public var useBatchStatistics: Bool
     public var needsInputGradient = true
-    private var cache: BatchNorm.Cache? = nil
+    private var cache = BatchNorm.Cache()
+    private var cached = false
 
     public init(_ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false) {
         self.name = name; self.store = store; self.useBatchStatistics = useBatchStatistics
@@ -66,23 +72,19 @@ public final class BatchNormLayer: Layer {
     public var isFrozen: Bool { !store.entries[weightIndex].trainable }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        var mean = Array(store.valueBuffer(meanIndex)), variance = Array(store.valueBuffer(varIndex))
-        let training = context.training && useBatchStatistics
-        let (y, c) = BatchNorm.forward(x, weight: Array(store.valueBuffer(weightIndex)), bias: Array(store.valueBuffer(biasIndex)),
-                                       runningMean: &mean, runningVar: &variance, training: training,
-                                       keepInput: !isFrozen && context.keepForBackward)
-        if training {
-            _ = store.valueBuffer(meanIndex).update(fromContentsOf: mean)
-            _ = store.valueBuffer(varIndex).update(fromContentsOf: variance)
-        }
-        cache = context.keepForBackward ? c : nil
-        return y
+        cached = context.keepForBackward
+        return BatchNorm.forward(x, weight: store.value(weightIndex), bias: store.value(biasIndex),
+                                 runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
+                                 training: context.training && useBatchStatistics,
+                                 keepInput: !isFrozen && context.keepForBackward, cache: &cache)
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {
-        BatchNorm.backward(gradY: gradY, cache: cache!, weight: Array(store.valueBuffer(weightIndex)),
-                           gradWeight: isFrozen ? nil : store.gradient(weightIndex),
-                           gradBias: isFrozen ? nil : store.gradient(biasIndex))
+        precondition(cached, "\(name): backward without a forward that kept its statistics")
+        defer { cache.xHat = nil; cache.input = nil; cached = false }   // the per-channel arrays stay for the next step
+        return BatchNorm.backward(gradY: gradY, cache: cache, weight: store.value(weightIndex),
+                                  gradWeight: isFrozen ? nil : store.gradient(weightIndex),
+                                  gradBias: isFrozen ? nil : store.gradient(biasIndex))
     }
 }
 

@@ -13,10 +13,10 @@ public enum EPSObjective {
     public static func compute(cam: Tensor, saliency: Tensor, labels: [Float], tau: Float, lam: Float) -> Result {
         let (n, k, _, _) = cam.nchw
         let pooled = GlobalAveragePool.forward(cam)
-        let cls = MultilabelSoftMargin.compute(logits: pooled.data, labels: labels, batch: n, stride: k, classes: k - 1)
+        let cls = MultilabelSoftMargin.compute(logits: pooled.values, labels: labels, batch: n, stride: k, classes: k - 1)
         let sal = SaliencyLoss.compute(cam: cam, saliency: saliency, labels: labels, tau: tau, lam: lam)
         var grad = GlobalAveragePool.backward(gradY: Tensor(shape: [n, k, 1, 1], data: cls.grad), inputShape: cam.shape)
-        for i in 0..<grad.count { grad.data[i] += sal.gradCam.data[i] }
-        return Result(lossCls: cls.loss, lossSal: sal.loss, logits: pooled.data, gradCam: grad, saliency: sal)
+        grad.add(sal.gradCam)
+        return Result(lossCls: cls.loss, lossSal: sal.loss, logits: pooled.values, gradCam: grad, saliency: sal)
     }
 }

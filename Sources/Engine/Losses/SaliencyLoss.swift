@@ -30,8 +30,8 @@ public enum SaliencyLoss {
             for c in 0..<classes {
                 var inter: Float = 0, area: Float = 0
                 for i in 0..<plane {
-                    let p: Float = roundsToOne(prob.data[(b * k + c) * plane + i]) ? 1 : 0
-                    let s: Float = roundsToOne(sal.data[b * plane + i]) ? 1 : 0
+                    let p: Float = roundsToOne(prob[(b * k + c) * plane + i]) ? 1 : 0
+                    let s: Float = roundsToOne(sal[b * plane + i]) ? 1 : 0
                     inter += p * s
                     area += p + 1e-4
                 }
@@ -43,29 +43,33 @@ public enum SaliencyLoss {
             }
             coefficient[b * k + classes] = -(1 - lam)
         }
-        var fg = Tensor(zeros: [n, 1, h, w]), bg = fg, pred = fg
-        var gradProb = Tensor(zeros: cam.shape)
+        var fg = Tensor(uninitialized: [n, 1, h, w]), bg = Tensor(uninitialized: [n, 1, h, w])
+        var pred = Tensor(uninitialized: [n, 1, h, w]), gradProb = Tensor(zeros: cam.shape)
         var sumSquares: Double = 0
         let gradScale = 2 / Float(n * plane)
-        for b in 0..<n {
-            for i in 0..<plane {
-                var fgSum: Float = 0, bgSum: Float = 0
-                for c in 0..<k {
-                    let coeff = coefficient[b * k + c]
-                    let p = prob.data[(b * k + c) * plane + i]
-                    if coeff > 0 { fgSum += p } else if coeff < 0 { bgSum += p }
-                }
-                let o = b * plane + i
-                fg.data[o] = fgSum
-                bg.data[o] = 1 - bgSum
-                pred.data[o] = lam * fg.data[o] + (1 - lam) * bg.data[o]
-                let diff = pred.data[o] - sal.data[o]
-                sumSquares += Double(diff * diff)
-                for c in 0..<k where coefficient[b * k + c] != 0 {
-                    gradProb.data[(b * k + c) * plane + i] = gradScale * diff * coefficient[b * k + c]
+        fg.withUnsafeMutableBufferPointer { fg in bg.withUnsafeMutableBufferPointer { bg in
+        pred.withUnsafeMutableBufferPointer { pred in gradProb.withUnsafeMutableBufferPointer { gradProb in
+        prob.withUnsafeBufferPointer { prob in sal.withUnsafeBufferPointer { sal in
+            for b in 0..<n {
+                for i in 0..<plane {
+                    var fgSum: Float = 0, bgSum: Float = 0
+                    for c in 0..<k {
+                        let coeff = coefficient[b * k + c]
+                        let p = prob[(b * k + c) * plane + i]
+                        if coeff > 0 { fgSum += p } else if coeff < 0 { bgSum += p }
+                    }
+                    let o = b * plane + i
+                    fg[o] = fgSum
+                    bg[o] = 1 - bgSum
+                    pred[o] = lam * fg[o] + (1 - lam) * bg[o]
+                    let diff = pred[o] - sal[o]
+                    sumSquares += Double(diff * diff)
+                    for c in 0..<k where coefficient[b * k + c] != 0 {
+                        gradProb[(b * k + c) * plane + i] = gradScale * diff * coefficient[b * k + c]
+                    }
                 }
             }
-        }
+        } } } } } }
         return Result(loss: Float(sumSquares / Double(n * plane)), saliencyResized: sal, prob: prob,
                       overlap: overlap, valid: valid, fgMap: fg, bgMap: bg, salPred: pred,
                       gradCam: ChannelSoftmax.backward(gradY: gradProb, y: prob))

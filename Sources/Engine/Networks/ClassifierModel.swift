@@ -87,7 +87,7 @@ public final class ClassifierModel {
             let dropped = dropout7.forward(features, context)
             let pooled = GlobalAveragePool.forward(dropped)
             let logits = fc8.forward(pooled, context)
-            let cls = MultilabelSoftMargin.compute(logits: logits.data, labels: labels, batch: n,
+            let cls = MultilabelSoftMargin.compute(logits: logits.values, labels: labels, batch: n,
                                                    stride: numClasses, classes: numClasses)
             lossCls = cls.loss
             forwardDone = Date()

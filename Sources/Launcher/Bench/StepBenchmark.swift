@@ -69,7 +69,9 @@ struct StepBenchmark {
         _ = step(bucketed: true)                       // one profiled step: per-layer times and work
         LayerProfiler.shared.enabled = false
         let records = LayerProfiler.shared.records
+        let heapBefore = HeapAllocationCounter.read(), poolBefore = BufferPool.shared.statistics
         let bucketed = average(true)
+        let heapAfter = HeapAllocationCounter.read(), poolAfter = BufferPool.shared.statistics
         let flat = comm.size > 1 ? average(false) : bucketed
 
         let macs = records.reduce(0) { $0 + $1.forwardMACs + $1.backwardMACs }
@@ -100,6 +102,22 @@ struct StepBenchmark {
                         bucketed.total, bucketed.forward, bucketed.backward, bucketed.allreduce, bucketed.optimizer))
         log.info(String(format: "step %.1f GFLOP → %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s; ratio %.3f; peak RSS %.0f MB",
                         stepGFLOP, stepGFLOPS, sgemm.gflops, stepGFLOPS / sgemm.gflops, peakMB))
+        let poolMisses = Double(poolAfter.heapAllocations - poolBefore.heapAllocations) / Double(o.steps)
+        let poolMissBytes = Double(poolAfter.heapBytes - poolBefore.heapBytes) / Double(o.steps)
+        result["tensor_buffers_from_heap_per_step"] = poolMisses
+        result["tensor_bytes_from_heap_per_step"] = poolMissBytes
+        result["tensor_buffers_reused_per_step"] = Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps)
+        result["tensor_pool_peak_mb"] = Double(poolAfter.peakBytes) / 1e6
+        log.info(String(format: "tensor buffers per steady-state step: %.0f from the heap (%.3f MB), %.0f reused; pool peak %.0f MB",
+                        poolMisses, poolMissBytes / 1e6, Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps),
+                        Double(poolAfter.peakBytes) / 1e6))
+        if let heapBefore, let heapAfter {
+            let calls = Double(heapAfter.calls - heapBefore.calls) / Double(o.steps)
+            let bytes = Double(heapAfter.bytes - heapBefore.bytes) / Double(o.steps)
+            result["heap_allocations_per_step"] = calls
+            result["heap_allocated_bytes_per_step"] = bytes
+            log.info(String(format: "heap allocations per steady-state step: %.0f calls, %.3f MB", calls, bytes / 1e6))
+        }
         if comm.size > 1 {
             result["flat_step_seconds"] = flat.total
             result["flat_allreduce_seconds"] = flat.allreduce

@@ -10,6 +10,8 @@ import Support
 /// ranks' confusion matrices into one report.
 public final class Inferencer {
     let options: InferOptions
+    /// Width and height of the last image predicted (its buffers stay cached).
+    private var lastImageSize = (0, 0)
     let comm: Communicator
     let log: RankLog
 
@@ -116,6 +118,12 @@ public final class Inferencer {
     func predict(_ sample: Sample, model: ClassifierModel) throws -> Image8 {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
+        // Buffers are cached by size: images of the previous size reuse them,
+        // a new size drops them so the cache does not grow with every size seen.
+        if (image.width, image.height) != lastImageSize {
+            BufferPool.shared.trim()
+            lastImageSize = (image.width, image.height)
+        }
         var fusion = CAMFusion(numClasses: model.numClasses, height: image.height, width: image.width,
                                labels: sample.labels, method: model.method)
         if sample.labels.contains(where: { $0 > 1e-5 }) {

@@ -13,7 +13,7 @@ public enum NumpyWriter {
         let length = UInt16(header.utf8.count)
         out.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
         out.append(contentsOf: Array(header.utf8))
-        t.data.withUnsafeBytes { out.append(contentsOf: $0) }
+        t.withUnsafeBufferPointer { out.append(contentsOf: UnsafeRawBufferPointer($0)) }
         return out
     }
 

@@ -16,13 +16,13 @@ public enum Checkpoint {
         var tensors: [String: Tensor] = [:]
         var order: [String] = []
         for (i, entry) in store.entries.enumerated() {
-            tensors[entry.name] = Tensor(shape: entry.shape, data: Array(store.valueBuffer(i)))
+            tensors[entry.name] = Tensor(shape: entry.shape, copying: UnsafeBufferPointer(store.valueBuffer(i)), cached: false)
             order.append(entry.name)
         }
         if includeOptimizer {
             for entry in store.entries where entry.trainable {
                 let name = momentumPrefix + entry.name
-                tensors[name] = Tensor(shape: entry.shape, data: Array(UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count)))
+                tensors[name] = Tensor(shape: entry.shape, copying: UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count), cached: false)
                 order.append(name)
             }
         }
@@ -31,7 +31,7 @@ public enum Checkpoint {
         var counters: Set<String> = []
         for entry in store.entries where entry.name.hasSuffix(".running_var") {
             let name = String(entry.name.dropLast("running_var".count)) + "num_batches_tracked"
-            tensors[name] = Tensor(shape: [], data: [0])
+            tensors[name] = Tensor(shape: [], data: [0], cached: false)
             counters.insert(name)
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
@@ -60,7 +60,7 @@ public enum Checkpoint {
         let store = model.store
         for entry in store.entries where entry.trainable {
             if let m = file.tensors[momentumPrefix + entry.name], m.count == entry.count {
-                m.data.withUnsafeBufferPointer { (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count) }
+                m.withUnsafeBufferPointer { (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count) }
             }
         }
         return Int(file.metadata["step"] ?? "0") ?? 0

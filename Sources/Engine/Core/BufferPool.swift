@@ -1,0 +1,89 @@
+import Foundation
+
+/// Caches the float buffers of released tensors by size, so a training step
+/// that repeats the previous step's shapes takes every activation and
+/// gradient buffer from the cache instead of the heap (no malloc, no page
+/// faults: the step is allocation-free for tensor data from the second step
+/// on). Buffers are 64-byte aligned. Thread-safe (loader threads create
+/// tensors too).
+///
+/// Workloads whose shapes keep changing (inference over images of many
+/// sizes) call `trim()` between items so the cache does not grow with every
+/// new size.
+public final class BufferPool: @unchecked Sendable {
+    public static let shared = BufferPool()
+
+    public struct Statistics: Sendable, Equatable {
+        /// Buffers taken from the heap (cache misses) and their bytes, since start.
+        public var heapAllocations = 0
+        public var heapBytes = 0
+        /// Buffers served from the cache, since start.
+        public var reuses = 0
+        /// Bytes held by live tensors, by the cache, and the peak of their sum.
+        public var liveBytes = 0
+        public var cachedBytes = 0
+        public var peakBytes = 0
+    }
+
+    /// Cached buffers of one size. A class, so taking and giving modify its
+    /// array in place (a dictionary of arrays would copy on each change).
+    private final class FreeList { var buffers: [UnsafeMutablePointer<Float>] = [] }
+
+    private let lock = NSLock()
+    private var free: [Int: FreeList] = [:]
+    private var stats = Statistics()
+
+    /// A buffer of exactly `count` floats (count ≥ 1); contents undefined.
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        let bytes = count * MemoryLayout<Float>.stride
+        stats.liveBytes += bytes
+        if let buffer = free[count]?.buffers.popLast() {
+            stats.reuses += 1
+            stats.cachedBytes -= bytes
+            return buffer
+        }
+        stats.heapAllocations += 1
+        stats.heapBytes += bytes
+        stats.peakBytes = max(stats.peakBytes, stats.liveBytes + stats.cachedBytes)
+        return Self.allocate(count)
+    }
+
+    /// A fresh 64-byte-aligned buffer of `count` floats, outside the cache.
+    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    /// Returns a buffer from `take` to the cache.
+    func give(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let bytes = count * MemoryLayout<Float>.stride
+        stats.liveBytes -= bytes
+        stats.cachedBytes += bytes
+        if let list = free[count] {
+            list.buffers.append(buffer)
+        } else {
+            let list = FreeList()
+            list.buffers.append(buffer)
+            free[count] = list
+        }
+    }
+
+    /// Frees every cached buffer (live tensors are untouched).
+    public func trim() {
+        lock.lock()
+        defer { lock.unlock() }
+        for list in free.values { for b in list.buffers { b.deallocate() } }
+        free.removeAll()
+        stats.cachedBytes = 0
+    }
+
+    public var statistics: Statistics {
+        lock.lock()
+        defer { lock.unlock() }
+        return stats
+    }
+}

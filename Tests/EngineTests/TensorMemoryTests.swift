@@ -1,0 +1,107 @@
+import Engine
+import Support
+import XCTest
+
+/// Tensor value semantics over pooled buffers, and the steady-state promise:
+/// once a training step has run, the next ones take every tensor buffer from
+/// the pool (none from the heap) and compute the same numbers in reused,
+/// dirty memory as in fresh memory.
+final class TensorMemoryTests: XCTestCase {
+    static func address(_ t: Tensor) -> UnsafePointer<Float>? { t.withUnsafeBufferPointer { $0.baseAddress } }
+
+    func testCopiesAreIndependentAfterAWrite() {
+        let a = Tensor(shape: [2, 2], data: [1, 2, 3, 4])
+        var b = a
+        XCTAssertEqual(Self.address(a), Self.address(b), "a copy shares the buffer until written")
+        b[0] = 9
+        XCTAssertEqual(a.values, [1, 2, 3, 4])
+        XCTAssertEqual(b.values, [9, 2, 3, 4])
+        XCTAssertNotEqual(Self.address(a), Self.address(b))
+
+        var r = a.reshaped([4])
+        XCTAssertEqual(Self.address(a), Self.address(r))
+        r.withUnsafeMutableBufferPointer { $0[3] = -1 }
+        XCTAssertEqual(a.values, [1, 2, 3, 4], "writing a reshaped view must not change the original")
+        XCTAssertEqual(r.values, [1, 2, 3, -1])
+    }
+
+    func testSoleOwnerWritesInPlace() {
+        var t = Tensor(zeros: [1000])
+        let before = Self.address(t)
+        t.withUnsafeMutableBufferPointer { $0[5] = 2 }
+        t[6] = 3
+        t.add(Tensor(shape: [1000], data: [Float](repeating: 1, count: 1000)))
+        XCTAssertEqual(Self.address(t), before, "no copy when nothing else holds the buffer")
+        XCTAssertEqual(t[5], 3); XCTAssertEqual(t[6], 4); XCTAssertEqual(t[0], 1)
+    }
+
+    func testReleasedBuffersComeBackFromThePool() {
+        let pool = BufferPool.shared
+        let count = 123_457   // a size nothing else in the tests uses
+        do { _ = Tensor(zeros: [count]) }
+        let start = pool.statistics
+        do {
+            let t = Tensor(zeros: [count])
+            XCTAssertEqual(t.values.max(), 0, "zeros are zeros even in a reused buffer")
+        }
+        let end = pool.statistics
+        XCTAssertEqual(end.heapAllocations, start.heapAllocations, "the second tensor of a size must reuse the first one's buffer")
+        XCTAssertEqual(end.reuses, start.reuses + 1)
+        XCTAssertEqual(end.liveBytes, start.liveBytes)
+
+        pool.trim()
+        XCTAssertEqual(pool.statistics.cachedBytes, 0)
+        do { _ = Tensor(zeros: [count]) }
+        XCTAssertEqual(pool.statistics.heapAllocations, end.heapAllocations + 1, "trim frees the cache")
+    }
+
+    func testUncachedTensorsAreFreedNotKept() {
+        let pool = BufferPool.shared
+        let start = pool.statistics
+        do { _ = Tensor(shape: [50_001], data: [Float](repeating: 1, count: 50_001), cached: false) }
+        let end = pool.statistics
+        XCTAssertEqual(end.cachedBytes, start.cachedBytes)
+        XCTAssertEqual(end.heapAllocations, start.heapAllocations)
+    }
+
+    /// Steps 3–5 of training take no tensor buffer from the heap, hold no more
+    /// live tensor memory after the step than before it, and give gradients
+    /// bit-identical to the first step's (fresh memory): no kernel may depend
+    /// on what a reused buffer held before.
+    func checkSteadyState(_ arch: Architecture, _ method: Method, widthDivisor: Int = 1, crop: Int,
+                          file: StaticString = #filePath, line: UInt = #line) {
+        let model = ClassifierModel(architecture: arch, method: method, numClasses: 3, widthDivisor: widthDivisor)
+        model.initialize(seed: 5)
+        let images = GradientCheckTests.random([2, 3, crop, crop], key: 7)
+        let saliency = Tensor(shape: [2, 1, crop, crop],
+                              data: GradientCheckTests.random([2, 1, crop, crop], key: 8, scale: 0.5).values.map { $0 + 0.5 })
+        let context = ForwardContext(training: true, sampleKeys: [21, 22])
+        let store = model.store
+        func step() -> (loss: Float, gradients: [Float]) {
+            store.zeroGradients()
+            let l = model.accumulateGradients(images: images, saliency: method == .eps ? saliency : nil,
+                                              labels: [1, 0, 1, 0, 1, 0], tau: 0.4, lam: 0.5, context: context)
+            return (l.total, Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
+        }
+        let first = step()
+        _ = step()
+        let before = BufferPool.shared.statistics
+        var last = first
+        for _ in 0..<3 { last = step() }
+        let after = BufferPool.shared.statistics
+        let name = "\(arch.rawValue)/\(method.rawValue)"
+        XCTAssertEqual(after.heapAllocations, before.heapAllocations, "\(name): steady-state steps took tensor buffers from the heap", file: file, line: line)
+        XCTAssertGreaterThan(after.reuses - before.reuses, 30, "\(name): steps should run on reused buffers", file: file, line: line)
+        XCTAssertEqual(after.liveBytes, before.liveBytes, "\(name): live tensor memory grew across steps", file: file, line: line)
+        XCTAssertEqual(last.loss, first.loss, "\(name): loss differs in reused memory", file: file, line: line)
+        XCTAssertTrue(last.gradients == first.gradients, "\(name): gradients differ in reused memory", file: file, line: line)
+        XCTAssertGreaterThan(first.gradients.map(abs).max() ?? 0, 0, "\(name): no gradient at all", file: file, line: line)
+    }
+
+    func testSteadyStateStepsAllocateNoTensorMemory() {
+        checkSteadyState(.resnet38, .eps, widthDivisor: 16, crop: 32)
+        checkSteadyState(.resnet38, .cam, widthDivisor: 16, crop: 32)
+        checkSteadyState(.resnet50, .eps, widthDivisor: 16, crop: 48)
+        checkSteadyState(.tiny, .eps, crop: 24)
+    }
+}
