@@ -21,6 +21,7 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(name: "CImage", path: "Sources/CImage",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
         .target(name: "Support", swiftSettings: optimize),
@@ -31,7 +32,7 @@ let package = Package(
         // executable is a two-line main.
         .target(
             name: "Launcher",
-            dependencies: ["Engine", "Data", "Distributed", "Support",
+            dependencies: ["Engine", "Data", "Distributed", "Support", "CSystem",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),

@@ -9,7 +9,7 @@ eps-dist reported for the same step, and the ratio to eps-dist.
     .build/release/eps-dist bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --json /tmp/eps.json
     python3 bench/pytorch_step.py --crop-size 224 --batch-size 1 --threads 1 --eps-json /tmp/eps.json
 """
-import argparse, json, os, sys, time
+import argparse, json, os, resource, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts", "pytorch"))
 import torch
@@ -47,7 +47,8 @@ times = []
 for _ in range(a.steps):
     t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
 seconds = sum(times) / len(times)
-print(f"pytorch {torch.__version__}: crop {a.crop_size}, batch {a.batch_size}, {a.threads} thread(s): {seconds:.3f} s/step")
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"pytorch {torch.__version__}: crop {a.crop_size}, batch {a.batch_size}, {a.threads} thread(s): {seconds:.3f} s/step, peak RSS {peak_mb:.0f} MB")
 if a.eps_json:
     e = json.load(open(a.eps_json))
     gflop = e["step_gflop"]

@@ -37,10 +37,11 @@ public final class ParameterStore: @unchecked Sendable {
         values = Self.regrow(nil, keeping: 0, to: 1)
         gradients = Self.regrow(nil, keeping: 0, to: 1)
         momentum = Self.regrow(nil, keeping: 0, to: 1)
+        capacity = 1
     }
 
     deinit {
-        free(values); free(gradients); free(momentum)
+        for buffer in [values, gradients, momentum] { Self.release(buffer, capacity: capacity) }
     }
 
     /// Declares a named tensor and returns its index. Contents start at zero.
@@ -67,18 +68,26 @@ public final class ParameterStore: @unchecked Sendable {
         capacity = newCapacity
     }
 
-    /// Zeroed memory from calloc: large blocks come as fresh zero pages that
-    /// only become resident when written, so the spare capacity of the
-    /// doubling costs address space, not memory.
+    /// The arena is mapped on its own, outside the malloc heap: fresh zero
+    /// pages that become resident only when written (the doubling's spare
+    /// capacity costs address space, not memory), and a grown arena's old
+    /// copy goes back to the kernel instead of staying in the heap.
     private static func regrow(_ old: UnsafeMutablePointer<Float>?, keeping kept: Int,
                                to newCapacity: Int) -> UnsafeMutablePointer<Float> {
-        guard let raw = calloc(newCapacity, MemoryLayout<Float>.stride) else {
-            fatalError("out of memory: \(newCapacity * 4) bytes for the parameter arena")
+        let raw = mmap(nil, newCapacity * MemoryLayout<Float>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let raw, raw != MAP_FAILED else {
+            fatalError("out of memory: \(newCapacity * MemoryLayout<Float>.stride) bytes for the parameter arena")
         }
         let fresh = raw.bindMemory(to: Float.self, capacity: newCapacity)
-        if kept > 0, let old { fresh.update(from: old, count: kept) }
-        free(old)
+        if let old {
+            if kept > 0 { fresh.update(from: old, count: kept) }
+            release(old, capacity: kept)
+        }
         return fresh
+    }
+
+    private static func release(_ buffer: UnsafeMutablePointer<Float>, capacity: Int) {
+        munmap(buffer, max(capacity, 1) * MemoryLayout<Float>.stride)
     }
 
     public func index(of name: String) -> Int? { indexByName[name] }

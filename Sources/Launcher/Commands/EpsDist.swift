@@ -16,6 +16,7 @@ public struct EpsDist: ParsableCommand {
     /// Parses, runs, and maps errors to the exit statuses of DESIGN §8
     /// (ArgumentParser's usage errors become 2).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        MemoryPolicy.keepFreedMemory()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
