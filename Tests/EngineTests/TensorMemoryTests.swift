@@ -64,6 +64,22 @@ final class TensorMemoryTests: XCTestCase {
         XCTAssertEqual(end.heapAllocations, start.heapAllocations)
     }
 
+    func testPoolCanBeToldToFreeInsteadOfKeeping() {
+        let pool = BufferPool.shared
+        defer { pool.keepsReleasedBuffers = true }
+        do { _ = Tensor(zeros: [60_013]) }
+        XCTAssertGreaterThan(pool.statistics.cachedBytes, 0)
+        pool.keepsReleasedBuffers = false
+        XCTAssertEqual(pool.statistics.cachedBytes, 0, "turning caching off frees the cache")
+        let start = pool.statistics
+        do { _ = Tensor(zeros: [60_013]) }
+        do { _ = Tensor(zeros: [60_013]) }
+        let end = pool.statistics
+        XCTAssertEqual(end.cachedBytes, 0)
+        XCTAssertEqual(end.heapAllocations, start.heapAllocations + 2, "nothing kept, nothing reused")
+        XCTAssertEqual(end.liveBytes, start.liveBytes)
+    }
+
     /// Steps 3–5 of training take no tensor buffer from the heap, hold no more
     /// live tensor memory after the step than before it, and give gradients
     /// bit-identical to the first step's (fresh memory): no kernel may depend

@@ -8,8 +8,8 @@ import Foundation
 /// tensors too).
 ///
 /// Workloads whose shapes keep changing (inference over images of many
-/// sizes) call `trim()` between items so the cache does not grow with every
-/// new size.
+/// sizes) turn `keepsReleasedBuffers` off so the cache does not grow with
+/// every new size.
 public final class BufferPool: @unchecked Sendable {
     public static let shared = BufferPool()
 
@@ -32,6 +32,7 @@ public final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Int: FreeList] = [:]
     private var stats = Statistics()
+    private var keeping = true
 
     /// A buffer of exactly `count` floats (count ≥ 1); contents undefined.
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -56,12 +57,13 @@ public final class BufferPool: @unchecked Sendable {
             .bindMemory(to: Float.self, capacity: count)
     }
 
-    /// Returns a buffer from `take` to the cache.
+    /// Returns a buffer from `take` to the cache (or frees it when caching is off).
     func give(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         lock.lock()
         defer { lock.unlock() }
         let bytes = count * MemoryLayout<Float>.stride
         stats.liveBytes -= bytes
+        guard keeping else { buffer.deallocate(); return }
         stats.cachedBytes += bytes
         if let list = free[count] {
             list.buffers.append(buffer)
@@ -69,6 +71,18 @@ public final class BufferPool: @unchecked Sendable {
             let list = FreeList()
             list.buffers.append(buffer)
             free[count] = list
+        }
+    }
+
+    /// Whether released buffers are kept for reuse (default) or freed at once:
+    /// off for work whose shapes keep changing (inference over images of many
+    /// sizes), where a size-keyed cache would hold a copy of every size seen.
+    /// Turning it off frees what is cached.
+    public var keepsReleasedBuffers: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return keeping }
+        set {
+            lock.lock(); keeping = newValue; lock.unlock()
+            if !newValue { trim() }
         }
     }
 

@@ -3,7 +3,16 @@ import Dispatch
 
 /// Times cblas_sgemm on given shapes, the ceiling a convolution step is held against.
 public enum SgemmBenchmark {
-    public struct Shape: Hashable { public var m, n, k: Int; public init(m: Int, n: Int, k: Int) { self.m = m; self.n = n; self.k = k } }
+    /// C [m, n] = op(A) · op(B) with op(A) [m, k], op(B) [k, n], row-major;
+    /// a transposed operand is stored as its transpose (A [k, m], B [n, k]),
+    /// as the convolution kernels pass them.
+    public struct Shape: Hashable {
+        public var m, n, k: Int
+        public var transposeA, transposeB: Bool
+        public init(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false) {
+            self.m = m; self.n = n; self.k = k; self.transposeA = transposeA; self.transposeB = transposeB
+        }
+    }
 
     /// GFLOP/s over all shapes, each run `weight[shape]` times (its share of
     /// the step), after one warm-up call per shape.
@@ -14,8 +23,10 @@ public enum SgemmBenchmark {
             var b = [Float](repeating: 0.02, count: shape.k * shape.n)
             var c = [Float](repeating: 0, count: shape.m * shape.n)
             func run() {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(shape.m), Int32(shape.n), Int32(shape.k),
-                            1, &a, Int32(shape.k), &b, Int32(shape.n), 0, &c, Int32(shape.n))
+                cblas_sgemm(CblasRowMajor, shape.transposeA ? CblasTrans : CblasNoTrans, shape.transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(shape.m), Int32(shape.n), Int32(shape.k), 1,
+                            &a, Int32(shape.transposeA ? shape.m : shape.k), &b, Int32(shape.transposeB ? shape.k : shape.n),
+                            0, &c, Int32(shape.n))
             }
             run()
             let start = DispatchTime.now().uptimeNanoseconds

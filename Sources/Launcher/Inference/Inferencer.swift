@@ -10,8 +10,6 @@ import Support
 /// ranks' confusion matrices into one report.
 public final class Inferencer {
     let options: InferOptions
-    /// Width and height of the last image predicted (its buffers stay cached).
-    private var lastImageSize = (0, 0)
     let comm: Communicator
     let log: RankLog
 
@@ -33,6 +31,10 @@ public final class Inferencer {
         guard !o.scales.isEmpty, o.scales.allSatisfy({ $0 > 0 }) else { throw UsageError("--scales needs positive values") }
         guard let kind = DatasetKind(rawValue: o.dataset) else { throw UsageError("--dataset must be voc or coco") }
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        // Every image and scale has its own sizes: released buffers go back to
+        // malloc, which can reuse them for any size, instead of to the
+        // size-keyed cache made for repeating training steps.
+        BufferPool.shared.keepsReleasedBuffers = false
         let dataset = try Dataset.load(DatasetConfig(kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
                                                      imageDir: o.imgDir, labelsFile: o.labels))
         let model = try loadModel(numClasses: dataset.numClasses)
@@ -118,12 +120,6 @@ public final class Inferencer {
     func predict(_ sample: Sample, model: ClassifierModel) throws -> Image8 {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
-        // Buffers are cached by size: images of the previous size reuse them,
-        // a new size drops them so the cache does not grow with every size seen.
-        if (image.width, image.height) != lastImageSize {
-            BufferPool.shared.trim()
-            lastImageSize = (image.width, image.height)
-        }
         var fusion = CAMFusion(numClasses: model.numClasses, height: image.height, width: image.width,
                                labels: sample.labels, method: model.method)
         if sample.labels.contains(where: { $0 > 1e-5 }) {
