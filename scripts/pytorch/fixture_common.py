@@ -1,5 +1,7 @@
 """The one deterministic ResNet-38 test model shared by make_resnet38_golden.py
-and make_state_dict_fixture.py, so that both fixtures hold identical weights.
+and make_state_dict_fixture.py, so that both fixtures hold identical weights,
+plus the steps both golden scripts share (seeded weight init, inputs, float64
+error metadata, deterministic safetensors writing).
 
 build_fixture_model(width_divisor=16, num_classes=20, seed=20210713) returns a
 ResNet38EPS (fc8 with num_classes + 1 outputs) in the EPS training mode that the
@@ -18,7 +20,10 @@ does not depend on how torch initialises modules):
   net), then perturbed: mean += 0.1 * sqrt(var) * N(0, 1), var *= U[0.5, 1.5];
   num_batches_tracked = 0.
 """
+import argparse
+import copy
 import math
+import os
 
 import torch
 import torch.nn as nn
@@ -28,6 +33,8 @@ from resnet38_model import ResNet38EPS
 SEED = 20210713
 WIDTH_DIVISOR = 16
 NUM_CLASSES = 20
+DEFAULT_OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "..", "Tests", "EngineTests", "Fixtures"))
 
 
 def _conv_std(name, weight):
@@ -42,26 +49,50 @@ def _conv_std(name, weight):
     return math.sqrt((2.0 if first else 1.0) / fan_in)
 
 
-@torch.no_grad()
 def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, seed=SEED):
+    return build_seeded_model(
+        lambda: ResNet38EPS(num_outputs=num_classes + 1, width_divisor=width_divisor),
+        seed, _conv_std, calib_shape=(4, 3, 48, 44))
+
+
+@torch.no_grad()
+def build_seeded_model(make_model, seed, conv_std, calib_shape, bn_weight_rules=()):
+    """make_model() with every weight drawn from one Generator(seed) (see
+    initialize_weights), then BN statistics calibrated on a random input of
+    calib_shape drawn from the same generator, and the EPS freezing."""
+    # Seeds torch's module init (overwritten below) and leaves the global RNG in the
+    # state check_against_official.py then draws its input from.
     torch.manual_seed(seed)
-    model = ResNet38EPS(num_outputs=num_classes + 1, width_divisor=width_divisor)
+    model = make_model()
     g = torch.Generator().manual_seed(seed)
-    sd = model.state_dict()  # references to the live tensors
-    for name, t in sd.items():
+    initialize_weights(model, g, conv_std, bn_weight_rules)
+    return calibrate_frozen_bn(model, torch.randn(calib_shape, generator=g), g)
+
+
+@torch.no_grad()
+def initialize_weights(model, g, conv_std, bn_weight_rules=()):
+    """Overwrites the state_dict in place, in state_dict order (so the draws from
+    `g`, and hence the fixtures, do not depend on torch's module init): fc8
+    Xavier-uniform, 4-d conv weights normal with std conv_std(name, weight),
+    BN weight U[low, low + width] with (low, width) from the first
+    (suffix, low, width) of bn_weight_rules that matches, else U[0.8, 1.2],
+    BN bias U[-0.1, 0.1], num_batches_tracked 0. Running stats are left to
+    calibrate_frozen_bn."""
+    weight_rules = tuple(bn_weight_rules) + ((".weight", 0.8, 0.4),)
+    for name, t in model.state_dict().items():  # live tensors
         if name == "fc8.weight":
             fan_out, fan_in = t.shape[0], t.shape[1]
             a = math.sqrt(6.0 / (fan_in + fan_out))
             t.copy_(torch.rand(t.shape, generator=g) * 2 * a - a)
         elif t.dim() == 4:
-            t.copy_(torch.randn(t.shape, generator=g) * _conv_std(name, t))
+            t.copy_(torch.randn(t.shape, generator=g) * conv_std(name, t))
         elif name.endswith(".weight"):
-            t.copy_(0.8 + 0.4 * torch.rand(t.shape, generator=g))
+            low, width = next((lo, w) for suffix, lo, w in weight_rules if name.endswith(suffix))
+            t.copy_(low + width * torch.rand(t.shape, generator=g))
         elif name.endswith(".bias"):
             t.copy_(0.2 * torch.rand(t.shape, generator=g) - 0.1)
         elif name.endswith(".num_batches_tracked"):
             t.zero_()
-    return calibrate_frozen_bn(model, torch.randn(4, 3, 48, 44, generator=g), g)
 
 
 @torch.no_grad()
@@ -102,6 +133,75 @@ def forward_backward(model, x, grad_cam, hook_name):
     inputs = [params[n] for n in names] + [captured["input"]]
     grads = torch.autograd.grad((cam * grad_cam).sum(), inputs)
     return cam.detach(), dict(zip(names, grads[:-1])), grads[-1]
+
+
+def parse_args_deterministic(doc):
+    """The golden scripts' command line (--out DIR) plus the settings that make
+    their float32 results byte-reproducible."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    return args
+
+
+def check_eps_mode(model):
+    """Asserts eval mode and that exactly trainable_names() require grad;
+    returns trainable_names()."""
+    assert not model.training
+    trainable = model.trainable_names()
+    for n, p in model.named_parameters():  # the EPS freezing
+        assert p.requires_grad == (n in set(trainable)), n
+    return trainable
+
+
+def draw_inputs(model, seed, x_shape, **forward_kwargs):
+    """x and a grad_cam shaped like cam, from Generator(seed + 1) (seed itself
+    made the weights). Needs a no-grad forward for cam's shape; returns
+    x, grad_cam and that probe cam (forward_kwargs go to that forward)."""
+    g = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(x_shape, generator=g)
+    with torch.no_grad():
+        _, cam_probe = model(x, **forward_kwargs)
+    grad_cam = torch.randn(cam_probe.shape, generator=g)
+    return x, grad_cam, cam_probe
+
+
+def _f64_errors(name, a, b):
+    abs_err = (a.double() - b).abs().max().item()
+    return {f"f64_abs_err.{name}": repr(abs_err),
+            f"f64_rel_err.{name}": repr(abs_err / max(b.abs().max().item(), 1e-300))}
+
+
+def float64_error_meta(model, x, grad_cam, hook_name, input_grad_name, cam, grads, input_grad):
+    """Reruns forward_backward in float64 on the same float32 values and returns
+    (metadata, worst): f64_abs_err.<t> = max|f32 - f64| and f64_rel_err.<t> =
+    that / max|f64| for t = cam, input_grad_name and every grad.<name>, and the
+    largest f64_rel_err over the grad.<name> entries."""
+    m64 = copy.deepcopy(model).double()
+    cam64, grads64, input_grad64 = forward_backward(m64, x.double(), grad_cam.double(), hook_name)
+    err_meta = _f64_errors("cam", cam, cam64)
+    err_meta.update(_f64_errors(input_grad_name, input_grad, input_grad64))
+    for n in grads:
+        err_meta.update(_f64_errors("grad." + n, grads[n], grads64[n]))
+    worst_grad_rel = max(float(v) for k, v in err_meta.items() if k.startswith("f64_rel_err.grad."))
+    return err_meta, worst_grad_rel
+
+
+def as_float32(tensors):
+    """The exact float32 values written, so the read-back check compares like with like."""
+    return {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
+
+
+def check_readback(path, tensors, kind):
+    """Reads a written file back with the safetensors package as a format check."""
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        assert set(f.keys()) == set(tensors) and f.metadata()["kind"] == kind
+        for k in tensors:
+            assert torch.equal(f.get_tensor(k), tensors[k]), k
 
 
 def write_safetensors(path, tensors, metadata):

@@ -24,69 +24,36 @@ f64_abs_err.<t> = max|f32 - f64|, f64_rel_err.<t> = that / max|f64|.
 Byte-deterministic: torch.set_num_threads(1), use_deterministic_algorithms(True), and
 fixture_common.write_safetensors (sorted JSON header; read back with safetensors).
 """
-import argparse
-import copy
 import json
 import os
 import sys
 
 import torch
-from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import NUM_CLASSES, SEED, WIDTH_DIVISOR, build_fixture_model, forward_backward, write_safetensors  # noqa: E402
+from fixture_common import (NUM_CLASSES, SEED, WIDTH_DIVISOR, as_float32, build_fixture_model,  # noqa: E402
+                            check_eps_mode, check_readback, draw_inputs, float64_error_meta,
+                            forward_backward, parse_args_deterministic, write_safetensors)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "EngineTests", "Fixtures"))
 X_SHAPE = (2, 3, 40, 36)
-
-
-def run(model, x, grad_cam):
-    """Forward + backward. Returns cam, {name: grad}, grad_b3_input."""
-    return forward_backward(model, x, grad_cam, "b3_input_hook")
+HOOK = "b3_input_hook"  # the model's hook on the input of b3, the first trained stage
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=DEFAULT_OUT)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-
+    args = parse_args_deterministic(__doc__)
     model = build_fixture_model()
-    assert not model.training
-    for n, p in model.named_parameters():  # the EPS freezing
-        assert p.requires_grad == (n in set(model.trainable_names())), n
-    g = torch.Generator().manual_seed(SEED + 1)
-    x = torch.randn(X_SHAPE, generator=g)
-    with torch.no_grad():
-        _, cam_shape_probe = model(x)
-    grad_cam = torch.randn(cam_shape_probe.shape, generator=g)
+    check_eps_mode(model)
+    x, grad_cam, _ = draw_inputs(model, SEED, X_SHAPE)
 
-    cam, grads, grad_b3 = run(model, x, grad_cam)
-
-    m64 = copy.deepcopy(model).double()
-    cam64, grads64, grad_b3_64 = run(m64, x.double(), grad_cam.double())
-
-    def errs(name, a, b):
-        abs_err = (a.double() - b).abs().max().item()
-        return {f"f64_abs_err.{name}": repr(abs_err),
-                f"f64_rel_err.{name}": repr(abs_err / max(b.abs().max().item(), 1e-300))}
-
-    err_meta = errs("cam", cam, cam64)
-    err_meta.update(errs("grad_b3_input", grad_b3, grad_b3_64))
-    for n in grads:
-        err_meta.update(errs("grad." + n, grads[n], grads64[n]))
-    worst_grad_rel = max(float(v) for k, v in err_meta.items() if k.startswith("f64_rel_err.grad"))
+    cam, grads, grad_b3 = forward_backward(model, x, grad_cam, HOOK)
+    err_meta, worst_grad_rel = float64_error_meta(model, x, grad_cam, HOOK, "grad_b3_input", cam, grads, grad_b3)
 
     sd = model.state_dict()
     main_t = {"x": x, "grad_cam": grad_cam, "cam": cam}
     main_t.update({"param." + k: v for k, v in sd.items() if not k.endswith("num_batches_tracked")})
     grad_t = {"grad." + k: v for k, v in grads.items()}
     grad_t["grad_b3_input"] = grad_b3
-    for t in (main_t, grad_t):
-        for k in t:
-            t[k] = t[k].detach().to(torch.float32).contiguous()
+    main_t, grad_t = as_float32(main_t), as_float32(grad_t)
 
     meta = {
         "kind": "resnet38_net",
@@ -116,12 +83,8 @@ def main():
     write_safetensors(p1, main_t, dict(meta, inputs="x,grad_cam,param.*", outputs="cam"))
     write_safetensors(p2, grad_t, dict(meta, inputs="(in resnet38_w16_eps.safetensors)",
                                        outputs="grad.*,grad_b3_input"))
-    # Read back with the safetensors package as a format check.
     for p, t in ((p1, main_t), (p2, grad_t)):
-        with safe_open(p, "pt") as f:
-            assert set(f.keys()) == set(t) and f.metadata()["kind"] == "resnet38_net"
-            for k in t:
-                assert torch.equal(f.get_tensor(k), t[k]), k
+        check_readback(p, t, "resnet38_net")
     for p in (p1, p2):
         print(f"wrote {p} ({os.path.getsize(p)} bytes)")
     print(json.dumps({k: meta[k] for k in ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad",

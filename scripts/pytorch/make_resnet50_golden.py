@@ -40,27 +40,25 @@ Weights (all from one torch.Generator, in state_dict order):
   reach 1.5e-5 * max|cam|; as built it is 4.9e-6 (grads <= 6.4e-6), and the
   elementwise float32-vs-float64 error is <= 0.26 of rtol 1e-4 + atol 2e-5 * max|e|.
 """
-import argparse
-import copy
 import json
 import math
 import os
 import sys
 
 import torch
-from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import calibrate_frozen_bn, forward_backward, write_safetensors  # noqa: E402
+from fixture_common import (as_float32, build_seeded_model, check_eps_mode, check_readback,  # noqa: E402
+                            draw_inputs, float64_error_meta, forward_backward, parse_args_deterministic,
+                            write_safetensors)
 from resnet50_model import ResNet50EPS  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "EngineTests", "Fixtures"))
 SEED = 20210714
 WIDTH_DIVISOR = 16
 NUM_CLASSES = 20
 X_SHAPE = (2, 3, 37, 45)
 FILE_NAME = "resnet50_w16_eps.safetensors"
+HOOK = "layer2_input_hook"  # the model's hook on the input of layer2, the first trained stage
 
 
 def _conv_std(name, weight):
@@ -69,78 +67,31 @@ def _conv_std(name, weight):
     return math.sqrt((2.0 if first else 1.0) / fan_in)
 
 
-@torch.no_grad()
 def build_fixture_model(width_divisor=WIDTH_DIVISOR, num_classes=NUM_CLASSES, seed=SEED):
-    torch.manual_seed(seed)
-    model = ResNet50EPS(num_outputs=num_classes + 1, width_divisor=width_divisor)
-    g = torch.Generator().manual_seed(seed)
-    for name, t in model.state_dict().items():  # live tensors
-        if name == "fc8.weight":
-            fan_out, fan_in = t.shape[0], t.shape[1]
-            a = math.sqrt(6.0 / (fan_in + fan_out))
-            t.copy_(torch.rand(t.shape, generator=g) * 2 * a - a)
-        elif t.dim() == 4:
-            t.copy_(torch.randn(t.shape, generator=g) * _conv_std(name, t))
-        elif name.endswith(".bn3.weight"):  # damped residual branch, see the docstring
-            t.copy_(0.4 + 0.2 * torch.rand(t.shape, generator=g))
-        elif name.endswith(".weight"):
-            t.copy_(0.8 + 0.4 * torch.rand(t.shape, generator=g))
-        elif name.endswith(".bias"):
-            t.copy_(0.2 * torch.rand(t.shape, generator=g) - 0.1)
-        elif name.endswith(".num_batches_tracked"):
-            t.zero_()
-    return calibrate_frozen_bn(model, torch.randn(4, 3, 37, 45, generator=g), g)
-
-
-def run(model, x, grad_cam):
-    """Forward + backward. Returns cam, {name: grad}, grad_layer2_input."""
-    return forward_backward(model, x, grad_cam, "layer2_input_hook")
+    return build_seeded_model(
+        lambda: ResNet50EPS(num_outputs=num_classes + 1, width_divisor=width_divisor),
+        seed, _conv_std, calib_shape=(4, 3, 37, 45),
+        bn_weight_rules=[(".bn3.weight", 0.4, 0.2)])  # damped residual branch, see the docstring
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=DEFAULT_OUT)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-
+    args = parse_args_deterministic(__doc__)
     model = build_fixture_model()
-    assert not model.training
-    trainable = model.trainable_names()
-    for n, p in model.named_parameters():  # the EPS freezing
-        assert p.requires_grad == (n in set(trainable)), n
+    trainable = check_eps_mode(model)
     frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
-
-    g = torch.Generator().manual_seed(SEED + 1)
-    x = torch.randn(X_SHAPE, generator=g)
     shapes = []
-    with torch.no_grad():
-        _, cam_probe = model(x, shapes=shapes)
-    grad_cam = torch.randn(cam_probe.shape, generator=g)
+    x, grad_cam, cam_probe = draw_inputs(model, SEED, X_SHAPE, shapes=shapes)
 
-    cam, grads, grad_l2 = run(model, x, grad_cam)
+    cam, grads, grad_l2 = forward_backward(model, x, grad_cam, HOOK)
     assert torch.equal(cam, cam_probe)
-
-    m64 = copy.deepcopy(model).double()
-    cam64, grads64, grad_l2_64 = run(m64, x.double(), grad_cam.double())
-
-    def errs(name, a, b):
-        abs_err = (a.double() - b).abs().max().item()
-        return {f"f64_abs_err.{name}": repr(abs_err),
-                f"f64_rel_err.{name}": repr(abs_err / max(b.abs().max().item(), 1e-300))}
-
-    err_meta = errs("cam", cam, cam64)
-    err_meta.update(errs("grad_layer2_input", grad_l2, grad_l2_64))
-    for n in grads:
-        err_meta.update(errs("grad." + n, grads[n], grads64[n]))
-    worst_grad_rel = max(float(v) for k, v in err_meta.items() if k.startswith("f64_rel_err.grad."))
+    err_meta, worst_grad_rel = float64_error_meta(model, x, grad_cam, HOOK, "grad_layer2_input",
+                                                  cam, grads, grad_l2)
 
     tensors = {"x": x, "grad_cam": grad_cam, "cam": cam, "grad_layer2_input": grad_l2}
     tensors.update({"param." + k: v for k, v in model.state_dict().items()
                     if not k.endswith("num_batches_tracked")})
     tensors.update({"grad." + k: v for k, v in grads.items()})
-    for k in tensors:
-        tensors[k] = tensors[k].detach().to(torch.float32).contiguous()
+    tensors = as_float32(tensors)
 
     layout = model.conv2_layout("layer4")
     meta = {
@@ -175,10 +126,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, FILE_NAME)
     write_safetensors(path, tensors, meta)
-    with safe_open(path, "pt") as f:  # format check with the safetensors package
-        assert set(f.keys()) == set(tensors) and f.metadata()["kind"] == "resnet50_net"
-        for k in tensors:
-            assert torch.equal(f.get_tensor(k), tensors[k]), k
+    check_readback(path, tensors, "resnet50_net")
     print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
     print("stages:", meta["stage_shapes"])
     print("layer4 conv2:", meta["layer4_conv2"])
