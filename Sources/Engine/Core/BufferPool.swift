@@ -4,8 +4,8 @@ import Foundation
 /// that repeats the previous step's shapes takes every activation and
 /// gradient buffer from the cache instead of the heap (no malloc, no page
 /// faults: the step is allocation-free for tensor data from the second step
-/// on). Buffers are 64-byte aligned. Thread-safe (loader threads create
-/// tensors too).
+/// on). Buffers are 64-byte aligned. Thread-safe: a tensor may be created
+/// or released on any thread.
 ///
 /// Workloads whose shapes keep changing (inference over images of many
 /// sizes) turn `keepsReleasedBuffers` off so the cache does not grow with
