@@ -7,12 +7,10 @@ public enum HeapAllocationCounter {
     public struct Reading: Sendable { public var calls: UInt64; public var bytes: UInt64 }
 
     private typealias ReadFunction = @convention(c) (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Void
-    nonisolated(unsafe) private static let reader: ReadFunction? = {
+    private static let reader: ReadFunction? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "eps_alloc_counter_read") else { return nil }
         return unsafeBitCast(symbol, to: ReadFunction.self)
     }()
-
-    public static var isAvailable: Bool { reader != nil }
 
     public static func read() -> Reading? {
         guard let reader else { return nil }

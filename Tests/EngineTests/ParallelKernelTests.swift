@@ -76,6 +76,7 @@ final class ParallelKernelTests: XCTestCase {
                     XCTAssertEqual(Double(runningVar[ch]), 0.9 * Double(startVar[ch]) + 0.1 * batchVar * m / (m - 1), accuracy: 1e-5)
                 } else {
                     XCTAssertEqual(runningMean[ch], startMean[ch], "eval mode must not touch the running mean")
+                    XCTAssertEqual(runningVar[ch], startVar[ch], "eval mode must not touch the running variance")
                 }
             }
             XCTAssertLessThan(worst, 1e-4, "training=\(training)")

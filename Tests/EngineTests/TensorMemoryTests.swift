@@ -67,8 +67,9 @@ final class TensorMemoryTests: XCTestCase {
     func testPoolCanBeToldToFreeInsteadOfKeeping() {
         let pool = BufferPool.shared
         defer { pool.keepsReleasedBuffers = true }
+        let before = pool.statistics.cachedBytes
         do { _ = Tensor(zeros: [60_013]) }
-        XCTAssertGreaterThan(pool.statistics.cachedBytes, 0)
+        XCTAssertEqual(pool.statistics.cachedBytes, before + 60_013 * 4, "a released buffer is cached")
         pool.keepsReleasedBuffers = false
         XCTAssertEqual(pool.statistics.cachedBytes, 0, "turning caching off frees the cache")
         let start = pool.statistics
@@ -80,10 +81,12 @@ final class TensorMemoryTests: XCTestCase {
         XCTAssertEqual(end.liveBytes, start.liveBytes)
     }
 
-    /// Steps 3–5 of training take no tensor buffer from the heap, hold no more
-    /// live tensor memory after the step than before it, and give gradients
-    /// bit-identical to the first step's (fresh memory): no kernel may depend
-    /// on what a reused buffer held before.
+    /// Steps 3–5 of training take no tensor buffer from the heap; after every
+    /// step no tensor is left alive but the inputs (every layer released what
+    /// it kept, the frozen ones below the first trained layer kept nothing);
+    /// and the loss and gradients are bit-identical to the first step's, which
+    /// ran in other buffers: no kernel may depend on what a reused buffer held.
+    /// The pool is poisoned with NaN-filled buffers of every size first.
     func checkSteadyState(_ arch: Architecture, _ method: Method, widthDivisor: Int = 1, crop: Int,
                           file: StaticString = #filePath, line: UInt = #line) {
         let model = ClassifierModel(architecture: arch, method: method, numClasses: 3, widthDivisor: widthDivisor)
@@ -93,13 +96,16 @@ final class TensorMemoryTests: XCTestCase {
                               data: GradientCheckTests.random([2, 1, crop, crop], key: 8, scale: 0.5).values.map { $0 + 0.5 })
         let context = ForwardContext(training: true, sampleKeys: [21, 22])
         let store = model.store
+        let inputsOnly = BufferPool.shared.statistics.liveBytes
         func step() -> (loss: Float, gradients: [Float]) {
             store.zeroGradients()
             let l = model.accumulateGradients(images: images, saliency: method == .eps ? saliency : nil,
                                               labels: [1, 0, 1, 0, 1, 0], tau: 0.4, lam: 0.5, context: context)
+            XCTAssertEqual(BufferPool.shared.statistics.liveBytes, inputsOnly, "tensors kept alive after the step", file: file, line: line)
             return (l.total, Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
         }
         let first = step()
+        Self.poisonPool()
         _ = step()
         let before = BufferPool.shared.statistics
         var last = first
@@ -112,6 +118,21 @@ final class TensorMemoryTests: XCTestCase {
         XCTAssertEqual(last.loss, first.loss, "\(name): loss differs in reused memory", file: file, line: line)
         XCTAssertTrue(last.gradients == first.gradients, "\(name): gradients differ in reused memory", file: file, line: line)
         XCTAssertGreaterThan(first.gradients.map(abs).max() ?? 0, 0, "\(name): no gradient at all", file: file, line: line)
+    }
+
+    /// Fills every cached buffer with NaN, so a kernel that reads an output
+    /// element it did not write shows up as NaN.
+    static func poisonPool() {
+        var held: [Tensor] = []   // take every cached buffer at once, fill it, give them all back
+        for (count, buffers) in BufferPool.shared.cachedBufferCounts {
+            for _ in 0..<buffers {
+                var t = Tensor(uninitialized: [count])
+                t.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
+                held.append(t)
+            }
+        }
+        XCTAssertTrue(BufferPool.shared.cachedBufferCounts.isEmpty)
+        held.removeAll()
     }
 
     func testSteadyStateStepsAllocateNoTensorMemory() {

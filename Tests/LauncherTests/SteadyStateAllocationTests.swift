@@ -16,21 +16,23 @@ final class SteadyStateAllocationTests: XCTestCase {
         XCTAssertEqual(built.status, 0, "building the allocation counter failed: \(built.stderr)")
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = "\(dir)/alloc-counter.so"
-        let json = "\(dir)/bench.json"
-        let out = try ProcessHarness.run(ProcessHarness.binary,
-                                         ["bench", "--arch", "resnet38", "--width-divisor", "8", "--crop-size", "64",
-                                          "--threads", "1", "--steps", "3", "--json", json], environment: env)
-        XCTAssertEqual(out.status, 0, out.stderr)
-        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
-        let calls = try XCTUnwrap(result["heap_allocations_per_step"] as? Double, "the preloaded counter was not found by the bench")
-        let bytes = try XCTUnwrap(result["heap_allocated_bytes_per_step"] as? Double)
-        let fromHeap = try XCTUnwrap(result["tensor_buffers_from_heap_per_step"] as? Double)
-        let reused = try XCTUnwrap(result["tensor_buffers_reused_per_step"] as? Double)
-        XCTAssertEqual(fromHeap, 0, "tensor buffers taken from the heap in a steady-state step")
-        XCTAssertGreaterThan(reused, 100)
-        // Before the pool a step allocated every activation: 812 MB in 1402 calls at crop 224.
-        // What remains is one small handle per tensor (and a few shape arrays).
-        XCTAssertLessThan(bytes, 64 * 1024, "heap bytes per step (\(calls) calls)")
-        XCTAssertLessThan(calls, 2 * reused, "more allocations than one handle per tensor")
+        for arch in ["resnet38", "resnet50"] {
+            let json = "\(dir)/bench-\(arch).json"
+            let out = try ProcessHarness.run(ProcessHarness.binary,
+                                             ["bench", "--arch", arch, "--width-divisor", "8", "--crop-size", "64",
+                                              "--threads", "1", "--steps", "3", "--json", json], environment: env)
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+            let calls = try XCTUnwrap(result["heap_allocations_per_step"] as? Double, "\(arch): the preloaded counter was not found by the bench")
+            let bytes = try XCTUnwrap(result["heap_allocated_bytes_per_step"] as? Double)
+            let fromHeap = try XCTUnwrap(result["tensor_buffers_from_heap_per_step"] as? Double)
+            let reused = try XCTUnwrap(result["tensor_buffers_reused_per_step"] as? Double)
+            XCTAssertEqual(fromHeap, 0, "\(arch): tensor buffers taken from the heap in a steady-state step")
+            XCTAssertGreaterThan(reused, 100, arch)
+            // Before the pool a step allocated every activation: 812 MB in 1402 calls at crop 224.
+            // What remains is one small handle per tensor (and a few shape arrays).
+            XCTAssertLessThan(bytes, 64 * 1024, "\(arch): heap bytes per step (\(calls) calls)")
+            XCTAssertLessThan(calls, 2 * reused, "\(arch): more allocations than one handle per tensor")
+        }
     }
 }

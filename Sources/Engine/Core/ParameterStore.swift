@@ -34,9 +34,9 @@ public final class ParameterStore: @unchecked Sendable {
     private var capacity = 0
 
     public init() {
-        values = Self.regrow(nil, keeping: 0, to: 1)
-        gradients = Self.regrow(nil, keeping: 0, to: 1)
-        momentum = Self.regrow(nil, keeping: 0, to: 1)
+        values = Self.regrow(nil, capacity: 0, to: 1)
+        gradients = Self.regrow(nil, capacity: 0, to: 1)
+        momentum = Self.regrow(nil, capacity: 0, to: 1)
         capacity = 1
     }
 
@@ -62,9 +62,9 @@ public final class ParameterStore: @unchecked Sendable {
     private func grow(to needed: Int) {
         guard needed > capacity else { return }
         let newCapacity = max(needed, capacity * 2)
-        values = Self.regrow(values, keeping: capacity, to: newCapacity)
-        gradients = Self.regrow(gradients, keeping: capacity, to: newCapacity)
-        momentum = Self.regrow(momentum, keeping: capacity, to: newCapacity)
+        values = Self.regrow(values, capacity: capacity, to: newCapacity)
+        gradients = Self.regrow(gradients, capacity: capacity, to: newCapacity)
+        momentum = Self.regrow(momentum, capacity: capacity, to: newCapacity)
         capacity = newCapacity
     }
 
@@ -72,7 +72,9 @@ public final class ParameterStore: @unchecked Sendable {
     /// pages that become resident only when written (the doubling's spare
     /// capacity costs address space, not memory), and a grown arena's old
     /// copy goes back to the kernel instead of staying in the heap.
-    private static func regrow(_ old: UnsafeMutablePointer<Float>?, keeping kept: Int,
+    /// A mapping of `newCapacity` floats holding the `capacity` floats of
+    /// `old` (all of them: the spare ones are zeros), which is unmapped.
+    private static func regrow(_ old: UnsafeMutablePointer<Float>?, capacity: Int,
                                to newCapacity: Int) -> UnsafeMutablePointer<Float> {
         let raw = mmap(nil, newCapacity * MemoryLayout<Float>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let raw, raw != MAP_FAILED else {
@@ -80,8 +82,8 @@ public final class ParameterStore: @unchecked Sendable {
         }
         let fresh = raw.bindMemory(to: Float.self, capacity: newCapacity)
         if let old {
-            if kept > 0 { fresh.update(from: old, count: kept) }
-            release(old, capacity: kept)
+            fresh.update(from: old, count: capacity)
+            release(old, capacity: capacity)
         }
         return fresh
     }

@@ -4,8 +4,9 @@
 /// repeated training step reuses the previous step's memory.
 ///
 /// Kernels read and write through `withUnsafeBufferPointer` /
-/// `withUnsafeMutableBufferPointer`; the element subscript is for small
-/// tensors and tests; `values` copies everything into an array.
+/// `withUnsafeMutableBufferPointer`; the element subscript suits reads and
+/// occasional writes (each write checks that the buffer is unshared);
+/// `values` copies everything into an array.
 public struct Tensor: @unchecked Sendable {
     public var shape: [Int]
     @usableFromInline var storage: TensorStorage

@@ -35,25 +35,27 @@ public enum BatchNorm {
                                keepInput: Bool = true, cache: inout Cache) -> Tensor {
         let (n, c, h, w) = x.nchw
         let plane = h * w, m = n * plane
-        if cache.mean.count != c { cache.mean = [Float](repeating: 0, count: c); cache.invStd = cache.mean }
-        var mean = cache.mean, invStd = cache.invStd   // moved back into the cache below (no copy: unshared by then)
+        // The cache's per-channel arrays, taken out so they are written in place
+        // (sole owners) and handed back at the end: no allocation per call.
+        if cache.mean.count != c { cache.mean = [Float](repeating: 0, count: c); cache.invStd = [Float](repeating: 0, count: c) }
+        var mean = cache.mean, invStd = cache.invStd
         cache.mean = []; cache.invStd = []
-        mean.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: runningMean, count: c) }
-        invStd.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: runningVar, count: c) }   // variance until normalised below
-        x.withUnsafeBufferPointer { xp in
-            guard training else { return }
-            for ch in 0..<c {
-                var s: Double = 0
-                for b in 0..<n { for i in 0..<plane { s += Double(xp[(b * c + ch) * plane + i]) } }
-                let mu = s / Double(m)
-                var v: Double = 0
-                for b in 0..<n { for i in 0..<plane { let d = Double(xp[(b * c + ch) * plane + i]) - mu; v += d * d } }
-                mean[ch] = Float(mu); invStd[ch] = Float(v / Double(m))
-                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
-                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(v / Double(max(m - 1, 1)))
+        for ch in 0..<c { mean[ch] = runningMean[ch]; invStd[ch] = 1 / sqrtf(runningVar[ch] + eps) }   // eval statistics
+        if training {
+            x.withUnsafeBufferPointer { xp in
+                for ch in 0..<c {
+                    var s: Double = 0
+                    for b in 0..<n { for i in 0..<plane { s += Double(xp[(b * c + ch) * plane + i]) } }
+                    let mu = s / Double(m)
+                    var v: Double = 0
+                    for b in 0..<n { for i in 0..<plane { let d = Double(xp[(b * c + ch) * plane + i]) - mu; v += d * d } }
+                    mean[ch] = Float(mu)
+                    invStd[ch] = 1 / sqrtf(Float(v / Double(m)) + eps)   // biased batch variance
+                    runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
+                    runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(v / Double(max(m - 1, 1)))
+                }
             }
         }
-        for ch in 0..<c { invStd[ch] = 1 / sqrtf(invStd[ch] + eps) }
         var y = Tensor(uninitialized: x.shape)
         var xHat = training ? Tensor(uninitialized: x.shape) : nil
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
@@ -90,7 +92,8 @@ public enum BatchNorm {
         var gx = Tensor(uninitialized: gradY.shape)
         let needSums = cache.training || gradWeight != nil || gradBias != nil
         precondition(!needSums || cache.xHat != nil || cache.input != nil, "BatchNorm backward needs the input kept by forward")
-        // x̂ of train mode, or the kept input of eval mode (normalised on the fly).
+        // x̂ of train mode, or the kept input of eval mode (normalised on the fly);
+        // when no sum is needed nothing reads it, and gradY stands in.
         let normalised = cache.xHat ?? cache.input ?? gradY
         gradY.withUnsafeBufferPointer { gp in gx.withUnsafeMutableBufferPointer { gxp in normalised.withUnsafeBufferPointer { np in
             Parallel.ranges(c, minimum: max(1, 32768 / max(n * plane, 1))) { channels in

@@ -6,10 +6,18 @@ public enum MaxPool {
     public struct Result { public var y: Tensor; public var argmax: [Int32] }
 
     public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int) -> Result {
+        var argmax: [Int32] = []
+        let y = forward(x, kernel: kernel, stride: stride, pad: pad, argmax: &argmax)
+        return Result(y: y, argmax: argmax)
+    }
+
+    /// The same, filling `arg` in place (its storage is reused when the size is unchanged).
+    public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int, argmax arg: inout [Int32]) -> Tensor {
         let (n, c, h, w) = x.nchw
+        precondition(pad <= kernel / 2, "max pool: padding \(pad) must be at most half the window \(kernel)")
         let hout = (h + 2 * pad - kernel) / stride + 1, wout = (w + 2 * pad - kernel) / stride + 1
         var y = Tensor(uninitialized: [n, c, hout, wout])
-        var arg = [Int32](repeating: -1, count: y.count)
+        if arg.count != y.count { arg = [Int32](repeating: -1, count: y.count) }
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             for p in 0..<(n * c) {
                 for oy in 0..<hout { for ox in 0..<wout {
@@ -26,7 +34,7 @@ public enum MaxPool {
                 } }
             }
         } }
-        return Result(y: y, argmax: arg)
+        return y
     }
 
     public static func backward(gradY: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {

@@ -16,6 +16,13 @@ public struct ForwardContext: Sendable {
     }
 
     public static let inference = ForwardContext(training: false, keepForBackward: false)
+
+    /// The same pass for layers whose backward will not run: they keep nothing.
+    public var withoutBackward: ForwardContext {
+        var c = self
+        c.keepForBackward = false
+        return c
+    }
 }
 
 /// A layer with explicit forward and backward, side by side. `forward` caches
@@ -58,8 +65,14 @@ public final class Sequential: Layer {
         }
     }
 
+    /// Layers below the first trained one keep nothing for backward when no
+    /// input gradient is asked for: their backward never runs (ResNet-38's
+    /// conv1a and b2 stage in EPS).
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        layers.reduce(x) { $1.forward($0, context) }
+        let first = needsInputGradient ? 0 : firstTrained
+        var y = x
+        for (i, layer) in layers.enumerated() { y = layer.forward(y, i < first ? context.withoutBackward : context) }
+        return y
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {

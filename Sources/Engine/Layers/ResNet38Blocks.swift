@@ -29,7 +29,9 @@ public final class ResBlock: Layer {
     public var isFrozen: Bool { parts.allSatisfy(\.isFrozen) }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        let t = relu2a.forward(bn2a.forward(x, context), context)
+        // t feeds only convolutions when no input gradient is asked for: bn2a and relu2a keep nothing then.
+        let entry = needsInputGradient ? context : context.withoutBackward
+        let t = relu2a.forward(bn2a.forward(x, entry), entry)
         var y = conv2b1.forward(relu2b1.forward(bn2b1.forward(conv2a.forward(t, context), context), context), context)
         let shortcut = conv1?.forward(t, context) ?? x
         y.add(shortcut)
@@ -82,7 +84,9 @@ public final class ResBlockBottleneck: Layer {
     public var isFrozen: Bool { parts.allSatisfy(\.isFrozen) }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        let t = relu2a.forward(bn2a.forward(x, context), context)
+        // t feeds only convolutions when no input gradient is asked for: bn2a and relu2a keep nothing then.
+        let entry = needsInputGradient ? context : context.withoutBackward
+        let t = relu2a.forward(bn2a.forward(x, entry), entry)
         var u = drop2b1.forward(relu2b1.forward(bn2b1.forward(conv2a.forward(t, context), context), context), context)
         u = drop2b2.forward(relu2b2.forward(bn2b2.forward(conv2b1.forward(u, context), context), context), context)
         var y = conv2b2.forward(u, context)

@@ -73,10 +73,12 @@ public final class BatchNormLayer: Layer {
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
         cached = context.keepForBackward
-        return BatchNorm.forward(x, weight: store.value(weightIndex), bias: store.value(biasIndex),
-                                 runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
-                                 training: context.training && useBatchStatistics,
-                                 keepInput: !isFrozen && context.keepForBackward, cache: &cache)
+        let y = BatchNorm.forward(x, weight: store.value(weightIndex), bias: store.value(biasIndex),
+                                  runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
+                                  training: context.training && useBatchStatistics,
+                                  keepInput: !isFrozen && context.keepForBackward, cache: &cache)
+        if !cached { cache.xHat = nil }   // train-mode statistics without a backward to use them
+        return y
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {
@@ -93,15 +95,15 @@ public final class MaxPoolLayer: Layer {
     public let kernel, stride, pad: Int
     public var needsInputGradient = true
     public var isFrozen: Bool { true }
+    /// Index of each output's maximum, reused from step to step.
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
 
     public init(kernel: Int, stride: Int, pad: Int) { self.kernel = kernel; self.stride = stride; self.pad = pad }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        let r = MaxPool.forward(x, kernel: kernel, stride: stride, pad: pad)
-        if context.keepForBackward { argmax = r.argmax; inputShape = x.shape }
-        return r.y
+        inputShape = x.shape
+        return MaxPool.forward(x, kernel: kernel, stride: stride, pad: pad, argmax: &argmax)
     }
 
     public func backward(_ gradY: Tensor) -> Tensor? {
