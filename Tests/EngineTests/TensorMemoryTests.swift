@@ -135,6 +135,25 @@ final class TensorMemoryTests: XCTestCase {
         held.removeAll()
     }
 
+    /// The inference kernels outside the training step write every element
+    /// of their uninitialised outputs too: run in NaN-poisoned buffers of
+    /// exactly their output sizes.
+    func testInferenceKernelsOverwriteReusedBuffers() {
+        let maps = GradientCheckTests.random([1, 3, 5, 7], key: 31)
+        for _ in 0..<2 {   // the first run puts buffers of every size in the pool, the second reuses them poisoned
+            Self.poisonPool()
+            let probabilities = ChannelSoftmax.forward(maps)
+            let up = BilinearResize.forward(probabilities, height: 11, width: 13)
+            let near = NearestResize.forward(maps, height: 9, width: 4)
+            var fusion = CAMFusion(numClasses: 2, height: 11, width: 13, labels: [1, 1], method: .eps)
+            fusion.add(maps: maps, flipped: false)
+            let norm = fusion.normalized()
+            for (name, t) in [("softmax", probabilities), ("bilinear", up), ("nearest", near), ("normalised", norm)] {
+                XCTAssertFalse(t.values.contains(where: \.isNaN), "\(name) left an element unwritten")
+            }
+        }
+    }
+
     func testSteadyStateStepsAllocateNoTensorMemory() {
         checkSteadyState(.resnet38, .eps, widthDivisor: 16, crop: 32)
         checkSteadyState(.resnet38, .cam, widthDivisor: 16, crop: 32)
