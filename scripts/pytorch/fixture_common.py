@@ -204,6 +204,21 @@ def check_readback(path, tensors, kind):
             assert torch.equal(f.get_tensor(k), tensors[k]), k
 
 
+def network_meta(kind, mode, seed, width_divisor, num_classes):
+    """The metadata every whole-network fixture starts with."""
+    return {
+        "kind": kind,
+        "width_divisor": str(width_divisor),
+        "num_classes": str(num_classes),
+        "num_outputs": str(num_classes + 1),
+        "seed": str(seed),
+        "torch_version": torch.__version__,
+        "dtype": "float32",
+        "layout": "NCHW; conv weights [out, in, kh, kw]",
+        "mode": mode,
+    }
+
+
 def write_safetensors(path, tensors, metadata):
     """Byte-deterministic safetensors writer (the safetensors package orders the
     JSON header through a hash map, so its bytes vary from run to run).

@@ -28,12 +28,10 @@ import json
 import os
 import sys
 
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixture_common import (NUM_CLASSES, SEED, WIDTH_DIVISOR, as_float32, build_fixture_model,  # noqa: E402
                             check_eps_mode, check_readback, draw_inputs, float64_error_meta,
-                            forward_backward, parse_args_deterministic, write_safetensors)
+                            forward_backward, network_meta, parse_args_deterministic, write_safetensors)
 
 X_SHAPE = (2, 3, 40, 36)
 HOOK = "b3_input_hook"  # the model's hook on the input of b3, the first trained stage
@@ -55,16 +53,9 @@ def main():
     grad_t["grad_b3_input"] = grad_b3
     main_t, grad_t = as_float32(main_t), as_float32(grad_t)
 
-    meta = {
-        "kind": "resnet38_net",
-        "width_divisor": str(WIDTH_DIVISOR),
-        "num_classes": str(NUM_CLASSES),
-        "num_outputs": str(NUM_CLASSES + 1),
-        "seed": str(SEED),
-        "torch_version": torch.__version__,
-        "dtype": "float32",
-        "layout": "NCHW; conv weights [out, in, kh, kw]",
-        "mode": "every BatchNorm eval (running stats, eps 1e-5), Dropout2d off, conv1a/b2 stage frozen",
+    meta = network_meta("resnet38_net", "every BatchNorm eval (running stats, eps 1e-5), Dropout2d off, conv1a/b2 stage frozen",
+                        SEED, WIDTH_DIVISOR, NUM_CLASSES)
+    meta.update({
         "description": (
             "ResNet-38 (resnet38d.Net, every width // 16) + EPS head fc8 (1x1, no bias, 21 outputs); "
             "cam = fc8(relu(bn7(b7(...b2(conv1a(x)))))); grad.<name> = d sum(cam*grad_cam) / d <name> "
@@ -75,7 +66,7 @@ def main():
                  "resnet38_w16_eps_grads.safetensors (grad.*, grad_b3_input)",
         "trainable": ",".join(grads.keys()),
         "f64_rel_err.worst_grad": repr(worst_grad_rel),
-    }
+    })
     meta.update(err_meta)
     os.makedirs(args.out, exist_ok=True)
     p1 = os.path.join(args.out, "resnet38_w16_eps.safetensors")

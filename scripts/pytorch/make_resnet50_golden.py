@@ -49,8 +49,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixture_common import (as_float32, build_seeded_model, check_eps_mode, check_readback,  # noqa: E402
-                            draw_inputs, float64_error_meta, forward_backward, parse_args_deterministic,
-                            write_safetensors)
+                            draw_inputs, float64_error_meta, forward_backward, network_meta,
+                            parse_args_deterministic, write_safetensors)
 from resnet50_model import ResNet50EPS  # noqa: E402
 
 SEED = 20210714
@@ -94,16 +94,9 @@ def main():
     tensors = as_float32(tensors)
 
     layout = model.conv2_layout("layer4")
-    meta = {
-        "kind": "resnet50_net",
-        "width_divisor": str(WIDTH_DIVISOR),
-        "num_classes": str(NUM_CLASSES),
-        "num_outputs": str(NUM_CLASSES + 1),
-        "seed": str(SEED),
-        "torch_version": torch.__version__,
-        "dtype": "float32",
-        "layout": "NCHW; conv weights [out, in, kh, kw]",
-        "mode": "every BatchNorm eval (running stats, eps 1e-5, frozen affine); conv1, bn1, layer1 frozen",
+    meta = network_meta("resnet50_net", "every BatchNorm eval (running stats, eps 1e-5, frozen affine); conv1, bn1, layer1 frozen",
+                        SEED, WIDTH_DIVISOR, NUM_CLASSES)
+    meta.update({
         "replace_stride_with_dilation": "False,False,True",
         "output_stride": "16",
         "layer4_conv2": ";".join(f"{n}:stride={s},padding={p},dilation={d}" for n, s, p, d in layout),
@@ -121,7 +114,7 @@ def main():
         "trainable": ",".join(trainable),
         "frozen": ",".join(frozen),
         "f64_rel_err.worst_grad": repr(worst_grad_rel),
-    }
+    })
     meta.update(err_meta)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, FILE_NAME)
