@@ -48,3 +48,19 @@ public struct KeyedRandom: Sendable {
         return p
     }
 }
+
+extension KeyedRandom {
+    /// The fixed ids that separate the random streams of the program. Each
+    /// decides a result that must be reproducible (the same for every rank
+    /// count and after resume): changing one changes every run that uses it.
+    public enum Stream {
+        /// Mixed into (seed, epoch) for the epoch's sample permutation ("SHUF").
+        public static let epochShuffle: UInt64 = 0x5348_5546
+        /// The augmentation draws of one sample, under its (seed, epoch, index) key.
+        public static let augmentation: UInt64 = 1
+        /// Mixed into (seed, image index) for a synthetic scene ("SYN").
+        public static let syntheticScene: UInt64 = 0x53594e
+        /// The fixed batch of `eps-dist bench`.
+        public static let benchmarkBatch: UInt64 = 42
+    }
+}

@@ -15,10 +15,11 @@ final class GradientCheckTests: XCTestCase {
     /// d loss along v: analytic g·v against (L(w + εv) − L(w − εv)) / 2ε, in Double.
     static func checkModel(_ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath, line: UInt = #line) {
         let store = model.store
-        let context = ForwardContext(training: true, sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
+        let batch = LocalBatch(images: images, saliency: saliency, labels: labels,
+                               sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
         func loss() -> Double {
             store.zeroGradients()
-            let l = model.accumulateGradients(images: images, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5, context: context)
+            let l = model.accumulateGradients(batch, sink: DiscardGradientReports())
             return Double(l.total)
         }
         _ = loss()

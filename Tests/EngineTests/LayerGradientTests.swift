@@ -43,12 +43,12 @@ final class LayerGradientTests: XCTestCase {
                 store.set("c.bias", Self.random([4], 6))
                 let x = Self.random([2, 3, 7, 6], 7)
                 check("conv k\(kernel) s\(stride) d\(dilation) \(reference ? "reference" : "fast") input", x: x,
-                      forward: { conv.forward($0, ForwardContext(training: true)) }, backward: { conv.backward($0)! })
+                      forward: { conv.forward($0, ForwardContext(training: true)) }, backward: { conv.backward($0, sink: DiscardGradientReports())! })
                 // Weight gradient: the same check with the weight as the variable.
                 let g = Self.random(conv.forward(x, ForwardContext(training: true)).shape, 77)
                 store.zeroGradients()
                 _ = conv.forward(x, ForwardContext(training: true))
-                _ = conv.backward(g)
+                _ = conv.backward(g, sink: DiscardGradientReports())
                 let gw = store.gradientTensor("c.weight")
                 check("conv weight", x: w, forward: { wt in store.set("c.weight", wt); return conv.forward(x, ForwardContext(training: true)) },
                       backward: { _ in gw })
@@ -136,7 +136,7 @@ final class LayerGradientTests: XCTestCase {
         let layer = Dropout2dLayer(p: 0.5, salt: 3)
         let context = ForwardContext(training: true, sampleKeys: [10, 11])
         let x = Self.random([2, 8, 3, 3], 41)
-        check("dropout2d", x: x, forward: { layer.forward($0, context) }, backward: { layer.backward($0)! })
+        check("dropout2d", x: x, forward: { layer.forward($0, context) }, backward: { layer.backward($0, sink: DiscardGradientReports())! })
         // The mask of a sample depends on its key only, not on its batch neighbours.
         let alone = Dropout2d.mask(sampleKeys: [11], channels: 8, p: 0.5, salt: 3)
         let pair = Dropout2d.mask(sampleKeys: [10, 11], channels: 8, p: 0.5, salt: 3)

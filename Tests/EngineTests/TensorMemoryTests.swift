@@ -94,13 +94,13 @@ final class TensorMemoryTests: XCTestCase {
         let images = GradientCheckTests.random([2, 3, crop, crop], key: 7)
         let saliency = Tensor(shape: [2, 1, crop, crop],
                               data: GradientCheckTests.random([2, 1, crop, crop], key: 8, scale: 0.5).values.map { $0 + 0.5 })
-        let context = ForwardContext(training: true, sampleKeys: [21, 22])
         let store = model.store
         let inputsOnly = BufferPool.shared.statistics.liveBytes
         func step() -> (loss: Float, gradients: [Float]) {
             store.zeroGradients()
-            let l = model.accumulateGradients(images: images, saliency: method == .eps ? saliency : nil,
-                                              labels: [1, 0, 1, 0, 1, 0], tau: 0.4, lam: 0.5, context: context)
+            let batch = LocalBatch(images: images, saliency: method == .eps ? saliency : nil,
+                                   labels: [1, 0, 1, 0, 1, 0], sampleKeys: [21, 22])
+            let l = model.accumulateGradients(batch, sink: DiscardGradientReports())
             XCTAssertEqual(BufferPool.shared.statistics.liveBytes, inputsOnly, "tensors kept alive after the step", file: file, line: line)
             return (l.total, Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
         }

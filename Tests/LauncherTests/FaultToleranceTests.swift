@@ -23,7 +23,7 @@ final class FaultToleranceTests: XCTestCase {
 
         let split = ProcessHarness.temporaryDirectory("resume-split")
         let first = try ProcessHarness.mpiEpsDist(ranks: 2, SyntheticFixture.trainArguments(
-            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--stop-after", "10"]))
+            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--stop-at-step", "10"]))
         XCTAssertEqual(first.status, 3, "stop must exit with the requeue status 3: \(first.stderr)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(split)/checkpoints/step-000010.safetensors"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(split)/checkpoint.safetensors"))

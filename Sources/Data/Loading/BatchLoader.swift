@@ -48,7 +48,7 @@ public final class BatchLoader: @unchecked Sendable {
         for index in indices {
             let sample = dataset.samples[index]
             let key = sampler.sampleKey(step: step, index: index)
-            var rng = KeyedRandom(key: key, stream: 1)
+            var rng = KeyedRandom(key: key, stream: KeyedRandom.Stream.augmentation)
             let image = try ImageCodecs.readJPEG(sample.imagePath)
             var sal: Image8? = nil
             if withSaliency, let path = sample.saliencyPath {

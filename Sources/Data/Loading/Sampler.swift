@@ -19,7 +19,7 @@ public struct GlobalSampler: Sendable {
     public func epoch(ofStep step: Int) -> Int { step / batchesPerEpoch }
 
     public func permutation(epoch: Int) -> [Int] {
-        var rng = KeyedRandom(key: KeyedRandom.key(seed, UInt64(epoch), 0x5348_5546))
+        var rng = KeyedRandom(key: KeyedRandom.key(seed, UInt64(epoch), KeyedRandom.Stream.epochShuffle))
         return rng.permutation(datasetSize)
     }
 

@@ -124,12 +124,6 @@ public final class ParameterStore: @unchecked Sendable {
 
     public func zeroGradients() { gradients.update(repeating: 0, count: count) }
 
-    /// Told the index of each entry whose gradient is complete for this step,
-    /// in backward order (lets the trainer start that bucket's allreduce
-    /// while the backward pass goes on).
-    public var onGradientReady: ((Int) -> Void)?
-    public func gradientReady(_ index: Int) { onGradientReady?(index) }
-
     /// Freezes (no gradient, no update) or unfreezes a parameter.
     public func setTrainable(_ name: String, _ trainable: Bool) {
         guard let i = indexByName[name], case .parameter = entries[i].kind else { return }

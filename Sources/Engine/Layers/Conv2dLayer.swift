@@ -6,7 +6,7 @@ public final class Conv2dLayer: Layer {
     let weightIndex: Int
     let biasIndex: Int?
     public let cin, cout, kernel, stride, pad, dilation: Int
-    public var needsInputGradient = true
+    public private(set) var plan: BackwardPlan
     public var useReferenceKernel = false
     private var input: Tensor? = nil
 
@@ -20,9 +20,15 @@ public final class Conv2dLayer: Layer {
                                     kind: .parameter(group), trainable: trainable)
         let biasGroup: ParameterStore.Group = group == .headWeight ? .headBias : .backboneBias
         biasIndex = bias ? store.declare("\(name).bias", shape: [cout], kind: .parameter(biasGroup), trainable: trainable) : nil
+        plan = .skipped
+        planBackward()
     }
 
-    public var isFrozen: Bool { !store.entries[weightIndex].trainable }
+    public var hasTrainedParameters: Bool { store.entries[weightIndex].trainable }
+
+    public func planBackward(reached: Bool, inputGradient: Bool) {
+        plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
+    }
     public var weightName: String { "\(name).weight" }
 
     public func geometry(for x: Tensor) -> ConvGeometry {
@@ -35,7 +41,7 @@ public final class Conv2dLayer: Layer {
         let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
         defer { if profile > 0 { LayerProfiler.shared.forward(name, geometry(for: x), since: profile) } }
         let g = geometry(for: x)
-        input = context.keepForBackward ? x : nil
+        input = plan.keeps(context) ? x : nil
         var y = Tensor(uninitialized: g.outputShape)   // both kernels write every element
         let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
         let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
@@ -49,16 +55,16 @@ public final class Conv2dLayer: Layer {
         return y
     }
 
-    public func backward(_ gradY: Tensor) -> Tensor? {
+    public func backward(_ gradY: Tensor, sink: GradientSink) -> Tensor? {
         let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
         guard let input else { preconditionFailure("\(name): backward without a forward that kept its input") }
         let g = geometry(for: input)
-        let trains = !isFrozen
+        let trains = plan.parameterGradients
         defer {
             self.input = nil
-            if profile > 0 { LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: needsInputGradient) }
+            if profile > 0 { LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: plan.inputGradient) }
         }
-        var gx = needsInputGradient ? Tensor(uninitialized: input.shape) : nil   // both kernels overwrite it
+        var gx = plan.inputGradient ? Tensor(uninitialized: input.shape) : nil   // both kernels overwrite it
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
@@ -76,8 +82,8 @@ public final class Conv2dLayer: Layer {
             if gx != nil { gx!.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         } }
         if trains {
-            store.gradientReady(weightIndex)
-            if let biasIndex { store.gradientReady(biasIndex) }
+            sink.gradientReady(weightIndex)
+            if let biasIndex { sink.gradientReady(biasIndex) }
         }
         return gx
     }

@@ -29,9 +29,9 @@ public enum Backbones {
         for (name, cin, cout, stride, dilation) in spec {
             layers.append(Conv2dLayer(name, store: store, cin: cin, cout: cout, kernel: 3, stride: stride,
                                       pad: dilation, dilation: dilation, bias: true))
-            layers.append(ReLULayer())
+            layers.append(ReLULayer("\(name).relu"))
         }
-        return Backbone(layers: Sequential(layers), featureChannels: 128)
+        return Backbone(layers: planned(Sequential(layers, name: "tiny")), featureChannels: 128)
     }
 
     /// The reference ResNet-38 (eps-reference §2.1) with the state_dict names
@@ -51,16 +51,16 @@ public enum Backbones {
         for i in 1...5 { block("b4_\(i)", 512, 512, 512) }
         block("b5", 512, 512, 1024, first: 1, dilation: 2)
         block("b5_1", 1024, 512, 1024, dilation: 2); block("b5_2", 1024, 512, 1024, dilation: 2)
-        layers.append(ResBlockBottleneck("b6", store: store, in: w(1024), out: w(2048), dilation: 4, dropout: 0.3, salt: 6))
-        layers.append(ResBlockBottleneck("b7", store: store, in: w(2048), out: w(4096), dilation: 4, dropout: 0.5, salt: 7))
+        layers.append(ResBlockBottleneck("b6", store: store, in: w(1024), out: w(2048), dilation: 4, dropout: 0.3,
+                                         salt: DropoutSalt.resnet38B6))
+        layers.append(ResBlockBottleneck("b7", store: store, in: w(2048), out: w(4096), dilation: 4, dropout: 0.5,
+                                         salt: DropoutSalt.resnet38B7))
         layers.append(BatchNormLayer("bn7", store: store, channels: w(4096)))
-        layers.append(ReLULayer())
+        layers.append(ReLULayer("relu7"))
         for entry in store.entries where entry.name.hasPrefix("b2.") || entry.name.hasPrefix("b2_") {
             store.setTrainable(entry.name, false)
         }
-        let net = Sequential(layers)
-        net.needsInputGradient = false
-        return Backbone(layers: net, featureChannels: w(4096))
+        return Backbone(layers: planned(Sequential(layers, name: "resnet38")), featureChannels: w(4096))
     }
 
     /// torchvision's ResNet-50 with its state_dict names and the last stage at
@@ -73,8 +73,8 @@ public enum Backbones {
         var layers: [Layer] = [
             Conv2dLayer("conv1", store: store, cin: 3, cout: w(64), kernel: 7, stride: 2, pad: 3, trainable: false),
             BatchNormLayer("bn1", store: store, channels: w(64)),
-            ReLULayer(),
-            MaxPoolLayer(kernel: 3, stride: 2, pad: 1),
+            ReLULayer("relu"),
+            MaxPoolLayer("maxpool", kernel: 3, stride: 2, pad: 1),
         ]
         var inplanes = w(64)
         for (stage, (planes, blocks, stride)) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 1)].enumerated() {
@@ -86,8 +86,14 @@ public enum Backbones {
             }
         }
         for entry in store.entries where entry.name.hasPrefix("layer1.") { store.setTrainable(entry.name, false) }
-        let net = Sequential(layers)
-        net.needsInputGradient = false
-        return Backbone(layers: net, featureChannels: inplanes)
+        return Backbone(layers: planned(Sequential(layers, name: "resnet50")), featureChannels: inplanes)
+    }
+
+    /// The backbone's gradient flow, fixed once its frozen parts are known:
+    /// nothing uses the image gradient, so backward stops at the first
+    /// trained layer and what lies before it keeps nothing.
+    static func planned(_ net: Sequential) -> Sequential {
+        net.planBackward(reached: true, inputGradient: false)
+        return net
     }
 }

@@ -9,19 +9,24 @@ public enum Method: String, CaseIterable, Sendable { case eps, cam }
 /// logits = global average pool of the raw maps.
 /// CAM head: dropout7 (p 0.5) → global average pool → fc8 → logits [n, C];
 /// maps for inference = ReLU(fc8 applied densely).
-public final class ClassifierModel {
+public final class ClassifierModel: TrainableModel {
     public let store = ParameterStore()
     public let architecture: Architecture
     public let method: Method
     public let numClasses: Int
     public let backbone: Backbone
     public let fc8: Conv2dLayer
-    let dropout7 = Dropout2dLayer(p: 0.5, salt: 8)
+    let dropout7 = Dropout2dLayer("dropout7", p: 0.5, salt: DropoutSalt.camHead)
+    /// The saliency loss's overlap threshold τ and weight λ (EPS only).
+    public let tau: Float, lam: Float
 
-    public init(architecture: Architecture, method: Method, numClasses: Int, widthDivisor: Int = 1) {
+    public init(architecture: Architecture, method: Method, numClasses: Int, widthDivisor: Int = 1,
+                tau: Float = 0.4, lam: Float = 0.5) {
         self.architecture = architecture
         self.method = method
         self.numClasses = numClasses
+        self.tau = tau
+        self.lam = lam
         backbone = Backbones.make(architecture, store: store, widthDivisor: widthDivisor)
         fc8 = Conv2dLayer("fc8", store: store, cin: backbone.featureChannels, cout: method == .eps ? numClasses + 1 : numClasses,
                           kernel: 1, group: .headWeight)
@@ -56,33 +61,31 @@ public final class ClassifierModel {
         return method == .eps ? maps : ReLU.forward(maps)
     }
 
-    public struct StepLosses: Sendable {
-        public var lossCls: Float
-        public var lossSal: Float
-        public var total: Float { lossCls + lossSal }
-        public var forwardSeconds: Double
-        public var backwardSeconds: Double
+    /// The whole network's backward plan, one line per layer.
+    public var backwardPlanTable: String {
+        BackwardPlan.table(backbone.layers) + "\n" + BackwardPlan.table(fc8)
+            + (method == .cam ? "\n" + BackwardPlan.table(dropout7) : "")
     }
 
     /// Forward, loss and backward of one local batch; gradients accumulate
     /// into the store (the caller zeroes them and averages across ranks).
-    /// images [n, 3, H, W], saliency [n, 1, H, W] (EPS only), labels [n, C].
-    public func accumulateGradients(images: Tensor, saliency: Tensor?, labels: [Float], tau: Float, lam: Float,
-                                    context: ForwardContext) -> StepLosses {
+    public func accumulateGradients(_ batch: LocalBatch, sink: GradientSink) -> StepLosses {
         let start = Date()
-        let features = backbone.layers.forward(images, context)
-        let n = images.shape[0]
+        let context = ForwardContext(training: true, sampleKeys: batch.sampleKeys)
+        let labels = batch.labels
+        let features = backbone.layers.forward(batch.images, context)
+        let n = batch.images.shape[0]
         var lossCls: Float = 0, lossSal: Float = 0
         let gradFeatures: Tensor
         var forwardDone = Date()
         switch method {
         case .eps:
-            guard let saliency else { preconditionFailure("EPS training needs saliency maps") }
+            guard let saliency = batch.saliency else { preconditionFailure("EPS training needs saliency maps") }
             let cam = fc8.forward(features, context)
             let objective = EPSObjective.compute(cam: cam, saliency: saliency, labels: labels, tau: tau, lam: lam)
             lossCls = objective.lossCls; lossSal = objective.lossSal
             forwardDone = Date()
-            gradFeatures = fc8.backward(objective.gradCam)!
+            gradFeatures = fc8.backward(objective.gradCam, sink: sink)!
         case .cam:
             let dropped = dropout7.forward(features, context)
             let pooled = GlobalAveragePool.forward(dropped)
@@ -91,10 +94,11 @@ public final class ClassifierModel {
                                                    stride: numClasses, classes: numClasses)
             lossCls = cls.loss
             forwardDone = Date()
-            let gradPooled = fc8.backward(Tensor(shape: logits.shape, data: cls.grad))!
-            gradFeatures = dropout7.backward(GlobalAveragePool.backward(gradY: gradPooled, inputShape: dropped.shape))!
+            let gradPooled = fc8.backward(Tensor(shape: logits.shape, data: cls.grad), sink: sink)!
+            let gradDropped = GlobalAveragePool.backward(gradY: gradPooled, inputShape: dropped.shape)
+            gradFeatures = dropout7.backward(gradDropped, sink: sink)!
         }
-        _ = backbone.layers.backward(gradFeatures)
+        _ = backbone.layers.backward(gradFeatures, sink: sink)
         let end = Date()
         return StepLosses(lossCls: lossCls, lossSal: lossSal,
                           forwardSeconds: forwardDone.timeIntervalSince(start),

@@ -12,67 +12,57 @@ struct StepBenchmark {
     let options: BenchOptions
     let comm: Communicator
 
-    struct StepTimes { var total = 0.0, forward = 0.0, backward = 0.0, allreduce = 0.0, optimizer = 0.0 }
-
     func run() throws -> [String: Any] {
         let o = options
-        guard let arch = Architecture(rawValue: o.arch) else { throw UsageError("--arch: unknown backbone '\(o.arch)'") }
-        guard let method = Method(rawValue: o.method) else { throw UsageError("--method must be eps or cam") }
-        guard o.batchSize > 0, o.cropSize >= 8, o.steps > 0 else { throw UsageError("--batch-size, --crop-size (≥ 8) and --steps must be positive") }
+        guard o.batchSize > 0, o.cropSize >= 8, o.steps > 0 else {
+            throw UsageError("--batch-size, --crop-size (≥ 8) and --steps must be positive")
+        }
         let log = RankLog(rank: comm.rank)
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
-        let model = ClassifierModel(architecture: arch, method: method, numClasses: o.numClasses, widthDivisor: o.widthDivisor)
+        let model = ClassifierModel(architecture: o.arch, method: o.method, numClasses: o.numClasses,
+                                    widthDivisor: o.widthDivisor)
         model.initialize(seed: 1)
+        if o.plan {
+            log.info("backward plan of \(o.arch.rawValue) \(o.method.rawValue) (what each layer keeps and computes):")
+            log.info(model.backwardPlanTable)
+        }
         if let path = o.saveInitial, comm.isRoot {
             try Checkpoint.make(model, step: 0, seed: 1, configYAML: "", includeOptimizer: false).write(to: path)
         }
-        var rng = KeyedRandom(key: 42)
-        let b = o.batchSize, c = o.cropSize
-        let images = Tensor(shape: [b, 3, c, c], data: (0..<(b * 3 * c * c)).map { _ in rng.uniform(-2, 2) })
-        let saliency = Tensor(shape: [b, 1, c, c], data: (0..<(b * c * c)).map { _ in rng.nextUnitFloat() })
-        let labels = (0..<(b * o.numClasses)).map { _ in rng.nextUnitFloat() < 0.15 ? Float(1) : 0 }
-        let context = ForwardContext(training: true, sampleKeys: (0..<b).map { UInt64($0) })
+        let batch = Self.randomBatch(size: o.batchSize, crop: o.cropSize, classes: o.numClasses)
         let optimizer = PolySGD(baseLR: 0.01, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000)
         let store = model.store
         let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
+        let bucketedStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: buckets)
+        let flatStep = TrainingStep(model: model, comm: comm, optimizer: optimizer,
+                                    averaging: FlatAveraging(store: store, comm: comm))
 
-        func step(bucketed: Bool) -> StepTimes {
-            let t0 = Date()
-            store.zeroGradients()
-            if bucketed { buckets.beginStep() }
-            let l = model.accumulateGradients(images: images, saliency: saliency, labels: labels, tau: 0.4, lam: 0.5, context: context)
-            let t1 = Date()
-            if bucketed { buckets.finish() } else { comm.allreduceMean(store.gradients, count: store.count) }
-            let t2 = Date()
-            optimizer.step(store, step: 0)
-            let t3 = Date()
-            return StepTimes(total: t3.timeIntervalSince(t0), forward: l.forwardSeconds, backward: l.backwardSeconds,
-                             allreduce: t2.timeIntervalSince(t1), optimizer: t3.timeIntervalSince(t2))
-        }
-        func average(_ bucketed: Bool) -> StepTimes {
+        /// Mean times of `o.steps` steps (a barrier before each, so ranks start together).
+        func average(_ trainingStep: TrainingStep) -> StepTimes {
             var sum = StepTimes()
             for _ in 0..<o.steps {
                 comm.barrier()
-                let t = step(bucketed: bucketed)
+                let t = trainingStep.run(batch, step: 0).times
                 sum.total += t.total; sum.forward += t.forward; sum.backward += t.backward
                 sum.allreduce += t.allreduce; sum.optimizer += t.optimizer
             }
             let n = Double(o.steps)
-            return StepTimes(total: sum.total / n, forward: sum.forward / n, backward: sum.backward / n,
-                             allreduce: sum.allreduce / n, optimizer: sum.optimizer / n)
+            return StepTimes(forward: sum.forward / n, backward: sum.backward / n, allreduce: sum.allreduce / n,
+                             optimizer: sum.optimizer / n, total: sum.total / n)
         }
 
+        let arch = o.arch, method = o.method, b = o.batchSize, c = o.cropSize
         log.info("bench: \(arch.rawValue) \(method.rawValue), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × \(threads) thread(s), \(o.steps) timed step(s)")
-        _ = step(bucketed: true)                       // warm-up: buffers, BLAS threads
+        _ = bucketedStep.run(batch, step: 0)            // warm-up: buffers, BLAS threads
         LayerProfiler.shared.reset()
         LayerProfiler.shared.enabled = true
-        _ = step(bucketed: true)                       // one profiled step: per-layer times and work
+        _ = bucketedStep.run(batch, step: 0)            // one profiled step: per-layer times and work
         LayerProfiler.shared.enabled = false
         let records = LayerProfiler.shared.records
         let heapBefore = HeapAllocationCounter.read(), poolBefore = BufferPool.shared.statistics
-        let bucketed = average(true)
+        let bucketed = average(bucketedStep)
         let heapAfter = HeapAllocationCounter.read(), poolAfter = BufferPool.shared.statistics
-        let flat = comm.size > 1 ? average(false) : bucketed
+        let flat = comm.size > 1 ? average(flatStep) : bucketed
 
         let macs = records.reduce(0) { $0 + $1.forwardMACs + $1.backwardMACs }
         let stepGFLOP = 2 * Double(macs) / 1e9
@@ -155,7 +145,7 @@ struct StepBenchmark {
             return Date().timeIntervalSince(start) / 5
         }
         let raw = time { comm.allreduceMean(store.gradients, count: store.count) }
-        let bucketed = time { buckets.beginStep(); buckets.finish() }
+        let bucketed = time { buckets.beginStep(); buckets.finish() }   // nothing reported: every bucket starts in finish
         log(String(format: "allreduce of %.1f MB: raw %.4f s (%.2f GB/s), bucketed %.4f s (%.2f GB/s, %d buckets)",
                    bytes / 1e6, raw, bytes / raw / 1e9, bucketed, Double(buckets.floatsReduced * 4) / bucketed / 1e9, buckets.buckets.count))
         return ["allreduce_mb": bytes / 1e6, "raw_allreduce_seconds": raw, "raw_allreduce_gbps": bytes / raw / 1e9,
@@ -164,4 +154,13 @@ struct StepBenchmark {
     }
 
     func log(_ s: String) { if comm.isRoot { print(s) } }
+
+    /// A fixed random batch: images in [-2, 2], saliency in [0, 1], ~15 % of labels on.
+    static func randomBatch(size b: Int, crop c: Int, classes: Int) -> LocalBatch {
+        var rng = KeyedRandom(key: KeyedRandom.Stream.benchmarkBatch)
+        let images = Tensor(shape: [b, 3, c, c], data: (0..<(b * 3 * c * c)).map { _ in rng.uniform(-2, 2) })
+        let saliency = Tensor(shape: [b, 1, c, c], data: (0..<(b * c * c)).map { _ in rng.nextUnitFloat() })
+        let labels = (0..<(b * classes)).map { _ in rng.nextUnitFloat() < 0.15 ? Float(1) : 0 }
+        return LocalBatch(images: images, saliency: saliency, labels: labels, sampleKeys: (0..<b).map { UInt64($0) })
+    }
 }

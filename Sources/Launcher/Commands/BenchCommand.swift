@@ -1,10 +1,11 @@
 import ArgumentParser
 import Distributed
+import Engine
 import Foundation
 
 struct BenchOptions: ParsableArguments {
-    @Option(help: "Backbone: resnet38 or tiny.") var arch: String = "resnet38"
-    @Option(help: "eps or cam.") var method: String = "eps"
+    @Option(help: "Backbone: \(Architecture.helpList).") var arch: Architecture = .resnet38
+    @Option(help: "Method: \(Method.helpList).") var method: Method = .eps
     @Option(help: "Square input size.") var cropSize: Int = 224
     @Option(help: "Images per rank.") var batchSize: Int = 1
     @Option(help: "Compute threads per rank.") var threads: Int?
@@ -12,7 +13,9 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Classes (VOC 20).") var numClasses: Int = 20
     @Option(help: "Bucket size in MB.") var bucketMb: Double = 25
     @Option(help: "Write the figures as JSON.") var json: String?
-    @Option(help: .hidden) var widthDivisor: Int = 1
+    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor: Int = 1
+    @Flag(help: "Print the backward plan: what each layer keeps for backward and which gradients it computes.")
+    var plan = false
     @Option(help: "Also save the randomly initialised network as a checkpoint (for inference timing).") var saveInitial: String?
 }
 

@@ -55,7 +55,7 @@ public enum SyntheticWriter {
         let total = train + val
         for index in 0..<total {
             let id = layout.id(index)
-            var scene = SyntheticScene.make(key: KeyedRandom.key(seed, UInt64(index), 0x53594e), scale: scale)
+            var scene = SyntheticScene.make(key: KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene), scale: scale)
             if format == .coco {
                 scene.groundTruth.pixels = scene.groundTruth.pixels.map { v in
                     v == 0 || v == 255 ? v : UInt8(layout.classIndex(Int(v) - 1) + 1)

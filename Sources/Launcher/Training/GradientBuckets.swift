@@ -1,14 +1,14 @@
 import Distributed
 import Engine
 
-/// Gradient averaging in buckets (DESIGN §5): trainable parameters are
+/// Gradient averaging in buckets: trainable parameters are
 /// grouped in reverse declaration order (≈ backward order) into buckets of
 /// about `capacity` floats; a bucket's non-blocking allreduce starts as soon
 /// as the backward pass has finished every gradient in it, so communication
 /// overlaps the rest of the backward pass. `finish` waits and divides by the
 /// number of ranks. Every rank sees the same readiness order, so the
 /// collectives start in the same order everywhere.
-final class GradientBuckets {
+final class GradientBuckets: GradientAveraging, GradientSink {
     struct Bucket {
         var range: Range<Int>          // offsets in the gradient arena
         var members: Set<Int>          // entry indices
@@ -42,15 +42,19 @@ final class GradientBuckets {
         close()
     }
 
+    var summary: String { "\(buckets.count) bucket(s), \(floatsReduced) floats" }
+
     var floatsReduced: Int { buckets.reduce(0) { $0 + $1.range.count } }
+
+    var sink: GradientSink { self }
 
     func beginStep() {
         for b in buckets.indices { buckets[b].pending = buckets[b].members; buckets[b].request = nil }
         inFlight = []
-        store.onGradientReady = { [unowned self] index in self.ready(index) }
     }
 
-    func ready(_ index: Int) {
+    /// Starts a bucket's allreduce when its last gradient is reported.
+    func gradientReady(_ index: Int) {
         guard let b = bucketOf[index], buckets[b].request == nil else { return }
         buckets[b].pending.remove(index)
         if buckets[b].pending.isEmpty { start(b) }
@@ -66,7 +70,6 @@ final class GradientBuckets {
 
     /// Starts what is left (in bucket order), waits for all, averages.
     func finish() {
-        store.onGradientReady = nil
         for b in buckets.indices where buckets[b].request == nil { start(b) }
         comm.wait(inFlight)
         guard comm.size > 1 else { return }

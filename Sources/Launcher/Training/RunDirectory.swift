@@ -55,17 +55,3 @@ public struct RunDirectory {
         for old in all.dropLast(keep) { try? FileManager.default.removeItem(atPath: old.path) }
     }
 }
-
-/// Appends JSON lines (rank 0's metrics.jsonl).
-public final class JSONLinesWriter {
-    private let handle: FileHandle?
-    public init(path: String) {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        handle = FileHandle(forWritingAtPath: path)
-        handle?.seekToEndOfFile()
-    }
-    public func append(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        handle?.write(data + Data("\n".utf8))
-    }
-}

@@ -37,10 +37,10 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Gradient averaging: bucketed (non-blocking, overlapping backward) or flat (one blocking allreduce).") var allreduce: String?
     @Option(help: "Bucket size in MB for --allreduce bucketed (25).") var bucketMb: Double?
     @Option(help: "Abort when a collective has not completed after this many seconds (900; 0 = never).") var collectiveTimeout: Double?
-    @Option(help: .hidden) var stopAfter: Int?
+    @Option(help: "Stop after step N as if preempted: write a step checkpoint and exit 3 (e.g. to fit a batch-queue time slot; continue with --resume).") var stopAtStep: Int?
     @Flag(help: "Turn off colour jitter (on by default, as the reference).") var noJitter = false
     @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
-    @Option(help: .hidden) var widthDivisor: Int?
+    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor: Int?
 }
 
 /// The effective training configuration.
@@ -66,12 +66,11 @@ public struct TrainConfig {
     public var threads: Int?
     public var logEvery: Int
     public var workers: Int
-    public enum AllreduceMode: String { case bucketed, flat }
     public var allreduce: AllreduceMode
     public var bucketMB: Double
     public var collectiveTimeout: Double
-    /// Test hook: behave as if SIGTERM arrived during step N.
-    public var stopAfter: Int?
+    /// Stop after step N as if preempted (checkpoint, exit 3).
+    public var stopAtStep: Int?
     public var jitter: Bool
     public var skipBad: Bool
     public var widthDivisor: Int
@@ -135,7 +134,7 @@ public struct TrainConfig {
             allreduce: allreduceMode,
             bucketMB: try pick(o.bucketMb, "bucket_mb", { Double($0) }) ?? 25,
             collectiveTimeout: try pick(o.collectiveTimeout, "collective_timeout", { Double($0) }) ?? 900,
-            stopAfter: o.stopAfter,
+            stopAtStep: o.stopAtStep,
             jitter: !(o.noJitter || file["jitter"] == "false"),
             skipBad: o.skipBad,
             widthDivisor: try pick(o.widthDivisor, "width_divisor", { Int($0) }) ?? 1)

@@ -4,9 +4,9 @@ import Engine
 import Foundation
 import Support
 
-/// Data-parallel EPS / CAM training (DESIGN §5–§6): every rank trains on its
-/// share of each global batch; gradients are averaged with allreduce, then
-/// every rank applies the same optimizer step, so weights stay identical.
+/// Data-parallel EPS / CAM training: every rank trains on its share of each
+/// global batch (TrainingStep averages the gradients and applies the same
+/// update everywhere, so the weights stay identical on every rank).
 public final class Trainer {
     let config: TrainConfig
     let comm: Communicator
@@ -27,6 +27,7 @@ public final class Trainer {
         log = RankLog(rank: comm.rank, path: run.log(rank: comm.rank))
     }
 
+    /// The training loop: next batch → step → report → maybe checkpoint.
     public func train() throws {
         guard config.batchSize % comm.size == 0 else {
             // Every rank sees this alike: fail together, rank 0 reports.
@@ -41,97 +42,81 @@ public final class Trainer {
             throw UsageError("\(config.dataset.listFile): \(dataset.samples.count) usable images, fewer than one global batch of \(config.batchSize)")
         }
         let model = ClassifierModel(architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
-                                    widthDivisor: config.widthDivisor)
+                                    widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
         let startStep = try initializeWeights(model)
         try checkAgreement(model)
 
-        let sampler = GlobalSampler(datasetSize: dataset.samples.count, globalBatch: config.batchSize, seed: config.seed)
-        let augmentation = EPSAugmentation(cropSize: config.cropSize, resizeRange: config.resize,
-                                           jitter: config.jitter ? ColorJitter() : nil)
-        let loader = BatchLoader(dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
-                                 ranks: comm.size, withSaliency: config.method == .eps, steps: startStep..<config.maxIters,
-                                 workers: config.workers)
+        let loader = makeLoader(dataset, steps: startStep..<config.maxIters)
         loader.start()
         defer { loader.stop() }
-        let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
         // Steps logged after the checkpoint we resume from are done again.
         if startStep > 0 { try RankDiscipline.onRoot(comm) { try run.dropMetrics(after: startStep) } }
-        let metrics = comm.isRoot ? JSONLinesWriter(path: run.metrics) : nil
-        if comm.isRoot { try AtomicFile.write(Data(config.yaml.utf8), to: run.config) }
-
-        let store = model.store
-        let local = config.batchSize / comm.size
+        let metrics = try RankDiscipline.onRoot(comm) { () -> MetricsLog in
+            try AtomicFile.write(Data(config.yaml.utf8), to: run.config)
+            return try MetricsLog(path: run.metrics)
+        }
+        let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMB)
+        log.record("gradient averaging: \(averaging.summary)")
+        let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
+        let trainingStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: averaging,
+                                        watchdog: CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank))
+        let clock = RunClock(firstStep: startStep, lastStep: config.maxIters, imagesPerStep: config.batchSize)
+        let report = TrainingReport(log: log, metrics: metrics, progress: ProgressLine(enabled: comm.isRoot && ProgressLine.wanted),
+                                    clock: clock, logEvery: config.logEvery)
         let stops = StopRequests()
-        let watchdog = CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank)
-        let buckets = config.allreduce == .bucketed
-            ? GradientBuckets(store: store, comm: comm, capacityFloats: Int(config.bucketMB * 1_048_576 / 4)) : nil
-        if let buckets { log.record("allreduce: \(buckets.buckets.count) bucket(s) of ≤ \(config.bucketMB) MB, \(buckets.floatsReduced) floats") }
-        let progress = ProgressLine(enabled: comm.isRoot && ProgressLine.wanted)
-        var window = LossWindow()
-        let started = Date()
+        let local = config.batchSize / comm.size, crop = config.cropSize
         for step in startStep..<config.maxIters {
-            let t0 = Date()
+            let dataStart = Date()
             let batch = try loader.next(step: step)
-            let t1 = Date()
-            store.zeroGradients()
-            buckets?.beginStep()
-            let c = config.cropSize
-            let losses = model.accumulateGradients(
-                images: Tensor(shape: [local, 3, c, c], data: batch.images),
-                saliency: batch.saliency.map { Tensor(shape: [local, 1, c, c], data: $0) },
-                labels: batch.labels, tau: config.tau, lam: config.lam,
-                context: ForwardContext(training: true, sampleKeys: batch.sampleKeys))
-            let t2 = Date()
-            watchdog.arm(step: step + 1, "the gradient allreduce")
-            if let buckets { buckets.finish() } else { comm.allreduceMean(store.gradients, count: store.count) }
-            // Losses for the log and the stop vote travel together.
-            let stopHere = stops.requested != nil || config.stopAfter == step + 1
-            var shared = [Double(losses.lossCls), Double(losses.lossSal), stopHere ? 1 : 0]
-            comm.allreduceSum(&shared)
-            watchdog.disarm()
-            let t3 = Date()
-            optimizer.step(store, step: step)
-            let t4 = Date()
-            let lossCls = shared[0] / Double(comm.size), lossSal = shared[1] / Double(comm.size)
-            window.add(cls: lossCls, sal: lossSal)
+            let dataSeconds = Date().timeIntervalSince(dataStart)
+            let input = LocalBatch(images: Tensor(shape: [local, 3, crop, crop], data: batch.images),
+                                   saliency: batch.saliency.map { Tensor(shape: [local, 1, crop, crop], data: $0) },
+                                   labels: batch.labels, sampleKeys: batch.sampleKeys)
+            let stopVote = stops.requested != nil || config.stopAtStep == step + 1
+            let result = trainingStep.run(input, step: step, stopVote: stopVote)
             let done = step + 1
-            let elapsed = Date().timeIntervalSince(started)
-            let rate = Double((done - startStep) * config.batchSize) / max(elapsed, 1e-9)
-            let eta = Double(config.maxIters - done) * elapsed / Double(done - startStep)
-            progress.show(String(format: "step %d/%d  loss %.4f  %.1f img/s  eta ", done, config.maxIters, lossCls + lossSal, rate)
-                          + Self.duration(eta))
-            if done % config.logEvery == 0 || done == config.maxIters || step == startStep {
-                let lr = optimizer.learningRate(step: step)
-                let (meanCls, meanSal) = window.mean()
-                progress.clear()
-                log.info(String(format: "step %6d/%d  loss %.4f  cls %.4f  sal %.4f  lr %.6f  %.1f img/s  eta ",
-                                done, config.maxIters, meanCls + meanSal, meanCls, meanSal, lr, rate) + Self.duration(eta))
-                window = LossWindow()
-                metrics?.append([
-                    "step": done, "loss": lossCls + lossSal, "loss_cls": lossCls, "loss_sal": lossSal, "lr": Double(lr),
-                    "images_per_s": rate,
-                    "time": ["data": t1.timeIntervalSince(t0), "forward": losses.forwardSeconds, "backward": losses.backwardSeconds,
-                             "allreduce": t3.timeIntervalSince(t2), "step": t4.timeIntervalSince(t3)],
-                ])
-            }
-            if shared[2] > 0 {
-                progress.clear()
-                // Name the cause seen on any rank (rank 0 may not have got the signal).
-                let causes = ["--stop-after", "SIGUSR1", "SIGTERM"]
-                let cause = causes[comm.allreduceMax(stops.requested.flatMap { causes.firstIndex(of: $0) } ?? 0)]
-                try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
-                log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
-                throw AgreedFailure(message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
-                                    code: ExitStatus.preempted, isError: false)
-            }
+            if result.nonFinite { throw diverged(at: done, result) }
+            try report.stepFinished(done, result, lr: optimizer.learningRate(step: step), dataSeconds: dataSeconds)
+            if result.stopRequested { try stop(after: done, requested: stops.requested, model: model, report: report) }
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
                 if comm.isRoot { run.prune(keep: config.keepCheckpoints) }
             }
         }
-        progress.clear()
+        report.progress.clear()
         try writeCheckpoint(model, step: config.maxIters, path: run.finalCheckpoint, includeOptimizer: false)
-        log.info("done: \(run.finalCheckpoint) (\(Self.duration(Date().timeIntervalSince(started))))")
+        log.info("done: \(run.finalCheckpoint) (\(RunClock.format(clock.elapsed)))")
+    }
+
+    /// This rank's loader of the global batches of `steps`.
+    func makeLoader(_ dataset: Dataset, steps: Range<Int>) -> BatchLoader {
+        let sampler = GlobalSampler(datasetSize: dataset.samples.count, globalBatch: config.batchSize, seed: config.seed)
+        let augmentation = EPSAugmentation(cropSize: config.cropSize, resizeRange: config.resize,
+                                           jitter: config.jitter ? ColorJitter() : nil)
+        return BatchLoader(dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
+                           ranks: comm.size, withSaliency: config.method == .eps, steps: steps, workers: config.workers)
+    }
+
+    /// A signal or --stop-at-step on any rank: write a step checkpoint and
+    /// stop every rank with exit status 3, naming the cause seen on any rank.
+    func stop(after done: Int, requested: String?, model: ClassifierModel, report: TrainingReport) throws -> Never {
+        report.progress.clear()
+        let causes = ["--stop-at-step", "SIGUSR1", "SIGTERM"]
+        let cause = causes[comm.allreduceMax(requested.flatMap { causes.firstIndex(of: $0) } ?? 0)]
+        try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
+        log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
+        throw AgreedFailure(message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
+                            code: ExitStatus.preempted, isError: false)
+    }
+
+    /// The loss became NaN or infinite on some rank: every rank stops with
+    /// exit status 1; no checkpoint of this run is written or touched.
+    func diverged(at step: Int, _ result: StepResult) -> AgreedFailure {
+        let last = run.stepCheckpoints().last.map { "the last good step checkpoint is \($0.path)" } ?? "no step checkpoint was written"
+        return AgreedFailure(
+            message: "training diverged at step \(step): loss \(result.loss) (cls \(result.lossCls), sal \(result.lossSal)) is not finite; "
+                + "the weights were not updated and \(last). Try a lower --lr (now \(config.lr)) or check --weights.",
+            code: ExitStatus.failure)
     }
 
     /// Reads the list and labels on every rank; each rank checks a strided
@@ -198,9 +183,7 @@ public final class Trainer {
 
     /// All ranks must build the same network with the same config.
     func checkAgreement(_ model: ClassifierModel) throws {
-        var signature = model.store.layoutSignature + "|" + config.agreementSignature
-        // Test hook: make one rank disagree (the check is otherwise hard to trigger).
-        if ProcessInfo.processInfo.environment["EPS_DIST_TEST_DISAGREE_RANK"] == "\(comm.rank)" { signature += "|salt" }
+        let signature = model.store.layoutSignature + "|" + config.agreementSignature
         let mine = String(StableHash.fnv1a(signature))
         let rootHash = comm.broadcast(string: mine, root: 0)
         let differs = comm.gather(string: rootHash == mine ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
@@ -218,57 +201,5 @@ public final class Trainer {
                 .write(to: path)
             log.record("checkpoint \(path)")
         }
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
-    }
-}
-
-/// A live one-line status on a terminal (rank 0 only); plain log lines elsewhere.
-final class ProgressLine {
-    /// A terminal, and not under an MPI launcher (mpirun hands every rank a
-    /// pseudo-terminal even when its own output goes to a file);
-    /// EPS_DIST_PROGRESS=bar|lines overrides.
-    static var wanted: Bool {
-        switch ProcessInfo.processInfo.environment["EPS_DIST_PROGRESS"] {
-        case "bar": return true
-        case "lines": return false
-        default: return isatty(STDOUT_FILENO) != 0 && !Communicators.launchedByMPI
-        }
-    }
-
-    let enabled: Bool
-    private var last = Date.distantPast
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ text: String) {
-        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
-        last = Date()
-        print("\r\u{1B}[K" + text, terminator: "")
-        fflush(stdout)
-    }
-
-    func clear() {
-        guard enabled else { return }
-        print("\r\u{1B}[K", terminator: "")
-        fflush(stdout)
-    }
-}
-
-/// Running mean of the losses between two log lines.
-struct LossWindow {
-    var cls = 0.0, sal = 0.0, n = 0
-    mutating func add(cls c: Double, sal s: Double) { cls += c; sal += s; n += 1 }
-    func mean() -> (Double, Double) { n == 0 ? (0, 0) : (cls / Double(n), sal / Double(n)) }
-}
-
-public enum StableHash {
-    public static func fnv1a(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
     }
 }

@@ -1,0 +1,58 @@
+/// BatchNorm2d with `<name>.weight/.bias/.running_mean/.running_var`.
+/// `useBatchStatistics` false (how EPS runs every BN): running statistics,
+/// never updated. Parameter gradients are computed when the weight entry is
+/// trainable (EPS freezes them) and reported to the sink like a convolution's.
+public final class BatchNormLayer: Layer {
+    public let name: String
+    let store: ParameterStore
+    let weightIndex, biasIndex, meanIndex, varIndex: Int
+    public var useBatchStatistics: Bool
+    public private(set) var plan = BackwardPlan.skipped
+    private var cache = BatchNorm.Cache()
+    private var cached = false
+
+    public init(_ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false) {
+        self.name = name
+        self.store = store
+        self.useBatchStatistics = useBatchStatistics
+        weightIndex = store.declare("\(name).weight", shape: [channels], kind: .parameter(.backboneWeight), trainable: false)
+        biasIndex = store.declare("\(name).bias", shape: [channels], kind: .parameter(.backboneBias), trainable: false)
+        meanIndex = store.declare("\(name).running_mean", shape: [channels], kind: .buffer)
+        varIndex = store.declare("\(name).running_var", shape: [channels], kind: .buffer)
+        store.valueBuffer(weightIndex).update(repeating: 1)
+        store.valueBuffer(varIndex).update(repeating: 1)
+        planBackward()
+    }
+
+    public var hasTrainedParameters: Bool { store.entries[weightIndex].trainable }
+    public func planBackward(reached: Bool, inputGradient: Bool) {
+        plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
+    }
+
+    public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        cached = plan.keeps(context)
+        // Eval mode needs the input only for the weight gradient.
+        let y = BatchNorm.forward(
+            x, weight: store.value(weightIndex), bias: store.value(biasIndex),
+            runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
+            training: context.training && useBatchStatistics,
+            keepInput: cached && plan.parameterGradients, cache: &cache)
+        if !cached { cache.xHat = nil }  // train-mode statistics without a backward to use them
+        return y
+    }
+
+    public func backward(_ gradY: Tensor, sink: GradientSink) -> Tensor? {
+        precondition(cached, "\(name): backward without a forward that kept its statistics")
+        defer { cache.xHat = nil; cache.input = nil; cached = false }  // the per-channel arrays stay for the next step
+        let trains = plan.parameterGradients
+        let gx = BatchNorm.backward(
+            gradY: gradY, cache: cache, weight: store.value(weightIndex),
+            gradWeight: trains ? store.gradient(weightIndex) : nil,
+            gradBias: trains ? store.gradient(biasIndex) : nil)
+        if trains {
+            sink.gradientReady(weightIndex)
+            sink.gradientReady(biasIndex)
+        }
+        return gx
+    }
+}

@@ -1,0 +1,75 @@
+import Distributed
+import Engine
+import Foundation
+
+/// Where one step's time went, in seconds.
+struct StepTimes {
+    var forward = 0.0, backward = 0.0
+    /// Gradient averaging left after backward (exposed), plus the shared scalars.
+    var allreduce = 0.0
+    var optimizer = 0.0
+    /// From zeroing the gradients to the end of the update.
+    var total = 0.0
+}
+
+/// What one step reports, identical on every rank.
+struct StepResult {
+    /// Losses averaged over the ranks.
+    var lossCls: Double, lossSal: Double
+    var loss: Double { lossCls + lossSal }
+    /// Some rank asked to stop after this step (signal, or --stop-at-step).
+    var stopRequested: Bool
+    /// Some rank's loss was NaN or infinite: the optimizer did not run, so
+    /// the weights are still those of the previous step.
+    var nonFinite: Bool
+    var times: StepTimes
+}
+
+/// One data-parallel training step, the same for `train` and `bench`:
+/// zero the gradients → forward, loss and backward of the rank's local batch
+/// (the averaging's sink may start allreduces during backward) → finish the
+/// gradient averaging → share the losses, stop vote and divergence flag in one
+/// allreduce → optimizer update. Every rank ends with the same weights.
+final class TrainingStep {
+    let model: TrainableModel
+    let comm: Communicator
+    let optimizer: PolySGD
+    let averaging: GradientAveraging
+    /// Ends the rank with a message if a collective hangs (nil: no watchdog).
+    let watchdog: CollectiveWatchdog?
+
+    init(model: TrainableModel, comm: Communicator, optimizer: PolySGD, averaging: GradientAveraging,
+         watchdog: CollectiveWatchdog? = nil) {
+        self.model = model
+        self.comm = comm
+        self.optimizer = optimizer
+        self.averaging = averaging
+        self.watchdog = watchdog
+    }
+
+    /// Runs step `step` (0-based; the learning-rate schedule reads it).
+    func run(_ batch: LocalBatch, step: Int, stopVote: Bool = false) -> StepResult {
+        let start = Date()
+        model.store.zeroGradients()
+        averaging.beginStep()
+        let losses = model.accumulateGradients(batch, sink: averaging.sink)
+        let backwardDone = Date()
+        watchdog?.arm(step: step + 1, "the gradient allreduce")
+        averaging.finish()
+        var shared = [Double(losses.lossCls), Double(losses.lossSal), stopVote ? 1 : 0, losses.total.isFinite ? 0 : 1]
+        comm.allreduceSum(&shared)
+        watchdog?.disarm()
+        let averaged = Date()
+        let nonFinite = shared[3] > 0
+        if !nonFinite { optimizer.step(model.store, step: step) }
+        let end = Date()
+        let ranks = Double(comm.size)
+        return StepResult(
+            lossCls: shared[0] / ranks, lossSal: shared[1] / ranks, stopRequested: shared[2] > 0,
+            nonFinite: nonFinite,
+            times: StepTimes(
+                forward: losses.forwardSeconds, backward: losses.backwardSeconds,
+                allreduce: averaged.timeIntervalSince(backwardDone), optimizer: end.timeIntervalSince(averaged),
+                total: end.timeIntervalSince(start)))
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderDistributedTests: XCTestCase { func testNothing() {} }
