@@ -49,8 +49,12 @@ struct GoldenCase {
         return (bundled, extra, duplicates)
     }
 
+    /// A bundled case is named by its file name, any other by its whole path,
+    /// so that a failure says which folder the case came from.
     init(path: String) throws {
-        self.init(file: (path as NSString).lastPathComponent, content: try SafeTensorsFile.read(path))
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = folder == GoldenCase.directory ? (path as NSString).lastPathComponent : path
+        self.init(file: name, content: try SafeTensorsFile.read(path))
     }
 
     init(file: String, content: SafeTensorsFile) {
