@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
         .executableTarget(name: "MPISelfTest", dependencies: ["Distributed"],
                           path: "Sources/MPISelfTest", swiftSettings: optimize),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data"]),

@@ -2,21 +2,26 @@ import Engine
 import Foundation
 import XCTest
 
-/// One PyTorch-generated reference case (../shared/golden, see its README):
-/// inputs, expected outputs, metadata; comparisons at the README's tolerance
-/// |a − e| ≤ atol + rtol·|e| with rtol 1e-4, atol 2e-5·max|e| per tensor,
-/// losses to 1e-5 relative, discrete outputs exactly.
+/// One PyTorch-generated reference case (Tests/EngineTests/Golden, see its
+/// README): inputs, expected outputs, metadata; comparisons at the README's
+/// tolerance |a − e| ≤ atol + rtol·|e| with rtol 1e-4, atol 2e-5·max|e| per
+/// tensor, losses to 1e-5 relative, discrete outputs exactly.
 struct GoldenCase {
     let file: String
     let content: SafeTensorsFile
     private(set) var failures: [String] = []
     private(set) var compared = 0
 
+    /// The cases that ship with the tests: `Golden/` beside this file.
     static var directory: String {
-        if let dir = ProcessInfo.processInfo.environment["EPS_GOLDEN_DIR"], !dir.isEmpty { return dir }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden").path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
+    }
+
+    /// `EPS_GOLDEN_DIR`, when set: a folder of further cases, run in addition
+    /// to the bundled ones.
+    static var extraDirectory: String? {
+        guard let dir = ProcessInfo.processInfo.environment["EPS_GOLDEN_DIR"], !dir.isEmpty else { return nil }
+        return dir
     }
 
     /// Every `*.safetensors` file of a folder, sorted by name.
@@ -25,8 +30,31 @@ struct GoldenCase {
         return names.filter { $0.hasSuffix(".safetensors") }.sorted().map { "\(directory)/\($0)" }
     }
 
+    /// The bundled cases, and those of `EPS_GOLDEN_DIR` (none when it is
+    /// unset). A file there with the same name and bytes as a bundled one is
+    /// the same case and is left out of `extra` (counted in `duplicates`).
+    static func union() -> (bundled: [String], extra: [String], duplicates: Int) {
+        let bundled = all(in: directory)
+        guard let extraDir = extraDirectory else { return (bundled, [], 0) }
+        let bundledByName = Dictionary(uniqueKeysWithValues: bundled.map { (($0 as NSString).lastPathComponent, $0) })
+        var extra: [String] = [], duplicates = 0
+        for path in all(in: extraDir) {
+            if let twin = bundledByName[(path as NSString).lastPathComponent],
+               FileManager.default.contentsEqual(atPath: twin, andPath: path) {
+                duplicates += 1
+            } else {
+                extra.append(path)
+            }
+        }
+        return (bundled, extra, duplicates)
+    }
+
+    /// A bundled case is named by its file name, any other by its whole path,
+    /// so that a failure says which folder the case came from.
     init(path: String) throws {
-        self.init(file: (path as NSString).lastPathComponent, content: try SafeTensorsFile.read(path))
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = folder == GoldenCase.directory ? (path as NSString).lastPathComponent : path
+        self.init(file: name, content: try SafeTensorsFile.read(path))
     }
 
     init(file: String, content: SafeTensorsFile) {

@@ -2,13 +2,18 @@ import Engine
 import Foundation
 import XCTest
 
-/// Runs every case of the golden folder by its kind; a case of an unknown
-/// kind, a missing tensor or a value out of tolerance fails the test.
+/// Runs every golden case by its kind: the bundled ones (Golden/) plus those
+/// of EPS_GOLDEN_DIR when it is set. A case of an unknown kind, a missing
+/// tensor or a value out of tolerance fails the test.
 final class GoldenTests: XCTestCase {
     func testEveryGoldenCase() throws {
         let directory = GoldenCase.directory
-        let files = GoldenCase.all(in: directory)
-        XCTAssertFalse(files.isEmpty, "no golden cases in \(directory) (set EPS_GOLDEN_DIR)")
+        let (bundled, extra, duplicates) = GoldenCase.union()
+        let files = bundled + extra
+        XCTAssertFalse(bundled.isEmpty, "no golden cases in \(directory)")
+        if let extraDir = GoldenCase.extraDirectory {
+            XCTAssertFalse(extra.isEmpty && duplicates == 0, "EPS_GOLDEN_DIR=\(extraDir) holds no golden cases")
+        }
         var byKind: [String: Int] = [:]
         for path in files {
             var golden = try GoldenCase(path: path)
@@ -21,7 +26,10 @@ final class GoldenTests: XCTestCase {
             for failure in golden.failures { XCTFail("\(golden.file): \(failure)") }
             byKind[golden.kind, default: 0] += 1
         }
-        print("golden: \(files.count) cases checked in \(directory): " +
+        let extraNote = GoldenCase.extraDirectory.map {
+            " + \(extra.count) from EPS_GOLDEN_DIR \($0)" + (duplicates > 0 ? " (\(duplicates) identical to bundled ones skipped)" : "")
+        } ?? " (EPS_GOLDEN_DIR unset)"
+        print("golden: \(files.count) cases checked, \(bundled.count) bundled in \(directory)\(extraNote): " +
               byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", "))
     }
 
@@ -29,7 +37,8 @@ final class GoldenTests: XCTestCase {
     /// each kind's first case and check the case then fails.
     func testRunnerCatchesPerturbedOutputs() throws {
         var seenKinds = Set<String>()
-        for path in GoldenCase.all(in: GoldenCase.directory) {
+        let (bundled, extra, _) = GoldenCase.union()
+        for path in bundled + extra {
             var content = try SafeTensorsFile.read(path)
             let kind = content.metadata["kind"] ?? ""
             guard !seenKinds.contains(kind), let runner = GoldenRunners.byKind[kind] else { continue }
