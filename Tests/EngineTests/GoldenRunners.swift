@@ -1,7 +1,7 @@
 import Engine
 import Foundation
 
-/// One runner per golden kind (see ../shared/golden/README.md for semantics).
+/// One runner per golden kind (see Golden/README.md for semantics).
 enum GoldenRunners {
     typealias Runner = (inout GoldenCase) -> Void
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `eps-dist`: the command-line entry (DESIGN §8).
+/// `eps-dist`: the command-line entry (docs/ARCHITECTURE.md, "Command line").
 public struct EpsDist: ParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
@@ -9,11 +9,13 @@ public struct EpsDist: ParsableCommand {
         abstract: "EPS (CVPR 2021) weakly supervised segmentation: data-parallel training on CPU clusters, pseudo-masks, mIoU.",
         discussion: """
         Run one process per rank under `mpirun -n N eps-dist ...` or `srun --mpi=pmix eps-dist ...`,
-        or as a plain process for a one-rank run. Exit status: 0 success, 2 bad usage or input, 1 other failure.
+        or as a plain process for a one-rank run. Exit status: 0 success, 1 failure (I/O, divergence, a lost rank),
+        2 bad usage or bad input (the message names the flag or file), 3 training stopped by SIGTERM/SIGUSR1 or
+        --stop-at-step after writing a checkpoint (continue with --resume).
         """,
         subcommands: [SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self, BenchCommand.self, BenchDataCommand.self])
 
-    /// Parses, runs, and maps errors to the exit statuses of DESIGN §8
+    /// Parses, runs, and maps errors to the exit statuses
     /// (ArgumentParser's usage errors become 2).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         MemoryPolicy.keepFreedMemory()

@@ -4,7 +4,7 @@ import Foundation
 /// `eps-dist check-data`: the training validation, then a summary.
 enum DataCheck {
     static func run(_ config: TrainConfig) throws {
-        let dataset = try Dataset.load(config.dataset)
+        let dataset = try Dataset.load(config.datasetConfig)
         let (checked, problems) = dataset.validated(requireSaliency: config.method == .eps)
         var perClass = [Int](repeating: 0, count: dataset.numClasses)
         var cardinality: [Int: Int] = [:]

@@ -39,7 +39,7 @@ public final class Trainer {
 
         let dataset = try loadValidatedDataset()
         guard dataset.samples.count >= config.batchSize else {
-            throw UsageError("\(config.dataset.listFile): \(dataset.samples.count) usable images, fewer than one global batch of \(config.batchSize)")
+            throw UsageError("\(config.trainList): \(dataset.samples.count) usable images, fewer than one global batch of \(config.batchSize)")
         }
         let model = ClassifierModel(architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
                                     widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
@@ -55,7 +55,7 @@ public final class Trainer {
             try AtomicFile.write(Data(config.yaml.utf8), to: run.config)
             return try MetricsLog(path: run.metrics)
         }
-        let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMB)
+        let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMb)
         log.record("gradient averaging: \(averaging.summary)")
         let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
         let trainingStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: averaging,
@@ -122,7 +122,7 @@ public final class Trainer {
     /// Reads the list and labels on every rank; each rank checks a strided
     /// share of the files, and all problems are reported together by rank 0.
     func loadValidatedDataset() throws -> Dataset {
-        let dataset = try Dataset.load(config.dataset)
+        let dataset = try Dataset.load(config.datasetConfig)
         let mine = dataset.with(samples: dataset.samples.enumerated().filter { $0.offset % comm.size == comm.rank }.map { $0.element })
         let (checked, problems) = mine.validated(requireSaliency: config.method == .eps)
         let messages = problems.map { $0.description }
@@ -142,7 +142,7 @@ public final class Trainer {
             guard keptIds.contains(s.id), let l = allLabels[s.id] else { return nil }
             var copy = s; copy.labels = l; return copy
         }
-        log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.dataset.listFile))")
+        log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.trainList))")
         return dataset.with(samples: samples)
     }
 

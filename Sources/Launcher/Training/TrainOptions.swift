@@ -1,0 +1,80 @@
+import ArgumentParser
+import Data
+import Engine
+
+/// The flags of `eps-dist train` and `check-data`. A flag named like a
+/// TrainSettings property sets that setting (`--crop-size` → `cropSize`);
+/// all are optional so the order of precedence is: flag > `--config FILE` >
+/// the dataset's preset. The help texts show the presets' own defaults.
+public struct TrainOptions: ParsableArguments {
+    public init() {}
+    typealias S = TrainSettings
+
+    // Data
+    @Option(help: "Dataset layout, which also picks the defaults: \(DatasetKind.helpList) (voc).") var dataset: DatasetKind?
+    @Option(help: "Dataset root (the VOC2012 folder, or the COCO root).") var dataRoot: String?
+    @Option(help: "List of training image ids, one per line.") var trainList: String?
+    @Option(help: "Folder of saliency maps <id>.png (EPS).") var saliencyRoot: String?
+    @Option(help: "Image-level labels: text `id idx ...` or JSON {id: [idx]} (default: VOC Annotations/*.xml).")
+    var labels: String?
+    @Option(help: "Image folder (default: VOC JPEGImages/, COCO train2014/ or images/).") var imgDir: String?
+    // Model
+    @Option(help: "Method: eps (saliency loss, C+1 maps) or cam (baseline) (\(S.defaultText(\.method))).")
+    var method: Method?
+    @Option(help: "Backbone: \(Architecture.helpList) (\(S.defaultText(\.arch))).") var arch: Architecture?
+    @Option(help: "Divide every layer's width by D (small test networks; \(S.defaultText(\.widthDivisor)) = the real one).")
+    var widthDivisor: Int?
+    @Option(help: "Initial weights: .safetensors (an eps-dist checkpoint), .pth (PyTorch state dict) or .params (MXNet).")
+    var weights: String?
+    // Optimisation
+    @Option(help: "Global batch size over all ranks (\(S.defaultText(\.batchSize))).") var batchSize: Int?
+    @Option(help: "Random crop size (\(S.defaultText(\.cropSize))).") var cropSize: Int?
+    @Option(parsing: .upToNextOption, help: "Random long side range LO HI (\(S.defaultText(\.resizeSize))).")
+    var resizeSize: [Int] = []
+    @Option(help: "Training iterations (\(S.defaultText(\.maxIters))).") var maxIters: Int?
+    @Option(help: "Base learning rate; fc8 gets 10× (\(S.defaultText(\.lr))).") var lr: Float?
+    @Option(help: "Weight decay on conv weights (\(S.defaultText(\.wtDec))).") var wtDec: Float?
+    @Option(help: "SGD momentum; the reference really uses 0.0005, its argument swap (\(S.defaultText(\.momentum))).")
+    var momentum: Float?
+    @Option(help: "Overlap threshold τ of the saliency loss (\(S.defaultText(\.tau))).") var tau: Float?
+    @Option(help: "Weight λ of the estimated saliency (\(S.defaultText(\.lam))).") var lam: Float?
+    @Option(help: "Random seed of initialisation, sample order and augmentation (\(S.defaultText(\.seed))).")
+    var seed: UInt64?
+    @Flag(inversion: .prefixedNo, help: "Colour jitter of the training images (on, as the reference).") var jitter: Bool?
+    // The run
+    @Option(help: "Run directory for checkpoints, metrics and logs.") var out: String?
+    @Option(help: "Write a step checkpoint every N steps (\(S.defaultText(\.checkpointEvery)) = only at the end).")
+    var checkpointEvery: Int?
+    @Option(help: "Keep the last K step checkpoints (\(S.defaultText(\.keepCheckpoints))).") var keepCheckpoints: Int?
+    @Option(help: "Log every N steps (\(S.defaultText(\.logEvery))).") var logEvery: Int?
+    @Option(help: "Decode/augmentation threads per rank (\(S.defaultText(\.workers))).") var workers: Int?
+    @Option(help: "Compute threads per rank (default: cores of the node / ranks on it).") var threads: Int?
+    @Option(help: "Gradient averaging: bucketed (non-blocking, overlapping backward) or flat (one allreduce) (\(S.defaultText(\.allreduce))).")
+    var allreduce: AllreduceMode?
+    @Option(help: "Bucket size in MB for --allreduce bucketed (\(S.defaultText(\.bucketMb))).") var bucketMb: Double?
+    @Option(help: "Abort when a collective has not completed after this many seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
+    var collectiveTimeout: Double?
+
+    // How to run, not what to train (not written to config.yaml)
+    @Option(help: "Read settings from a YAML file of `key: value` lines (a run's config.yaml works); flags win.")
+    var config: String?
+    @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
+    @Option(help: "Stop after step N as if preempted: write a step checkpoint and exit 3 (e.g. to fit a batch-queue time slot; continue with --resume).")
+    var stopAtStep: Int?
+    @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
+
+    /// The flags that are not settings.
+    static let invocationFlags: Set<String> = ["config", "resume", "stopAtStep", "skipBad"]
+
+    /// Flags named like no setting, and settings without a flag (both must be
+    /// empty: a test checks it, so the two declarations cannot drift apart).
+    public static func namingMismatches() throws -> (flagsWithoutSetting: [String], settingsWithoutFlag: [String]) {
+        let flags = CommandLineSettings.properties(of: TrainOptions()).filter { !invocationFlags.contains($0) }
+        let keys = try FlatYAMLEncoder.encode(TrainSettings.preset(.voc)).keys
+        let flagKeys = flags.map(SettingKey.yaml)
+        return (flags.filter { !keys.contains(SettingKey.yaml($0)) }, keys.filter { !flagKeys.contains($0) })
+    }
+}
+
+extension DatasetKind: ExpressibleByArgument {}
+extension AllreduceMode: ExpressibleByArgument {}

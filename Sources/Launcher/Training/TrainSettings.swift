@@ -1,0 +1,115 @@
+import Data
+import Engine
+import Foundation
+
+/// Every persisted training setting, declared once. The property name is the
+/// YAML key of config.yaml and `--config` (`bucketMb` → `bucket_mb`) and the
+/// flag of `eps-dist train` (`--bucket-mb`, declared with its help in
+/// TrainOptions under the same name); `preset(_:)` holds the defaults and
+/// `validate()` every range check. FlatYAMLEncoder/Decoder read and write it.
+public struct TrainSettings: Codable, Equatable, Sendable {
+    // Data
+    public var dataset: DatasetKind
+    public var dataRoot: String
+    public var trainList: String
+    public var saliencyRoot: String?
+    public var labels: String?
+    public var imgDir: String?
+    // Model
+    public var method: Method
+    public var arch: Architecture
+    public var widthDivisor: Int
+    public var weights: String?
+    // Optimisation (the reference's VOC/COCO runs)
+    public var batchSize: Int
+    public var cropSize: Int
+    public var resizeSize: [Int]
+    public var maxIters: Int
+    public var lr: Float
+    public var wtDec: Float
+    public var momentum: Float
+    public var tau: Float
+    public var lam: Float
+    public var seed: UInt64
+    public var jitter: Bool
+    // The run
+    public var out: String
+    public var checkpointEvery: Int
+    public var keepCheckpoints: Int
+    public var logEvery: Int
+    public var workers: Int
+    public var threads: Int?
+    public var allreduce: AllreduceMode
+    public var bucketMb: Double
+    public var collectiveTimeout: Double
+
+    /// The defaults of a dataset: the official code's settings for its VOC
+    /// and COCO runs (docs/REFERENCE.md §4.3). Paths are empty (required).
+    public static func preset(_ kind: DatasetKind) -> TrainSettings {
+        let coco = kind == .coco
+        return TrainSettings(
+            dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil,
+            method: .eps, arch: .resnet38, widthDivisor: 1, weights: nil,
+            batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
+            maxIters: coco ? 256_500 : 20_000, lr: 0.01, wtDec: 5e-4,
+            momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md §7)
+            tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
+            out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
+            allreduce: .bucketed, bucketMb: 25, collectiveTimeout: 900)
+    }
+
+    /// "8" when every preset agrees, else "VOC 8, COCO 16": for help texts.
+    static func defaultText<T: Equatable>(_ setting: KeyPath<TrainSettings, T>) -> String {
+        let values = DatasetKind.allCases.map { (kind: $0, value: preset($0)[keyPath: setting]) }
+        func text(_ v: T) -> String {
+            if let v = v as? any Encodable, let t = try? FlatYAMLEncoder.Scalar.text(v) { return t }
+            return "\(v)"
+        }
+        if values.allSatisfy({ $0.value == values[0].value }) { return text(values[0].value) }
+        return values.map { "\($0.kind.rawValue.uppercased()) \(text($0.value))" }.joined(separator: ", ")
+    }
+
+    /// Every check of the values, in one place; the message names the flag.
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+            if !ok { throw UsageError(message()) }
+        }
+        try require(!dataRoot.isEmpty, "missing --data-root (the dataset root)")
+        try require(!trainList.isEmpty, "missing --train-list (image ids, one per line)")
+        try require(!out.isEmpty, "missing --out (the run directory)")
+        try require(method != .eps || !(saliencyRoot ?? "").isEmpty,
+                    "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
+        try require(batchSize > 0, "--batch-size must be positive, not \(batchSize)")
+        try require(cropSize >= 8, "--crop-size must be at least 8, not \(cropSize)")
+        try require(resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1],
+                    "--resize-size takes two sizes LO HI with 0 < LO <= HI, not \(resizeSize)")
+        try require(maxIters > 0, "--max-iters must be positive, not \(maxIters)")
+        try require(lr.isFinite && lr > 0, "--lr must be a finite number > 0, not \(lr)")
+        try require(wtDec.isFinite && wtDec >= 0, "--wt-dec must be a finite number >= 0, not \(wtDec)")
+        try require(momentum >= 0 && momentum < 1, "--momentum must lie in [0, 1), not \(momentum)")
+        try require((0...1).contains(tau), "--tau must lie in [0, 1], not \(tau)")
+        try require((0...1).contains(lam), "--lam must lie in [0, 1], not \(lam)")
+        try require(widthDivisor >= 1, "--width-divisor must be >= 1, not \(widthDivisor)")
+        try require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), not \(checkpointEvery)")
+        try require(keepCheckpoints >= 1, "--keep-checkpoints must be >= 1, not \(keepCheckpoints)")
+        try require(logEvery >= 1, "--log-every must be >= 1, not \(logEvery)")
+        try require(workers >= 1, "--workers must be >= 1, not \(workers)")
+        try require(threads.map { $0 >= 1 } ?? true, "--threads must be >= 1, not \(threads ?? 0)")
+        try require(bucketMb.isFinite && bucketMb > 0, "--bucket-mb must be a finite number > 0, not \(bucketMb)")
+        try require(collectiveTimeout.isFinite && collectiveTimeout >= 0,
+                    "--collective-timeout must be a finite number >= 0 (0 = never), not \(collectiveTimeout)")
+    }
+
+    /// Where the dataset's files are.
+    public var datasetConfig: DatasetConfig {
+        DatasetConfig(kind: dataset, dataRoot: dataRoot, listFile: trainList, imageDir: imgDir,
+                      saliencyRoot: saliencyRoot, labelsFile: labels)
+    }
+
+    /// The random resize range of the long side.
+    public var resize: ClosedRange<Int> { resizeSize[0]...resizeSize[1] }
+}
+
+extension DatasetKind: Codable {}
+extension Method: Codable {}
+extension Architecture: Codable {}
