@@ -40,14 +40,14 @@ public enum MXNetParams {
     public static func read(_ path: String) throws -> [String: Tensor] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw SafeTensorsFile.FormatError(path: path, reason: "cannot read the file (missing or unreadable)")
+            throw WeightFileError(path: path, reason: "cannot read the file (missing or unreadable)")
         }
         return try rename(parse(data, path: path), path: path)
     }
 
     /// The NDArrays with the names stored in the file (`arg:…`/`aux:…`), in file order.
     public static func parse(_ data: Data, path: String) throws -> [(name: String, tensor: Tensor)] {
-        func fail(_ why: String) -> SafeTensorsFile.FormatError { .init(path: path, reason: "MXNet .params: " + why) }
+        func fail(_ why: String) -> WeightFileError { .init(path: path, reason: "MXNet .params: " + why) }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [(name: String, tensor: Tensor)] in
             var r = ByteReader(raw: raw, fail: fail)
             let magic = try r.u64("the list magic")
@@ -76,7 +76,7 @@ public enum MXNetParams {
 
     /// One NDArray; nil for a "none" array (no context, dtype or data follow).
     private static func readArray(_ r: inout ByteReader, index i: Int,
-                                  fail: (String) -> SafeTensorsFile.FormatError) throws -> Tensor? {
+                                  fail: (String) -> WeightFileError) throws -> Tensor? {
         let what = "array #\(i)"
         let magic = try r.u32("the header of \(what)")
         var dims: [Int64] = []
@@ -137,12 +137,12 @@ public enum MXNetParams {
             if block == "linear1000" || block == "fc1000" { continue }
             guard let target = stateDictName(String(name)) else { unknown.append(stored); continue }
             guard out[target] == nil else {
-                throw SafeTensorsFile.FormatError(path: path, reason: "MXNet .params: two entries map to \(target)")
+                throw WeightFileError(path: path, reason: "MXNet .params: two entries map to \(target)")
             }
             out[target] = tensor
         }
         guard unknown.isEmpty else {
-            throw SafeTensorsFile.FormatError(path: path, reason: "MXNet .params: \(unknown.count) name(s) are not ademxapp "
+            throw WeightFileError(path: path, reason: "MXNet .params: \(unknown.count) name(s) are not ademxapp "
                 + "ResNet-38 names: " + unknown.prefix(10).joined(separator: ", ") + (unknown.count > 10 ? ", …" : ""))
         }
         return out
@@ -187,7 +187,7 @@ public enum MXNetParams {
 /// Bounds-checked little-endian reads; every failure names what was being read.
 private struct ByteReader {
     let raw: UnsafeRawBufferPointer
-    let fail: (String) -> SafeTensorsFile.FormatError
+    let fail: (String) -> WeightFileError
     var offset = 0
 
     var remaining: Int { raw.count - offset }

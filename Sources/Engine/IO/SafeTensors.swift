@@ -20,21 +20,15 @@ public struct SafeTensorsFile {
         self.order = order ?? tensors.keys.sorted()
     }
 
-    public struct FormatError: Error, CustomStringConvertible {
-        public let path: String
-        public let reason: String
-        public var description: String { "\(path): not a usable weight file: \(reason)" }
-    }
-
     public static func read(_ path: String) throws -> SafeTensorsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FormatError(path: path, reason: "cannot read the file (missing or unreadable)")
+            throw WeightFileError(path: path, reason: "cannot read the file (missing or unreadable)")
         }
         return try parse(data, path: path)
     }
 
     public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {
-        func fail(_ why: String) -> FormatError { FormatError(path: path, reason: why) }
+        func fail(_ why: String) -> WeightFileError { WeightFileError(path: path, reason: why) }
         guard data.count >= 8 else { throw fail("shorter than its 8-byte header length") }
         let headerLength = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
         guard headerLength < UInt64(data.count - 8) + 1, headerLength < 100_000_000 else {

@@ -8,7 +8,7 @@ import Support
 /// A checkpoint dict holding the state dict under "state_dict" or "model" works too.
 public enum TorchCheckpoint {
     public static func read(_ path: String) throws -> [String: Tensor] {
-        func fail(_ why: String) -> SafeTensorsFile.FormatError { .init(path: path, reason: why) }
+        func fail(_ why: String) -> WeightFileError { .init(path: path, reason: why) }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
         let zip: ZipReader
         do { zip = try ZipReader(data) } catch {
@@ -57,7 +57,7 @@ public enum TorchCheckpoint {
         case "HalfStorage", "BFloat16Storage": width = 2
         case "IntStorage": width = 4
         case "ByteStorage", "BoolStorage", "CharStorage": width = 1
-        default: throw SafeTensorsFile.FormatError(path: path, reason: "unsupported storage type \(storageType)")
+        default: throw WeightFileError(path: path, reason: "unsupported storage type \(storageType)")
         }
         func element(_ i: Int) -> Float {
             raw.withUnsafeBytes { p in
@@ -81,7 +81,7 @@ public enum TorchCheckpoint {
             var at = offset
             for d in 0..<size.count { at += index[d] * stride[d] }
             guard (at + 1) * width <= raw.count else {
-                throw SafeTensorsFile.FormatError(path: path, reason: "storage \(key) is shorter than its tensor (truncated?)")
+                throw WeightFileError(path: path, reason: "storage \(key) is shorter than its tensor (truncated?)")
             }
             values[i] = element(at)
             var d = size.count - 1

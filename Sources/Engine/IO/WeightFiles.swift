@@ -6,7 +6,7 @@ import Foundation
 public enum WeightFiles {
     public static func read(_ path: String) throws -> SafeTensorsFile {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw SafeTensorsFile.FormatError(path: path, reason: "file not found (--weights)")
+            throw WeightFileError(path: path, reason: "file not found (--weights)")
         }
         let head = (FileHandle(forReadingAtPath: path)?.readData(ofLength: 16)) ?? Data()
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {          // "PK": torch.save zip

@@ -1,14 +1,3 @@
-/// A weight file that does not fit the network; lists every problem at once.
-public struct WeightLoadError: Error, CustomStringConvertible {
-    public let path: String
-    public let problems: [String]
-    public init(path: String, problems: [String]) { self.path = path; self.problems = problems }
-    public var description: String {
-        "\(path): weights do not fit the network (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
-            + problems.prefix(40).joined(separator: "\n  ") + (problems.count > 40 ? "\n  ... and \(problems.count - 40) more" : "")
-    }
-}
-
 public enum WeightLoading {
     /// Copies tensors into the store by state_dict name. Strict: every
     /// parameter and buffer must be present with its shape and no unknown name
@@ -34,7 +23,7 @@ public enum WeightLoading {
         for name in tensors.keys.sorted() where store.index(of: name) == nil && !mayBeExtra(name) {
             problems.append("unexpected \(name) \(tensors[name]!.shape)")
         }
-        guard problems.isEmpty else { throw WeightLoadError(path: path, problems: problems) }
+        guard problems.isEmpty else { throw WeightFileError(path: path, problems: problems) }
         for name in loaded { store.set(name, tensors[name]!.reshaped(store.entry(name)!.shape)) }
         return loaded
     }
