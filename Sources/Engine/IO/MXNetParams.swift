@@ -38,11 +38,11 @@ public enum MXNetParams {
     /// `b2.bn_branch2a.running_mean`, `bn7.weight`, …); the ImageNet classifier
     /// (`linear1000_*`, `fc1000_*`) is dropped.
     public static func read(_ path: String) throws -> [String: Tensor] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw WeightFileError(path: path, reason: "cannot read the file (missing or unreadable)")
-        }
-        return try rename(parse(data, path: path), path: path)
+        try read(WeightFiles.contents(path), path: path)
+    }
+
+    public static func read(_ data: Data, path: String) throws -> [String: Tensor] {
+        try rename(parse(data, path: path), path: path)
     }
 
     /// The NDArrays with the names stored in the file (`arg:…`/`aux:…`), in file order.

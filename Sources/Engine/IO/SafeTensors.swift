@@ -21,10 +21,7 @@ public struct SafeTensorsFile {
     }
 
     public static func read(_ path: String) throws -> SafeTensorsFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WeightFileError(path: path, reason: "cannot read the file (missing or unreadable)")
-        }
-        return try parse(data, path: path)
+        try parse(WeightFiles.contents(path), path: path)
     }
 
     public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {

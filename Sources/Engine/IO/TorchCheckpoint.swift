@@ -8,8 +8,11 @@ import Support
 /// A checkpoint dict holding the state dict under "state_dict" or "model" works too.
 public enum TorchCheckpoint {
     public static func read(_ path: String) throws -> [String: Tensor] {
+        try read(WeightFiles.contents(path), path: path)
+    }
+
+    public static func read(_ data: Data, path: String) throws -> [String: Tensor] {
         func fail(_ why: String) -> WeightFileError { .init(path: path, reason: why) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
         let zip: ZipReader
         do { zip = try ZipReader(data) } catch {
             throw fail("not a zip-format PyTorch file (\(error)); re-save it with torch.save in PyTorch ≥ 1.6")
