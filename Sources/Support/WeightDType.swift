@@ -92,7 +92,8 @@ public enum WeightDType: String, CaseIterable, Sendable {
         let count = raw.count / byteWidth
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             if self == .float32 && 1.littleEndian == 1 {      // the bytes are the values already
-                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(4 * count)]))
+                let values = UnsafeRawBufferPointer(rebasing: raw[..<(4 * count)])
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: values)
             } else {
                 for i in 0..<count { out[i] = element(raw, at: i * byteWidth) }
             }

@@ -14,9 +14,19 @@ public struct WeightFileError: Error, CustomStringConvertible {
 
     public var description: String {
         if let reason { return "\(path): not a usable weight file: \(reason)" }
+        let count = "\(problems.count) problem\(problems.count == 1 ? "" : "s")"
         let shown = problems.prefix(40).joined(separator: "\n  ")
         let more = problems.count > 40 ? "\n  ... and \(problems.count - 40) more" : ""
-        return "\(path): weights do not fit the network (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
-            + shown + more
+        return "\(path): weights do not fit the network (\(count)):\n  " + shown + more
+    }
+}
+
+extension WeightFileError {
+    /// Runs a reader's parse so that a failure of a layer that knows no path
+    /// (ByteReader, ZipReader, PickleReader) reaches the caller naming the file.
+    static func naming<T>(_ path: String, _ prefix: String = "", _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as WeightFileError { throw error } catch {
+            throw WeightFileError(path: path, reason: prefix + "\(error)")
+        }
     }
 }
