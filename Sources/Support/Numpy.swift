@@ -1,0 +1,69 @@
+import Foundation
+
+/// NumPy's .npy container: header dict and the payload that follows it.
+public struct NumpyFile {
+    public let descr: String
+    public let shape: [Int]
+    public let fortranOrder: Bool
+    public let payload: [UInt8]
+
+    public static func parse(_ data: [UInt8]) throws -> NumpyFile {
+        guard data.count >= 10, data[0] == 0x93, Array(data[1...5]) == Array("NUMPY".utf8) else {
+            throw PickleReader.Failure(reason: "not a .npy file (no \\x93NUMPY magic)")
+        }
+        let major = data[6]
+        let headerLength = major == 1 ? Int(data[8]) | Int(data[9]) << 8
+            : Int(data[8]) | Int(data[9]) << 8 | Int(data[10]) << 16 | Int(data[11]) << 24
+        let start = major == 1 ? 10 : 12
+        guard start + headerLength <= data.count else { throw PickleReader.Failure(reason: ".npy header is truncated") }
+        let header = String(decoding: data[start..<(start + headerLength)], as: UTF8.self)
+        func field(_ key: String) -> String? {
+            guard let r = header.range(of: "'\(key)':") else { return nil }
+            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+        }
+        let descr = field("descr").flatMap { $0.split(separator: "'").first.map(String.init) } ?? ""
+        let shapeText = field("shape").flatMap { s -> String? in
+            guard let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else { return nil }
+            return String(s[s.index(after: open)..<close])
+        } ?? ""
+        let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return NumpyFile(descr: descr, shape: shape, fortranOrder: field("fortran_order")?.hasPrefix("True") ?? false,
+                         payload: Array(data[(start + headerLength)...]))
+    }
+}
+
+/// Arrays inside pickles made by NumPy: ndarray objects are
+/// `_reconstruct(ndarray, (0,), b'b')` followed by BUILD with the state
+/// (version, shape, dtype, fortran_order, data).
+public enum NumpyPickle {
+    /// The objects of a pickled object array (np.save of a dict gives one).
+    public static func objects(_ value: PickleValue) -> [PickleValue]? {
+        guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5 else { return nil }
+        return s[4].tuple
+    }
+
+    /// A numeric ndarray as Float values (f4, f8, i8, i4, u1, b1; little-endian).
+    public static func floats(_ value: PickleValue) -> [Float]? {
+        guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5 else { return nil }
+        guard case .bytes(let raw) = s[4] else { return nil }
+        guard let kind = dtypeName(s[2]) else { return nil }
+        return raw.withUnsafeBytes { p -> [Float]? in
+            switch kind {
+            case "f4": return (0..<(raw.count / 4)).map { Float(bitPattern: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
+            case "f8": return (0..<(raw.count / 8)).map { Float(Double(bitPattern: p.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)) }
+            case "i8": return (0..<(raw.count / 8)).map { Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+            case "i4": return (0..<(raw.count / 4)).map { Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
+            case "u1", "b1": return raw.map { Float($0) }
+            default: return nil
+            }
+        }
+    }
+
+    /// `dtype('f4', False, True)` (BUILD-ed with its byte-order state) → "f4".
+    static func dtypeName(_ value: PickleValue) -> String? {
+        var v = value
+        if case .build(let obj, _) = v { v = obj }
+        guard case .call(_, let args) = v, let first = args.first?.string else { return nil }
+        return first
+    }
+}
