@@ -11,24 +11,30 @@ public struct NumpyFile {
         guard data.count >= 10, data[0] == 0x93, Array(data[1...5]) == Array("NUMPY".utf8) else {
             throw PickleReader.Failure(reason: "not a .npy file (no \\x93NUMPY magic)")
         }
-        let major = data[6]
-        let headerLength = major == 1 ? Int(data[8]) | Int(data[9]) << 8
-            : Int(data[8]) | Int(data[9]) << 8 | Int(data[10]) << 16 | Int(data[11]) << 24
-        let start = major == 1 ? 10 : 12
-        guard start + headerLength <= data.count else { throw PickleReader.Failure(reason: ".npy header is truncated") }
-        let header = String(decoding: data[start..<(start + headerLength)], as: UTF8.self)
+        var r = ByteReader(data)
+        let header: String
+        do {
+            try r.seek(to: 6, "the version")
+            let major = try r.u8("the major version")
+            _ = try r.u8("the minor version")
+            let length = major == 1 ? Int(try r.u16("the header length")) : Int(try r.u32("the header length"))
+            header = String(decoding: try r.bytes(length, "the header"), as: UTF8.self)
+        } catch {
+            throw PickleReader.Failure(reason: ".npy header is truncated (\(error))")
+        }
         func field(_ key: String) -> String? {
             guard let r = header.range(of: "'\(key)':") else { return nil }
             return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
         }
         let descr = field("descr").flatMap { $0.split(separator: "'").first.map(String.init) } ?? ""
         let shapeText = field("shape").flatMap { s -> String? in
-            guard let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else { return nil }
-            return String(s[s.index(after: open)..<close])
+            guard let open = s.firstIndex(of: "(") else { return nil }
+            let inside = s[s.index(after: open)...]
+            return inside.firstIndex(of: ")").map { String(inside[..<$0]) }
         } ?? ""
         let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         return NumpyFile(descr: descr, shape: shape, fortranOrder: field("fortran_order")?.hasPrefix("True") ?? false,
-                         payload: Array(data[(start + headerLength)...]))
+                         payload: Array(data[r.offset...]))
     }
 }
 
@@ -46,17 +52,8 @@ public enum NumpyPickle {
     public static func floats(_ value: PickleValue) -> [Float]? {
         guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5 else { return nil }
         guard case .bytes(let raw) = s[4] else { return nil }
-        guard let kind = dtypeName(s[2]) else { return nil }
-        return raw.withUnsafeBytes { p -> [Float]? in
-            switch kind {
-            case "f4": return (0..<(raw.count / 4)).map { Float(bitPattern: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
-            case "f8": return (0..<(raw.count / 8)).map { Float(Double(bitPattern: p.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)) }
-            case "i8": return (0..<(raw.count / 8)).map { Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-            case "i4": return (0..<(raw.count / 4)).map { Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
-            case "u1", "b1": return raw.map { Float($0) }
-            default: return nil
-            }
-        }
+        guard let name = dtypeName(s[2]), let dtype = WeightDType(numpyName: name) else { return nil }
+        return raw.withUnsafeBytes { dtype.floats($0) }
     }
 
     /// `dtype('f4', False, True)` (BUILD-ed with its byte-order state) → "f4".
