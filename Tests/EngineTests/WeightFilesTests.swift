@@ -50,6 +50,27 @@ final class WeightFilesTests: XCTestCase {
         assertRefused(path, mentioning: "not a regular file")
     }
 
+    /// Overwritten bytes in each format's headers, data and (for the zip) central
+    /// directory: the read either succeeds or is a WeightFileError naming the file.
+    func testCorruptBytesAreErrorsNotCrashes() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        for name in ["resnet38_w16_eps.safetensors", "resnet38_w16_state_dict.pth", "resnet38_w16.params"] {
+            let original = try Data(contentsOf: fixtures.appendingPathComponent(name))
+            let n = original.count
+            let path = "\(dir)/corrupt-\(name)"
+            let positions = Array(stride(from: 0, to: 128, by: 16)) + Array(stride(from: 0, to: n - 8, by: n / 16))
+                + Array(stride(from: n - 128, to: n - 8, by: 16))
+            for at in positions {
+                var data = original
+                data.replaceSubrange(at..<(at + 8), with: [UInt8](repeating: 0xFF, count: 8))
+                try data.write(to: URL(fileURLWithPath: path))
+                do { _ = try WeightFiles.read(path) } catch {
+                    XCTAssertTrue(error is WeightFileError && "\(error)".contains(path), "\(name) at \(at): \(error)")
+                }
+            }
+        }
+    }
+
     func testMissingFileNamesThePath() {
         assertRefused("\(dir)/absent.safetensors", mentioning: "not found")
     }
