@@ -44,35 +44,38 @@ public struct PickleReader {
         public var description: String { "unreadable pickle: \(reason)" }
     }
 
-    let bytes: [UInt8]
-    var position = 0
+    var input: ByteReader
     var stack: [PickleValue] = []
     var marks: [Int] = []
     var memo: [Int: PickleValue] = [:]
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { input = ByteReader(bytes) }
 
     public static func parse(_ bytes: [UInt8]) throws -> PickleValue {
         var reader = PickleReader(bytes)
-        return try reader.run()
+        do { return try reader.run() } catch let error as ByteReader.Failure {
+            throw Failure(reason: error.description)
+        }
     }
 
-    mutating func byte() throws -> UInt8 {
-        guard position < bytes.count else { throw Failure(reason: "truncated at byte \(position)") }
-        defer { position += 1 }
-        return bytes[position]
-    }
+    var position: Int { input.offset }
 
-    mutating func take(_ n: Int) throws -> [UInt8] {
-        guard n >= 0, position + n <= bytes.count else { throw Failure(reason: "truncated at byte \(position)") }
-        defer { position += n }
-        return Array(bytes[position..<(position + n)])
-    }
+    mutating func byte() throws -> UInt8 { try input.u8("an opcode or its argument") }
 
+    mutating func take(_ n: Int) throws -> [UInt8] { [UInt8](try input.bytes(n, "an argument of \(n) bytes")) }
+
+    /// An n-byte little-endian argument (n = 1, 2 or 4), or an 8-byte length
+    /// (which must fit in what is left, so it is never a negative or huge Int).
     mutating func uint(_ n: Int) throws -> Int {
-        let b = try take(n)
-        return b.enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        switch n {
+        case 1: return Int(try input.u8("a 1-byte argument"))
+        case 2: return Int(try input.u16("a 2-byte argument"))
+        case 4: return Int(try input.u32("a 4-byte argument"))
+        default: return try input.count("an 8-byte length", minBytesEach: 1)
+        }
     }
+
+    mutating func text(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
 
     mutating func line() throws -> String {
         var out: [UInt8] = []
@@ -86,7 +89,9 @@ public struct PickleReader {
     }
 
     mutating func popMark() throws -> [PickleValue] {
-        guard let mark = marks.popLast(), mark <= stack.count else { throw Failure(reason: "MARK missing at byte \(position)") }
+        guard let mark = marks.popLast(), mark <= stack.count else {
+            throw Failure(reason: "MARK missing at byte \(position)")
+        }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
@@ -116,11 +121,11 @@ public struct PickleReader {
             case 0x47:                                                  // BINFLOAT (big-endian)
                 let b = try take(8)
                 stack.append(.float(Double(bitPattern: b.reduce(UInt64(0)) { ($0 << 8) | UInt64($1) })))
-            case 0x58: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))  // BINUNICODE
-            case 0x8C: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))  // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(String(decoding: try take(try uint(8)), as: UTF8.self)))  // BINUNICODE8
-            case 0x55: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))  // SHORT_BINSTRING
-            case 0x54: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))  // BINSTRING
+            case 0x58: stack.append(.string(try text(uint(4))))         // BINUNICODE
+            case 0x8C: stack.append(.string(try text(uint(1))))         // SHORT_BINUNICODE
+            case 0x8D: stack.append(.string(try text(uint(8))))         // BINUNICODE8
+            case 0x55: stack.append(.string(try text(uint(1))))         // SHORT_BINSTRING
+            case 0x54: stack.append(.string(try text(uint(4))))         // BINSTRING
             case 0x43: stack.append(.bytes(try take(try uint(1))))      // SHORT_BINBYTES
             case 0x42: stack.append(.bytes(try take(try uint(4))))      // BINBYTES
             case 0x8E: stack.append(.bytes(try take(try uint(8))))      // BINBYTES8
@@ -184,78 +189,12 @@ public struct PickleReader {
                 stack.append(v)
             case 0x30: _ = try pop()                                    // POP
             case 0x31: _ = try popMark()                                // POP_MARK
-            case 0x32: guard let top = stack.last else { throw Failure(reason: "DUP of empty stack") }; stack.append(top)
+            case 0x32:                                                  // DUP
+                guard let top = stack.last else { throw Failure(reason: "DUP of empty stack") }
+                stack.append(top)
             default:
                 throw Failure(reason: String(format: "opcode 0x%02x at byte %d is not supported", op, position - 1))
             }
         }
-    }
-}
-
-/// NumPy's .npy container: header dict and the payload that follows it.
-public struct NumpyFile {
-    public let descr: String
-    public let shape: [Int]
-    public let fortranOrder: Bool
-    public let payload: [UInt8]
-
-    public static func parse(_ data: [UInt8]) throws -> NumpyFile {
-        guard data.count >= 10, data[0] == 0x93, Array(data[1...5]) == Array("NUMPY".utf8) else {
-            throw PickleReader.Failure(reason: "not a .npy file (no \\x93NUMPY magic)")
-        }
-        let major = data[6]
-        let headerLength = major == 1 ? Int(data[8]) | Int(data[9]) << 8
-            : Int(data[8]) | Int(data[9]) << 8 | Int(data[10]) << 16 | Int(data[11]) << 24
-        let start = major == 1 ? 10 : 12
-        guard start + headerLength <= data.count else { throw PickleReader.Failure(reason: ".npy header is truncated") }
-        let header = String(decoding: data[start..<(start + headerLength)], as: UTF8.self)
-        func field(_ key: String) -> String? {
-            guard let r = header.range(of: "'\(key)':") else { return nil }
-            return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
-        }
-        let descr = field("descr").flatMap { $0.split(separator: "'").first.map(String.init) } ?? ""
-        let shapeText = field("shape").flatMap { s -> String? in
-            guard let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else { return nil }
-            return String(s[s.index(after: open)..<close])
-        } ?? ""
-        let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return NumpyFile(descr: descr, shape: shape, fortranOrder: field("fortran_order")?.hasPrefix("True") ?? false,
-                         payload: Array(data[(start + headerLength)...]))
-    }
-}
-
-/// Arrays inside pickles made by NumPy: ndarray objects are
-/// `_reconstruct(ndarray, (0,), b'b')` followed by BUILD with the state
-/// (version, shape, dtype, fortran_order, data).
-public enum NumpyPickle {
-    /// The objects of a pickled object array (np.save of a dict gives one).
-    public static func objects(_ value: PickleValue) -> [PickleValue]? {
-        guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5 else { return nil }
-        return s[4].tuple
-    }
-
-    /// A numeric ndarray as Float values (f4, f8, i8, i4, u1, b1; little-endian).
-    public static func floats(_ value: PickleValue) -> [Float]? {
-        guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5 else { return nil }
-        guard case .bytes(let raw) = s[4] else { return nil }
-        guard let kind = dtypeName(s[2]) else { return nil }
-        return raw.withUnsafeBytes { p -> [Float]? in
-            switch kind {
-            case "f4": return (0..<(raw.count / 4)).map { Float(bitPattern: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
-            case "f8": return (0..<(raw.count / 8)).map { Float(Double(bitPattern: p.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)) }
-            case "i8": return (0..<(raw.count / 8)).map { Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-            case "i4": return (0..<(raw.count / 4)).map { Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
-            case "u1", "b1": return raw.map { Float($0) }
-            default: return nil
-            }
-        }
-    }
-
-    /// `dtype('f4', False, True)` (BUILD-ed with its byte-order state) → "f4".
-    static func dtypeName(_ value: PickleValue) -> String? {
-        var v = value
-        if case .build(let obj, _) = v { v = obj }
-        guard case .call(_, let args) = v, let first = args.first?.string else { return nil }
-        return first
     }
 }

@@ -28,7 +28,7 @@ final class MXNetParamsTests: XCTestCase {
     func assertThrows(_ path: String, mentioning words: [String], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try MXNetParams.read(path), file: file, line: line) { error in
             let text = "\(error)"
-            XCTAssertTrue(error is SafeTensorsFile.FormatError, text, file: file, line: line)
+            XCTAssertTrue(error is WeightFileError, text, file: file, line: line)
             for word in [path] + words { XCTAssertTrue(text.contains(word), "'\(word)' not in: \(text)", file: file, line: line) }
         }
     }

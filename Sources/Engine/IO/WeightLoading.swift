@@ -1,14 +1,3 @@
-/// A weight file that does not fit the network; lists every problem at once.
-public struct WeightLoadError: Error, CustomStringConvertible {
-    public let path: String
-    public let problems: [String]
-    public init(path: String, problems: [String]) { self.path = path; self.problems = problems }
-    public var description: String {
-        "\(path): weights do not fit the network (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
-            + problems.prefix(40).joined(separator: "\n  ") + (problems.count > 40 ? "\n  ... and \(problems.count - 40) more" : "")
-    }
-}
-
 public enum WeightLoading {
     /// Copies tensors into the store by state_dict name. Strict: every
     /// parameter and buffer must be present with its shape and no unknown name
@@ -17,25 +6,29 @@ public enum WeightLoading {
     @discardableResult
     public static func load(_ tensors: [String: Tensor], into store: ParameterStore, path: String,
                             mayBeMissing: (String) -> Bool = { _ in false },
-                            mayBeExtra: (String) -> Bool = { $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked") }) throws -> [String] {
+                            mayBeExtra: (String) -> Bool = {
+                                $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked")
+                            }) throws -> [String] {
         var problems: [String] = []
-        var loaded: [String] = []
+        var loaded: [(entry: ParameterStore.Entry, tensor: Tensor)] = []
         for entry in store.entries {
             guard let t = tensors[entry.name] else {
                 if !mayBeMissing(entry.name) { problems.append("missing \(entry.name) \(entry.shape)") }
                 continue
             }
-            guard t.shape == entry.shape || (t.count == entry.count && t.shape.filter { $0 != 1 } == entry.shape.filter { $0 != 1 }) else {
+            // Shapes that differ only in size-1 axes load, reshaped to the network's.
+            let squeezed = t.shape.filter { $0 != 1 } == entry.shape.filter { $0 != 1 }
+            guard t.shape == entry.shape || (t.count == entry.count && squeezed) else {
                 problems.append("\(entry.name): shape \(t.shape) in the file, the network has \(entry.shape)")
                 continue
             }
-            loaded.append(entry.name)
+            loaded.append((entry, t))
         }
-        for name in tensors.keys.sorted() where store.index(of: name) == nil && !mayBeExtra(name) {
-            problems.append("unexpected \(name) \(tensors[name]!.shape)")
+        for (name, t) in tensors.sorted(by: { $0.key < $1.key }) where store.index(of: name) == nil {
+            if !mayBeExtra(name) { problems.append("unexpected \(name) \(t.shape)") }
         }
-        guard problems.isEmpty else { throw WeightLoadError(path: path, problems: problems) }
-        for name in loaded { store.set(name, tensors[name]!.reshaped(store.entry(name)!.shape)) }
-        return loaded
+        guard problems.isEmpty else { throw WeightFileError(path: path, problems: problems) }
+        for (entry, t) in loaded { store.set(entry.name, t.reshaped(entry.shape)) }
+        return loaded.map(\.entry.name)
     }
 }

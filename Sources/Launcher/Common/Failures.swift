@@ -21,7 +21,7 @@ public enum ExitStatus {
     /// DESIGN §8: 2 for bad usage or bad input, 1 for anything else.
     public static func code(for error: Error) -> Int32 {
         switch error {
-        case is UsageError, is DataError, is SafeTensorsFile.FormatError, is WeightLoadError: return badInput
+        case is UsageError, is DataError, is WeightFileError: return badInput
         default: return failure
         }
     }

@@ -53,7 +53,7 @@ public enum Checkpoint {
             if let a = file.metadata["arch"], a != model.architecture.rawValue { problems.append("architecture \(a), expected \(model.architecture.rawValue) (--arch)") }
             if let m = file.metadata["method"], m != model.method.rawValue { problems.append("method \(m), expected \(model.method.rawValue) (--method)") }
             if let c = file.metadata["num_classes"], c != "\(model.numClasses)" { problems.append("\(c) classes, expected \(model.numClasses) (--dataset)") }
-            if !problems.isEmpty { throw WeightLoadError(path: path, problems: problems) }
+            if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
         }
         try WeightLoading.load(file.tensors, into: model.store, path: path,
                                mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
