@@ -71,6 +71,18 @@ final class WeightFilesTests: XCTestCase {
         }
     }
 
+    /// Names and metadata with JSON's special characters survive a write and a read.
+    func testMetadataEscapesRoundTrip() throws {
+        let odd = "quote \" backslash \\ slash / newline \n tab \t bell \u{07} é 😀"
+        let file = SafeTensorsFile(tensors: ["w.\(odd)": Tensor(shape: [2], data: [1, -2])], metadata: ["config": odd])
+        let path = NSTemporaryDirectory() + "escape-\(getpid()).safetensors"
+        try file.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let back = try SafeTensorsFile.read(path)
+        XCTAssertEqual(back.metadata["config"], odd)
+        XCTAssertEqual(back.tensors["w.\(odd)"]?.values, [1, -2])
+    }
+
     func testMissingFileNamesThePath() {
         assertRefused("\(dir)/absent.safetensors", mentioning: "not found")
     }

@@ -1,4 +1,5 @@
 import Data
+import Engine
 import Foundation
 import XCTest
 
@@ -17,6 +18,23 @@ final class CommandLineTests: XCTestCase {
 
     func testNonNumericFlagValue() throws {
         try assertBadUsage(SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("nn"), extra: ["--max-iters", "many"]), mentions: "many")
+    }
+
+    /// A run whose loss becomes NaN or infinite stops with status 1 naming
+    /// the step and what to try, and writes no checkpoint of the bad weights.
+    func testDivergenceStopsTheRun() throws {
+        let out = ProcessHarness.temporaryDirectory("diverge")
+        let args = SyntheticFixture.trainArguments(out: out, extra: ["--checkpoint-every", "1"])
+        var diverging = args
+        diverging[diverging.firstIndex(of: "--lr")! + 1] = "1e30"
+        let result = try ProcessHarness.epsDist(diverging, timeout: 120)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("training diverged at step") && result.stderr.contains("--lr"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/checkpoint.safetensors"))
+        for checkpoint in (try? FileManager.default.contentsOfDirectory(atPath: "\(out)/checkpoints")) ?? [] {
+            let file = try SafeTensorsFile.read("\(out)/checkpoints/\(checkpoint)")
+            XCTAssertTrue(file.tensors.values.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "\(checkpoint) holds non-finite weights")
+        }
     }
 
     func testMissingDatasetFolder() throws {

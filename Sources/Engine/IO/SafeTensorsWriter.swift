@@ -41,11 +41,21 @@ extension SafeTensorsFile {
         try AtomicFile.write(serialized(), to: path)
     }
 
-    /// `s` as a JSON string literal. A one-string array always encodes, so the
-    /// `try!` can only fail on a Foundation bug, never on a file's content.
+    /// `s` as a JSON string literal (RFC 8259 escapes: quote, backslash and
+    /// control characters; everything else is written as UTF-8).
     static func jsonString(_ s: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
-        let text = String(decoding: data, as: UTF8.self)
-        return String(text.dropFirst().dropLast())
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
