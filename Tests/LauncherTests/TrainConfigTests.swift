@@ -50,7 +50,7 @@ final class TrainConfigTests: XCTestCase {
     func testConfigYAMLRoundTrips() throws {
         let config = try resolve(required + ["--arch", "tiny", "--lr", "0.123", "--resize-size", "40", "80", "--no-jitter",
                                              "--seed", "18446744073709551615", "--threads", "3", "--allreduce", "flat"])
-        let path = try writeConfig(config.yaml)
+        let path = try writeConfig(try config.yaml())
         let again = try resolve(["--config", path])
         XCTAssertEqual(again.settings, config.settings)
         XCTAssertFalse(again.jitter)

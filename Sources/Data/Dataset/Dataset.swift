@@ -108,7 +108,10 @@ public struct Dataset: Sendable {
                 } else {
                     do {
                         sample.labels = try LabelSources.vocLabels(xml: "\(config.dataRoot)/Annotations/\(sample.id).xml", classes: classNames)
-                    } catch let e as DataError { problems.append(e); ok = false } catch { ok = false }
+                    } catch {
+                        problems.append(DataError.wrapping(error, path: "\(config.dataRoot)/Annotations/\(sample.id).xml"))
+                        ok = false
+                    }
                 }
             }
             if ok && requireLabels && !sample.labels.contains(where: { $0 > 0 }) {
@@ -119,7 +122,10 @@ public struct Dataset: Sendable {
             do {
                 let image = try ImageCodecs.readJPEG(sample.imagePath)
                 size = (image.width, image.height)
-            } catch let e as DataError { problems.append(e); ok = false } catch {}
+            } catch {
+                problems.append(DataError.wrapping(error, path: sample.imagePath))
+                ok = false
+            }
             if requireSaliency, let salPath = sample.saliencyPath {
                 do {
                     let sal = try ImageCodecs.readPNG(salPath)
@@ -127,7 +133,10 @@ public struct Dataset: Sendable {
                         problems.append(DataError(salPath, "saliency is \(sal.width)×\(sal.height) but the image is \(size.width)×\(size.height); resize it to the image"))
                         ok = false
                     }
-                } catch let e as DataError { problems.append(e); ok = false } catch {}
+                } catch {
+                    problems.append(DataError.wrapping(error, path: salPath))
+                    ok = false
+                }
             }
             if ok { checked.append(sample) }
         }

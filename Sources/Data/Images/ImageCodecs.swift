@@ -8,6 +8,11 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     public init(_ path: String, _ reason: String) { self.path = path; self.reason = reason }
     public var description: String { "\(path): \(reason)" }
+
+    /// A DataError as it is, any other error as a DataError on `path`.
+    public static func wrapping(_ error: Error, path: String) -> DataError {
+        error as? DataError ?? DataError(path, "\(error)")
+    }
 }
 
 /// JPEG and PNG files through the CImage shim (TurboJPEG, libpng).

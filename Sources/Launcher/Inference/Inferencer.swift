@@ -95,8 +95,8 @@ public final class Inferencer {
         comm.allreduceSum(&confusion.counts)
         comm.allreduceSum(&context.regionAsClass)
         comm.allreduceSum(&context.truePositives)
-        let all = comm.allGather(entries).flatMap { $0 }
-        let allProblems = comm.allGatherStrings(problems)
+        let all = try comm.allGather(entries).flatMap { $0 }
+        let allProblems = try comm.allGatherStrings(problems)
         try RankDiscipline.onRoot(comm) {
             try writeManifest(all, order: dataset.samples.map(\.id))
             if o.gtDir != nil {
@@ -167,7 +167,7 @@ public final class Inferencer {
         for (i, s) in dataset.samples.enumerated() where i % comm.size == comm.rank {
             areas[i] = (try? ImageCodecs.jpegSize(s.imagePath)).map { $0.width * $0.height } ?? 0
         }
-        let all = comm.allGather(areas).reduce(into: [Int: Int]()) { $0.merge($1) { a, _ in a } }
+        let all = try comm.allGather(areas).reduce(into: [Int: Int]()) { $0.merge($1) { a, _ in a } }
         let order = dataset.samples.indices.sorted { (all[$0] ?? 0, -$0) > (all[$1] ?? 0, -$1) }
         var load = [Int](repeating: 0, count: comm.size)
         var shard = [Int](repeating: 0, count: dataset.samples.count)

@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// RUN_DIR layout (DESIGN §9): config.yaml, checkpoint.safetensors,
+/// RUN_DIR layout (docs/ARCHITECTURE.md, "Files"): config.yaml, checkpoint.safetensors,
 /// checkpoints/step-NNNNNN.safetensors, metrics.jsonl, logs/rank-N.log.
 public struct RunDirectory {
     public let path: String
@@ -23,8 +23,10 @@ public struct RunDirectory {
     }
 
     /// Complete step checkpoints (temp files never carry the final name), oldest first.
+    /// None when the folder does not exist yet (a new run).
     public func stepCheckpoints() -> [(step: Int, path: String)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
+        let names = FileManager.default.fileExists(atPath: checkpoints)
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []) : []
         return names.compactMap { name -> (Int, String)? in
             guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
                   let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
@@ -38,8 +40,13 @@ public struct RunDirectory {
     }
 
     /// Removes metrics lines of steps after `step` (a resumed run logs them again).
+    /// A line that is not a metrics record (a write cut off by a kill) is dropped too.
     public func dropMetrics(after step: Int) throws {
-        guard let text = try? String(contentsOfFile: metrics, encoding: .utf8) else { return }
+        guard FileManager.default.fileExists(atPath: metrics) else { return }
+        let text: String
+        do { text = try String(contentsOfFile: metrics, encoding: .utf8) } catch {
+            throw CommandError(message: "\(metrics): cannot read the metrics of the run to resume: \(error.localizedDescription)")
+        }
         let kept = text.split(separator: "\n").filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let s = object["step"] as? Int else { return false }
@@ -48,10 +55,16 @@ public struct RunDirectory {
         try AtomicFile.write(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: metrics)
     }
 
-    /// Keeps the newest `keep` step checkpoints.
-    public func prune(keep: Int) {
+    /// Keeps the newest `keep` step checkpoints; returns what could not be removed.
+    public func prune(keep: Int) -> [String] {
         let all = stepCheckpoints()
-        guard keep > 0, all.count > keep else { return }
-        for old in all.dropLast(keep) { try? FileManager.default.removeItem(atPath: old.path) }
+        guard keep > 0, all.count > keep else { return [] }
+        var failed: [String] = []
+        for old in all.dropLast(keep) {
+            do { try FileManager.default.removeItem(atPath: old.path) } catch {
+                failed.append("\(old.path) (\(error.localizedDescription))")
+            }
+        }
+        return failed
     }
 }

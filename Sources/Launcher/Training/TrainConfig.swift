@@ -43,7 +43,7 @@ public struct TrainConfig {
     }
 
     /// The effective settings as config.yaml (readable by --config).
-    public var yaml: String { (try? FlatYAMLEncoder.encode(settings).text) ?? "" }
+    public func yaml() throws -> String { try FlatYAMLEncoder.encode(settings).text }
 
     /// What a resumed run must share with the run it continues, or the sample
     /// order and schedule would differ from the uninterrupted run (paths may move).

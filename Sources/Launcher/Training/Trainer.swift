@@ -52,7 +52,7 @@ public final class Trainer {
         // Steps logged after the checkpoint we resume from are done again.
         if startStep > 0 { try RankDiscipline.onRoot(comm) { try run.dropMetrics(after: startStep) } }
         let metrics = try RankDiscipline.onRoot(comm) { () -> MetricsLog in
-            try AtomicFile.write(Data(config.yaml.utf8), to: run.config)
+            try AtomicFile.write(Data(try config.yaml().utf8), to: run.config)
             return try MetricsLog(path: run.metrics)
         }
         let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMb)
@@ -80,7 +80,9 @@ public final class Trainer {
             if result.stopRequested { try stop(after: done, requested: stops.requested, model: model, report: report) }
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
-                if comm.isRoot { run.prune(keep: config.keepCheckpoints) }
+                if comm.isRoot {
+                    for kept in run.prune(keep: config.keepCheckpoints) { log.warn("cannot remove the old checkpoint \(kept)") }
+                }
             }
         }
         report.progress.clear()
@@ -127,17 +129,17 @@ public final class Trainer {
         let (checked, problems) = mine.validated(requireSaliency: config.method == .eps)
         let messages = problems.map { $0.description }
         if config.skipBad {
-            let dropped = Set(comm.allGatherStrings(problems.map { $0.path }))
+            let dropped = Set(try comm.allGatherStrings(problems.map { $0.path }))
             if !dropped.isEmpty { log.info("--skip-bad: dropping \(dropped.count) sample(s):\n" + messages.joined(separator: "\n")) }
         } else {
             try RankDiscipline.agree(comm, problems: messages,
                                      title: "the dataset has problems; fix them or pass --skip-bad")
         }
         // Every rank needs every label; gather the validated shares in dataset order.
-        let keptIds = Set(comm.allGatherStrings(checked.samples.map { $0.id }))
+        let keptIds = Set(try comm.allGatherStrings(checked.samples.map { $0.id }))
         var labels: [String: [Float]] = [:]
         for s in checked.samples { labels[s.id] = s.labels }
-        let allLabels = comm.allGatherLabels(labels)
+        let allLabels = try comm.allGatherLabels(labels)
         let samples = dataset.samples.compactMap { s -> Sample? in
             guard keptIds.contains(s.id), let l = allLabels[s.id] else { return nil }
             var copy = s; copy.labels = l; return copy
@@ -196,7 +198,7 @@ public final class Trainer {
     /// Rank 0 writes (temp file, fsync, rename); every rank learns whether it worked.
     func writeCheckpoint(_ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool) throws {
         try RankDiscipline.onRoot(comm) {
-            try Checkpoint.make(model, step: step, seed: config.seed, configYAML: config.yaml, includeOptimizer: includeOptimizer,
+            try Checkpoint.make(model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
                                 resumeSignature: config.resumeSignature)
                 .write(to: path)
             log.record("checkpoint \(path)")
