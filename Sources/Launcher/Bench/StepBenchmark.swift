@@ -118,41 +118,6 @@ struct StepBenchmark {
         return result
     }
 
-    /// The GEMMs the fast kernels issue for the recorded convolutions, with
-    /// their counts in one step and the kernels' transposes: forward
-    /// W·col; weight gradient gy·colᵀ; data gradient Wᵀ·gy.
-    static func gemmShapes(_ records: [LayerProfiler.Record]) -> [SgemmBenchmark.Shape: Int] {
-        var shapes: [SgemmBenchmark.Shape: Int] = [:]
-        for r in records {
-            let g = r.geometry, plane = g.hout * g.wout
-            shapes[.init(m: g.cout, n: plane, k: g.patch), default: 0] += g.n
-            let backwardGEMMs = r.backwardMACs / max(g.macs, 1)
-            if backwardGEMMs >= 1 { shapes[.init(m: g.cout, n: g.patch, k: plane, transposeB: true), default: 0] += g.n }
-            if backwardGEMMs >= 2 { shapes[.init(m: g.patch, n: plane, k: g.cout, transposeA: true), default: 0] += g.n }
-        }
-        return shapes
-    }
-
-    /// Raw MPI_Allreduce of the whole gradient arena against the bucketed
-    /// path on the same bytes, without compute in between.
-    func allreduceBandwidth(store: ParameterStore, buckets: GradientBuckets) -> [String: Any] {
-        let bytes = Double(store.count * 4)
-        func time(_ body: () -> Void) -> Double {
-            body()
-            comm.barrier()
-            let start = Date()
-            for _ in 0..<5 { body() }
-            return Date().timeIntervalSince(start) / 5
-        }
-        let raw = time { comm.allreduceMean(store.gradients, count: store.count) }
-        let bucketed = time { buckets.beginStep(); buckets.finish() }   // nothing reported: every bucket starts in finish
-        log(String(format: "allreduce of %.1f MB: raw %.4f s (%.2f GB/s), bucketed %.4f s (%.2f GB/s, %d buckets)",
-                   bytes / 1e6, raw, bytes / raw / 1e9, bucketed, Double(buckets.floatsReduced * 4) / bucketed / 1e9, buckets.buckets.count))
-        return ["allreduce_mb": bytes / 1e6, "raw_allreduce_seconds": raw, "raw_allreduce_gbps": bytes / raw / 1e9,
-                "bucketed_allreduce_only_seconds": bucketed, "bucketed_allreduce_gbps": Double(buckets.floatsReduced * 4) / bucketed / 1e9,
-                "buckets": buckets.buckets.count]
-    }
-
     func log(_ s: String) { if comm.isRoot { print(s) } }
 
     /// A fixed random batch: images in [-2, 2], saliency in [0, 1], ~15 % of labels on.

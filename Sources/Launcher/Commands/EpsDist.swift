@@ -37,9 +37,3 @@ public struct EpsDist: ParsableCommand {
         }
     }
 }
-
-/// A failure of a command that is not the user's input (exit status 1).
-public struct CommandError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}

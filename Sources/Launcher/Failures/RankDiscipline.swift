@@ -1,48 +1,9 @@
-import Data
 import Distributed
-import Engine
 import Foundation
-
-/// Bad usage or bad input: exit status 2, message names the flag or file.
-public struct UsageError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
-public enum ExitStatus {
-    public static let success: Int32 = 0
-    public static let failure: Int32 = 1
-    public static let badInput: Int32 = 2
-    /// Training stopped by SIGTERM/SIGUSR1 after writing a checkpoint (the
-    /// Slurm script requeues on it).
-    public static let preempted: Int32 = 3
-
-    /// DESIGN §8: 2 for bad usage or bad input, 1 for anything else.
-    public static func code(for error: Error) -> Int32 {
-        switch error {
-        case is UsageError, is DataError, is WeightFileError: return badInput
-        default: return failure
-        }
-    }
-}
 
 /// Runs a command body on every rank. An error ends the job: alone, the
 /// process prints it and exits; under MPI the rank calls MPI_Abort so no
 /// other rank is left waiting in a collective.
-/// A failure every rank has agreed on: each exits with `code`, rank 0 prints
-/// the message; nobody is left in a collective, so no MPI_Abort is needed.
-public struct AgreedFailure: Error, CustomStringConvertible {
-    public let message: String
-    public let code: Int32
-    /// False for an orderly stop (preemption): reported as a notice, not an error.
-    public var isError = true
-    public init(message: String, code: Int32, isError: Bool = true) {
-        self.message = message; self.code = code; self.isError = isError
-    }
-    public var description: String { message }
-}
-
 public enum RankDiscipline {
     public static func run(_ comm: Communicator, _ body: () throws -> Void) -> Never {
         do {

@@ -1,0 +1,54 @@
+import Data
+import Distributed
+import Engine
+import Foundation
+import Support
+
+extension Trainer {
+    /// Rank 0 initialises (seed), loads --weights or resumes; the values are
+    /// broadcast so every rank starts from the same bytes. Returns the first step.
+    func initializeWeights(_ model: ClassifierModel) throws -> Int {
+        let step = try RankDiscipline.onRoot(comm) { () -> Int in
+            model.initialize(seed: config.seed)
+            if config.resume && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
+                throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
+            }
+            if config.resume, let newest = run.stepCheckpoints().last {
+                let file = try SafeTensorsFile.read(newest.path)
+                if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != config.resumeSignature {
+                    throw UsageError("\(newest.path) was written by a run with other settings:\n  saved: \(saved)\n  now:   \(config.resumeSignature)\n"
+                                     + "resume with the same flags (e.g. --config \(run.config))")
+                }
+                let step = try Checkpoint.restore(file, into: model, path: newest.path)
+                log.info("resuming from \(newest.path) at step \(step)")
+                return step
+            }
+            if let weights = config.weights {
+                _ = try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
+                log.info("initial weights: \(weights)")
+            } else if config.arch != .tiny {
+                // Every BN is frozen (as the reference), so a random init has no
+                // normalisation at all and the deep residual stack blows up.
+                log.warn("no --weights: \(config.arch.rawValue) starts from a random initialisation with frozen BatchNorm, "
+                         + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)")
+            }
+            return 0
+        }
+        let first = comm.allreduceMax(step ?? 0)
+        comm.broadcast(model.store.values, count: model.store.count, root: 0)
+        comm.broadcast(model.store.momentum, count: model.store.count, root: 0)
+        return first
+    }
+
+    /// All ranks must build the same network with the same config.
+    func checkAgreement(_ model: ClassifierModel) throws {
+        let signature = model.store.layoutSignature + "|" + config.agreementSignature
+        let mine = String(StableHash.fnv1a(signature))
+        let rootHash = comm.broadcast(string: mine, root: 0)
+        let differs = comm.gather(string: rootHash == mine ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
+        if comm.allreduceMax(rootHash == mine ? 0 : 1) > 0 {
+            throw AgreedFailure(message: "ranks disagree on the network or the config: rank(s) \(differs.joined(separator: ", ")) differ from rank 0 "
+                                + "(different eps-dist builds or flags on different nodes?)", code: ExitStatus.badInput)
+        }
+    }
+}
