@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module rule (DESIGN §2): Launcher → {Engine, Data, Distributed};
+// Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed};
 // Engine → CBLAS; Data → CImage; Distributed → CMPI. Only Distributed sees MPI.
 // Support (atomic files, keyed random streams) has no dependencies; all may use it.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]

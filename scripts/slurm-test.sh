@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end test of hostfiles/slurm/eps-synthetic.sbatch on a one-node Slurm
-# running on loopback (Debian 12, as root; see /work/shared/reference/slurm-local.md).
+# running on loopback (Debian 12, as root; the steps are explained inline below).
 #   bash scripts/slurm-test.sh            EPS_DIST=/path/to/eps-dist bash scripts/slurm-test.sh
 # It installs slurm + munge if missing, writes /etc/slurm/slurm.conf for this host,
 # starts munged, slurmctld and slurmd, submits the synthetic job with `sbatch --wait`,

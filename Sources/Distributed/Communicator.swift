@@ -1,6 +1,6 @@
 import Foundation
 
-/// Collectives over the ranks of a job (DESIGN §5). Distributed knows nothing
+/// Collectives over the ranks of a job (docs/ARCHITECTURE.md, "Modules"). Distributed knows nothing
 /// of layers: it moves flat Float/Double/byte buffers.
 public protocol Communicator: AnyObject {
     var rank: Int { get }

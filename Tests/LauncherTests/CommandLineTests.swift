@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import XCTest
 
-/// The CLI contract (DESIGN §8): exit 2 with a message naming the problem for
+/// The CLI contract (docs/ARCHITECTURE.md, "Command line"): exit 2 with a message naming the problem for
 /// bad usage and bad input; never a crash signal.
 final class CommandLineTests: XCTestCase {
     func assertBadUsage(_ arguments: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {

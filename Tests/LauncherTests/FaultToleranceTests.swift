@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// Checkpoints, exact resume on another rank count, signals, killed and
-/// stuck ranks (DESIGN §5, §10): the job ends with a message, never hangs.
+/// stuck ranks (docs/ARCHITECTURE.md, "Rank discipline" and "Testing"): the job ends with a message, never hangs.
 final class FaultToleranceTests: XCTestCase {
     func maxRelativeDifference(_ a: SafeTensorsFile, _ b: SafeTensorsFile) -> Float {
         var worst: Float = 0

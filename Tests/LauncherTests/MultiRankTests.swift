@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import XCTest
 
-/// Data-parallel equivalence (DESIGN §10): the same seed and global batch on
+/// Data-parallel equivalence (docs/ARCHITECTURE.md, "Testing"): the same seed and global batch on
 /// 1, 2 and 4 ranks end with the same weights (max relative difference ≤ 1e-4
 /// after 20 steps). Runs the real binary under mpirun.
 final class MultiRankTests: XCTestCase {

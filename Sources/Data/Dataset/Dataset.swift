@@ -2,7 +2,7 @@ import Foundation
 
 public enum DatasetKind: String, CaseIterable, Sendable { case voc, coco }
 
-/// Where a dataset's files are (DESIGN §8 flags).
+/// Where a dataset's files are (flags: docs/ARCHITECTURE.md, "Command line").
 public struct DatasetConfig: Sendable {
     public var kind: DatasetKind
     public var dataRoot: String

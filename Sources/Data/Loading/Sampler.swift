@@ -1,6 +1,6 @@
 import Support
 
-/// The global sample order (DESIGN §4): a seeded permutation per epoch,
+/// The global sample order (docs/ARCHITECTURE.md, "Random streams"): a seeded permutation per epoch,
 /// drop-last batches of the global size, each rank taking its contiguous
 /// share. Depends only on (seed, step), never on the number of ranks, so any
 /// rank count and any resume point see the same stream.

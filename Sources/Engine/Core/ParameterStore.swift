@@ -4,7 +4,7 @@ import Glibc
 /// arena; layers hold named views (offset, count). Allreduce, broadcast,
 /// checkpoints and buckets are then plain slices of these buffers.
 public final class ParameterStore: @unchecked Sendable {
-    /// The reference optimizer's four parameter groups (eps-reference §4.2).
+    /// The reference optimizer's four parameter groups (docs/REFERENCE.md §4.2).
     public enum Group: Int, Sendable, CaseIterable {
         case backboneWeight = 0, backboneBias = 1, headWeight = 2, headBias = 3
         /// Learning-rate multiplier of the group.

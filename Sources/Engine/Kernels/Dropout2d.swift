@@ -2,7 +2,7 @@ import Support
 
 /// Channel dropout (Dropout2d): in training each (sample, channel) plane is
 /// zeroed with probability p and kept ones are scaled by 1/(1 − p). The draw of
-/// sample b comes from its own key (DESIGN §4), so it does not depend on which
+/// sample b comes from its own key (docs/ARCHITECTURE.md, "Random streams"), so it does not depend on which
 /// rank holds the sample.
 public enum Dropout2d {
     /// Per-(sample, channel) multipliers: 0 or 1/(1 − p).

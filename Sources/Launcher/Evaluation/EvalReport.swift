@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// Formats a confusion matrix as the reference's table and the JSON of DESIGN §9.
+/// Formats a confusion matrix as the reference's table and the evaluation JSON of docs/ARCHITECTURE.md, "Files".
 public enum EvalReport {
     public static func table(_ m: ConfusionMatrix, classNames: [String]) -> String {
         func pct(_ v: Double) -> String { v.isNaN ? "    nan" : String(format: "%7.2f", v * 100) }
