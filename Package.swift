@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed};
-// Engine → CBLAS; Data → CImage; Distributed → CMPI. Only Distributed sees MPI.
-// Support (atomic files, keyed random streams) has no dependencies; all may use it.
+// Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, Support,
+// CSystem, ArgumentParser}; Engine → {CBLAS, Support}; Data → {CImage, Support}; Distributed → CMPI.
+// Only Distributed sees MPI; Support (atomic files, keyed random streams, byte readers) depends on nothing.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(

@@ -6,7 +6,19 @@ import XCTest
 /// with one thread (OpenBLAS's threaded GEMM driver allocates its own job
 /// table per call, outside eps-dist) a step allocates no tensor memory, only
 /// a few hundred small reference-counted handles.
+///
+/// The tensor-buffer bound holds in every configuration. The small-handle
+/// bounds are release bounds: an unoptimised (debug) build also allocates the
+/// temporaries (closure contexts, argument arrays) the optimiser removes,
+/// about 7× the handle count and ~66 KB per step measured, so a debug build
+/// checks looser bounds that still catch tensor memory leaking to the heap.
 final class SteadyStateAllocationTests: XCTestCase {
+    #if DEBUG
+        static let (maxBytesPerStep, maxCallsPerReusedTensor) = (256.0 * 1024, 10.0)
+    #else
+        static let (maxBytesPerStep, maxCallsPerReusedTensor) = (64.0 * 1024, 2.0)
+    #endif
+
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -31,8 +43,8 @@ final class SteadyStateAllocationTests: XCTestCase {
             XCTAssertGreaterThan(reused, 100, arch)
             // Before the pool a step allocated every activation: 812 MB in 1402 calls at crop 224.
             // What remains is one small handle per tensor (and a few shape arrays).
-            XCTAssertLessThan(bytes, 64 * 1024, "\(arch): heap bytes per step (\(calls) calls)")
-            XCTAssertLessThan(calls, 2 * reused, "\(arch): more allocations than one handle per tensor")
+            XCTAssertLessThan(bytes, Self.maxBytesPerStep, "\(arch): heap bytes per step (\(calls) calls)")
+            XCTAssertLessThan(calls, Self.maxCallsPerReusedTensor * reused, "\(arch): too many allocations per tensor")
         }
     }
 }

@@ -4,7 +4,9 @@
 /// never reaches them and they keep nothing; b3's first convolutions compute
 /// no input gradient (nothing before them would use it).
 public struct BackwardPlan: Equatable, Sendable, CustomStringConvertible {
-    /// Backward runs through the layer, so a training forward keeps what it needs.
+    /// Backward runs through the layer, so a training forward keeps what its
+    /// backward needs (a convolution its input, ReLU its output, a frozen
+    /// BatchNorm only per-channel statistics, dropout its mask).
     public var reached: Bool
     /// The gradient of the layer's input is computed.
     public var inputGradient: Bool
@@ -25,7 +27,7 @@ public struct BackwardPlan: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         guard reached else { return "skipped" }
-        return ["keep input", inputGradient ? "input grad" : nil, parameterGradients ? "param grads" : nil]
+        return ["backward", inputGradient ? "input grad" : nil, parameterGradients ? "param grads" : nil]
             .compactMap { $0 }.joined(separator: ", ")
     }
 

@@ -5,9 +5,11 @@ import Foundation
 
 public struct InferOptions: ParsableArguments {
     public init() {}
-    @Option(help: "Weights: an eps-dist checkpoint (.safetensors).") var weights: String
-    @Option(help: "Backbone (default: the one recorded in the checkpoint, else resnet38).") var arch: String?
-    @Option(help: "eps or cam (default: as recorded in the checkpoint, else eps).") var method: String?
+    @Option(help: "Weights: an eps-dist checkpoint (.safetensors), a PyTorch state dict (.pth) or MXNet .params.")
+    var weights: String
+    @Option(help: "Backbone: \(Architecture.helpList) (default: the one recorded in the checkpoint, else resnet38).")
+    var arch: Architecture?
+    @Option(help: "Method: \(Method.helpList) (default: as recorded in the checkpoint, else eps).") var method: Method?
     @Option(help: "Dataset layout: voc or coco.") var dataset: String = "voc"
     @Option(help: "Dataset root.") var dataRoot: String
     @Option(help: "Image ids to process, one per line.") var inferList: String
@@ -21,5 +23,5 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
-    @Option(help: .hidden) var widthDivisor: Int = 1
+    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor: Int = 1
 }

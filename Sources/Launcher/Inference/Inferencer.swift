@@ -150,10 +150,18 @@ public final class Inferencer {
         let file = try RankDiscipline.onRoot(comm) { try WeightFiles.read(o.weights) }
         let meta = comm.broadcast(string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? ""].joined(separator: " "), root: 0)
             .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        let archName = o.arch ?? (meta[0].isEmpty ? "resnet38" : meta[0])
-        let methodName = o.method ?? (meta.count > 1 && !meta[1].isEmpty ? meta[1] : "eps")
-        guard let arch = Architecture(rawValue: archName) else { throw UsageError("--arch: unknown backbone '\(archName)'") }
-        guard let method = Method(rawValue: methodName) else { throw UsageError("--method must be eps or cam, not '\(methodName)'") }
+        /// The flag, else what the checkpoint recorded, else the default.
+        func pick<T: RawRepresentable & CaseIterable>(_ flag: T?, recorded: String, _ fallback: T) throws -> T
+        where T.RawValue == String {
+            if let flag { return flag }
+            if recorded.isEmpty { return fallback }
+            guard let value = T(rawValue: recorded) else {
+                throw UsageError("\(o.weights): records '\(recorded)', which this eps-dist does not know (\(T.helpList)); pass it explicitly")
+            }
+            return value
+        }
+        let arch = try pick(o.arch, recorded: meta[0], Architecture.resnet38)
+        let method = try pick(o.method, recorded: meta.count > 1 ? meta[1] : "", Method.eps)
         let model = ClassifierModel(architecture: arch, method: method, numClasses: numClasses, widthDivisor: o.widthDivisor)
         try RankDiscipline.onRoot(comm) { _ = try Checkpoint.restore(file!, into: model, path: o.weights) }
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
