@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 source scripts/mpi-env.sh
+echo "== swift format lint (the tree is formatted with .swift-format)"
+swift format lint --strict --recursive Sources Tests Package.swift
+echo "== no try! in Sources (input from outside gives an error, not a trap)"
+if grep -rn "try!" Sources; then exit 1; fi
 swift build -c release --build-tests
 for n in 2 4; do
   echo "== mpirun -n $n mpi-selftest"

@@ -36,19 +36,19 @@ public final class CollectiveRequest {
     init(handles: [OpaquePointer?]) { self.handles = handles }
 }
 
-public extension Communicator {
-    var isRoot: Bool { rank == 0 }
+extension Communicator {
+    public var isRoot: Bool { rank == 0 }
 
-    func allreduceMean(_ array: inout [Float]) {
+    public func allreduceMean(_ array: inout [Float]) {
         array.withUnsafeMutableBufferPointer { allreduceMean($0.baseAddress!, count: $0.count) }
     }
-    func allreduceSum(_ array: inout [Double]) {
+    public func allreduceSum(_ array: inout [Double]) {
         array.withUnsafeMutableBufferPointer { allreduceSum($0.baseAddress!, count: $0.count) }
     }
-    func broadcast(string: String, root: Int) -> String {
+    public func broadcast(string: String, root: Int) -> String {
         String(decoding: broadcast(bytes: Array(string.utf8), root: root), as: UTF8.self)
     }
-    func gather(string: String, root: Int) -> [String] {
+    public func gather(string: String, root: Int) -> [String] {
         gather(bytes: Array(string.utf8), root: root).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -19,20 +19,24 @@ public final class MPICommunicator: Communicator {
             MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided)
         }
         world = cmpi_comm_world()
-        var r: Int32 = 0, s: Int32 = 0
+        var r: Int32 = 0
+        var s: Int32 = 0
         MPI_Comm_rank(world, &r)
         MPI_Comm_size(world, &s)
-        rank = Int(r); size = Int(s)
+        rank = Int(r)
+        size = Int(s)
         var node: MPI_Comm? = nil
         MPI_Comm_split_type(world, cmpi_comm_type_shared(), r, cmpi_info_null(), &node)
-        var lr: Int32 = 0, ls: Int32 = 1
+        var lr: Int32 = 0
+        var ls: Int32 = 1
         if let node {
             MPI_Comm_rank(node, &lr)
             MPI_Comm_size(node, &ls)
             var n: MPI_Comm? = node
             MPI_Comm_free(&n)
         }
-        localRank = Int(lr); localSize = Int(ls)
+        localRank = Int(lr)
+        localSize = Int(ls)
     }
 
     public func allreduceMean(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
@@ -83,13 +87,17 @@ public final class MPICommunicator: Communicator {
         MPI_Gather(&length, 1, cmpi_int32(), &lengths, 1, cmpi_int32(), Int32(root), world)
         var displacements = [Int32](repeating: 0, count: size)
         var total: Int32 = 0
-        for i in 0..<size { displacements[i] = total; total += lengths[i] }
+        for i in 0..<size {
+            displacements[i] = total
+            total += lengths[i]
+        }
         var all = [UInt8](repeating: 0, count: rank == root ? Int(total) : 0)
         var mine = bytes
         mine.withUnsafeMutableBufferPointer { send in
             all.withUnsafeMutableBufferPointer { recv in
-                _ = MPI_Gatherv(send.baseAddress, length, cmpi_uint8(), recv.baseAddress, &lengths, &displacements,
-                                cmpi_uint8(), Int32(root), world)
+                _ = MPI_Gatherv(
+                    send.baseAddress, length, cmpi_uint8(), recv.baseAddress, &lengths, &displacements,
+                    cmpi_uint8(), Int32(root), world)
             }
         }
         guard rank == root else { return [] }
@@ -112,7 +120,9 @@ public final class MPICommunicator: Communicator {
         for r in requests where !r.handles.isEmpty {
             var flag: Int32 = 0
             let n = Int32(r.handles.count)
-            r.handles.withUnsafeMutableBufferPointer { MPI_Testall(n, $0.baseAddress, &flag, cmpi_statuses_ignore()) }
+            _ = r.handles.withUnsafeMutableBufferPointer {
+                MPI_Testall(n, $0.baseAddress, &flag, cmpi_statuses_ignore())
+            }
         }
     }
 

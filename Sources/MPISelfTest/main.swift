@@ -6,7 +6,8 @@ import Foundation
 // status is non-zero on any failure.
 
 let comm = Communicators.make()
-var passed = 0, failed = 0
+var passed = 0
+var failed = 0
 func check(_ name: String, _ ok: Bool) {
     // Every rank must agree that a check passed.
     let anyFailed = comm.allreduceMax(ok ? 0 : 1)
@@ -14,13 +15,16 @@ func check(_ name: String, _ ok: Bool) {
     if comm.rank == 0 { print("\(anyFailed == 0 ? "ok  " : "FAIL") \(name)") }
 }
 
-let n = comm.size, r = comm.rank
+let n = comm.size
+let r = comm.rank
 check("size and rank are consistent", r >= 0 && r < n && comm.localRank < comm.localSize && comm.localSize <= n)
 
 var values = (0..<1000).map { Float($0 % 17) + Float(r) }
 comm.allreduceMean(&values)
 let expectedMean = Float(n - 1) / 2
-check("allreduceMean averages over ranks", values.enumerated().allSatisfy { abs($0.element - (Float($0.offset % 17) + expectedMean)) < 1e-5 })
+check(
+    "allreduceMean averages over ranks",
+    values.enumerated().allSatisfy { abs($0.element - (Float($0.offset % 17) + expectedMean)) < 1e-5 })
 
 var sums = [Double](repeating: Double(r + 1), count: 5)
 comm.allreduceSum(&sums)
@@ -35,7 +39,9 @@ check("broadcast from the last rank", broadcastValues.allSatisfy { $0 == Float(n
 check("broadcast string from rank 0", comm.broadcast(string: r == 0 ? "hello ranks" : "", root: 0) == "hello ranks")
 
 let gathered = comm.gather(string: String(repeating: "x", count: r) + "\(r)", root: 0)
-check("gather of strings of different lengths", r != 0 || gathered == (0..<n).map { String(repeating: "x", count: $0) + "\($0)" })
+check(
+    "gather of strings of different lengths",
+    r != 0 || gathered == (0..<n).map { String(repeating: "x", count: $0) + "\($0)" })
 
 var big = [Float](repeating: 1, count: 3_000_000)
 comm.allreduceMean(&big)

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a file so that no partial file ever carries the final name:
@@ -21,7 +22,9 @@ public enum AtomicFile {
 
     public static func write(_ data: Data, to path: String) throws {
         if isSpecial(path) {
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw WriteError(path: path, reason: "cannot open for writing") }
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw WriteError(path: path, reason: "cannot open for writing")
+            }
             handle.write(data)
             handle.closeFile()
             return
@@ -34,7 +37,10 @@ public enum AtomicFile {
             var done = 0
             while done < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n <= 0 { ok = false; break }
+                if n <= 0 {
+                    ok = false
+                    break
+                }
                 done += n
             }
         }

@@ -38,7 +38,8 @@ public struct KeyedRandom: Sendable {
     public mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * nextUnitFloat() }
     /// Standard normal (Box–Muller).
     public mutating func normal() -> Float {
-        let u1 = max(nextUnitDouble(), 1e-300), u2 = nextUnitDouble()
+        let u1 = max(nextUnitDouble(), 1e-300)
+        let u2 = nextUnitDouble()
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
     /// Fisher–Yates permutation of 0..<n.

@@ -27,14 +27,16 @@ public struct NumpyFile {
             return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
         }
         let descr = field("descr").flatMap { $0.split(separator: "'").first.map(String.init) } ?? ""
-        let shapeText = field("shape").flatMap { s -> String? in
-            guard let open = s.firstIndex(of: "(") else { return nil }
-            let inside = s[s.index(after: open)...]
-            return inside.firstIndex(of: ")").map { String(inside[..<$0]) }
-        } ?? ""
+        let shapeText =
+            field("shape").flatMap { s -> String? in
+                guard let open = s.firstIndex(of: "(") else { return nil }
+                let inside = s[s.index(after: open)...]
+                return inside.firstIndex(of: ")").map { String(inside[..<$0]) }
+            } ?? ""
         let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return NumpyFile(descr: descr, shape: shape, fortranOrder: field("fortran_order")?.hasPrefix("True") ?? false,
-                         payload: Array(data[r.offset...]))
+        return NumpyFile(
+            descr: descr, shape: shape, fortranOrder: field("fortran_order")?.hasPrefix("True") ?? false,
+            payload: Array(data[r.offset...]))
     }
 }
 

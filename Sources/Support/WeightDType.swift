@@ -91,7 +91,7 @@ public enum WeightDType: String, CaseIterable, Sendable {
     public func floats(_ raw: UnsafeRawBufferPointer) -> [Float] {
         let count = raw.count / byteWidth
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            if self == .float32 && 1.littleEndian == 1 {      // the bytes are the values already
+            if self == .float32 && 1.littleEndian == 1 {  // the bytes are the values already
                 let values = UnsafeRawBufferPointer(rebasing: raw[..<(4 * count)])
                 UnsafeMutableRawBufferPointer(out).copyMemory(from: values)
             } else {

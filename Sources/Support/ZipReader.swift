@@ -52,7 +52,7 @@ public struct ZipReader {
                 try r.seek(to: record, "the zip64 record")
                 guard try r.u32("the zip64 record") == 0x0606_4b50 else { throw Failure(reason: "bad zip64 record") }
                 try r.seek(to: record + 32, "the zip64 record")
-                count = try bounded(r.u64("the zip64 entry count"), atMost: n / 46)   // an entry is ≥ 46 bytes
+                count = try bounded(r.u64("the zip64 entry count"), atMost: n / 46)  // an entry is ≥ 46 bytes
                 try r.seek(to: record + 48, "the zip64 record")
                 start = try bounded(r.u64("the zip64 directory offset"), atMost: n)
             }
@@ -85,8 +85,10 @@ public struct ZipReader {
         try r.seek(to: p + 10, "a central directory entry")
         let method = Int(try r.u16("the compression method"))
         try r.seek(to: p + 20, "a central directory entry")
-        let size32 = try r.u32("the compressed size"), uncompressed32 = try r.u32("the uncompressed size")
-        let nameLength = Int(try r.u16("the name length")), extraLength = Int(try r.u16("the extra length"))
+        let size32 = try r.u32("the compressed size")
+        let uncompressed32 = try r.u32("the uncompressed size")
+        let nameLength = Int(try r.u16("the name length"))
+        let extraLength = Int(try r.u16("the extra length"))
         let commentLength = Int(try r.u16("the comment length"))
         try r.seek(to: p + 42, "a central directory entry")
         let local32 = try r.u32("the local header offset")
@@ -95,9 +97,11 @@ public struct ZipReader {
         _ = try r.bytes(commentLength, "the comment of \(name)")
         // Zip64 extra field: the sizes and offset that overflow 32 bits, in this order.
         let n = r.data.count
-        var size = Int(size32), local = Int(local32)
+        var size = Int(size32)
+        var local = Int(local32)
         while extra.remaining >= 4 {
-            let id = try extra.u16("an extra field id"), length = Int(try extra.u16("an extra field length"))
+            let id = try extra.u16("an extra field id")
+            let length = Int(try extra.u16("an extra field length"))
             guard length <= extra.remaining else { throw Failure(reason: "bad extra field of \(name)") }
             var field = ByteReader(try extra.bytes(length, "an extra field"))
             guard id == 0x0001 else { continue }

@@ -40,10 +40,12 @@ final class CodecTests: XCTestCase {
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: "\(dir)/truncated.jpg"))
         try Data("this is not an image".utf8).write(to: URL(fileURLWithPath: "\(dir)/text.jpg"))
         try Data("no png here".utf8).write(to: URL(fileURLWithPath: "\(dir)/text.png"))
-        for (path, read) in [("\(dir)/truncated.jpg", { try ImageCodecs.readJPEG("\(self.dir)/truncated.jpg") }),
-                             ("\(dir)/text.jpg", { try ImageCodecs.readJPEG("\(self.dir)/text.jpg") }),
-                             ("\(dir)/missing.jpg", { try ImageCodecs.readJPEG("\(self.dir)/missing.jpg") }),
-                             ("\(dir)/text.png", { try ImageCodecs.readPNG("\(self.dir)/text.png") })] {
+        for (path, read) in [
+            ("\(dir)/truncated.jpg", { try ImageCodecs.readJPEG("\(self.dir)/truncated.jpg") }),
+            ("\(dir)/text.jpg", { try ImageCodecs.readJPEG("\(self.dir)/text.jpg") }),
+            ("\(dir)/missing.jpg", { try ImageCodecs.readJPEG("\(self.dir)/missing.jpg") }),
+            ("\(dir)/text.png", { try ImageCodecs.readPNG("\(self.dir)/text.png") }),
+        ] {
             XCTAssertThrowsError(try read()) { error in
                 XCTAssertTrue("\(error)".contains(path), "message should name \(path): \(error)")
             }

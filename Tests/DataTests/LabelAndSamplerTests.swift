@@ -9,11 +9,11 @@ final class LabelAndSamplerTests: XCTestCase {
 
     func testVOCXMLTakesObjectNamesNotPartNames() throws {
         let xml = """
-        <annotation><filename>x.jpg</filename>
-          <object><name>person</name><part><name>head</name></part><part><name>hand</name></part></object>
-          <object><name>train</name></object><object><name>person</name></object>
-        </annotation>
-        """
+            <annotation><filename>x.jpg</filename>
+              <object><name>person</name><part><name>head</name></part><part><name>hand</name></part></object>
+              <object><name>train</name></object><object><name>person</name></object>
+            </annotation>
+            """
         try xml.write(toFile: "\(dir)/a.xml", atomically: true, encoding: .utf8)
         XCTAssertEqual(try LabelSources.vocObjectNames(xml: "\(dir)/a.xml"), ["person", "train", "person"])
         let labels = try LabelSources.vocLabels(xml: "\(dir)/a.xml", classes: ClassNames.voc)
@@ -21,7 +21,8 @@ final class LabelAndSamplerTests: XCTestCase {
     }
 
     func testUnknownClassNameIsAnError() throws {
-        try "<annotation><object><name>unicorn</name></object></annotation>".write(toFile: "\(dir)/u.xml", atomically: true, encoding: .utf8)
+        try "<annotation><object><name>unicorn</name></object></annotation>".write(
+            toFile: "\(dir)/u.xml", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try LabelSources.vocLabels(xml: "\(dir)/u.xml", classes: ClassNames.voc)) { error in
             XCTAssertTrue("\(error)".contains("unicorn") && "\(error)".contains("u.xml"))
         }
@@ -40,7 +41,8 @@ final class LabelAndSamplerTests: XCTestCase {
         XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.json", numClasses: 20))
     }
 
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        .path
 
     func hot(_ v: [Float]?) -> [Int] { (v ?? []).enumerated().filter { $0.element == 1 }.map(\.offset) }
 
@@ -111,8 +113,10 @@ final class LabelAndSamplerTests: XCTestCase {
         let image = Image8(width: 40, height: 30, channels: 3, pixels: (0..<3600).map { UInt8($0 % 251) })
         let sal = Image8(width: 40, height: 30, channels: 1, pixels: (0..<1200).map { UInt8($0 % 256) })
         let aug = EPSAugmentation(cropSize: 32, resizeRange: 24...48)
-        var r1 = KeyedRandom(key: 77), r2 = KeyedRandom(key: 77)
-        let a = aug.apply(image: image, saliency: sal, rng: &r1), b = aug.apply(image: image, saliency: sal, rng: &r2)
+        var r1 = KeyedRandom(key: 77)
+        var r2 = KeyedRandom(key: 77)
+        let a = aug.apply(image: image, saliency: sal, rng: &r1)
+        let b = aug.apply(image: image, saliency: sal, rng: &r2)
         XCTAssertEqual(a.image, b.image)
         XCTAssertEqual(a.saliency, b.saliency)
         XCTAssertEqual(a.image.count, 3 * 32 * 32)

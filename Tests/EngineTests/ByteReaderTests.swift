@@ -6,7 +6,7 @@ import XCTest
 final class ByteReaderTests: XCTestCase {
     func testReadsLittleEndianFromASlice() throws {
         let data = Data([0xEE, 0x01, 0x02, 0x03, 0x04, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x61, 0x62])
-        var r = ByteReader(data.dropFirst())        // offsets count from the slice's first byte
+        var r = ByteReader(data.dropFirst())  // offsets count from the slice's first byte
         XCTAssertEqual(try r.u16("a"), 0x0201)
         XCTAssertEqual(try r.u8("b"), 3)
         XCTAssertEqual(try r.u8("c"), 4)

@@ -37,10 +37,12 @@ struct GoldenCase {
         let bundled = all(in: directory)
         guard let extraDir = extraDirectory else { return (bundled, [], 0) }
         let bundledByName = Dictionary(uniqueKeysWithValues: bundled.map { (($0 as NSString).lastPathComponent, $0) })
-        var extra: [String] = [], duplicates = 0
+        var extra: [String] = []
+        var duplicates = 0
         for path in all(in: extraDir) {
             if let twin = bundledByName[(path as NSString).lastPathComponent],
-               FileManager.default.contentsEqual(atPath: twin, andPath: path) {
+                FileManager.default.contentsEqual(atPath: twin, andPath: path)
+            {
                 duplicates += 1
             } else {
                 extra.append(path)
@@ -81,14 +83,22 @@ struct GoldenCase {
             return
         }
         let atol = 2e-5 * expected.maxAbs
-        var firstBad = -1, badCount = 0
+        var firstBad = -1
+        var badCount = 0
         for i in 0..<expected.count {
-            let e = expected[i], a = actual[i]
+            let e = expected[i]
+            let a = actual[i]
             let ok = exact ? a == e : abs(a - e) <= atol + 1e-4 * abs(e)
-            if !ok { badCount += 1; if firstBad < 0 { firstBad = i } }
+            if !ok {
+                badCount += 1
+                if firstBad < 0 { firstBad = i }
+            }
         }
         if firstBad >= 0 {
-            failures.append("\(name): \(badCount) values out of tolerance, first at \(firstBad): got \(actual[firstBad]), expected \(expected[firstBad])")
+            failures.append(
+                "\(name): \(badCount) values out of tolerance, first at \(firstBad): got \(actual[firstBad]), "
+                    + "expected \(expected[firstBad])"
+            )
         }
     }
 

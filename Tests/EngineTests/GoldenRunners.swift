@@ -15,48 +15,87 @@ enum GoldenRunners {
 
     /// Both kernel tiers, each against the golden outputs.
     static func conv2d(_ c: inout GoldenCase) {
-        let x = c.input("x"), w = c.input("weight"), gy = c.input("grad_y")
+        let x = c.input("x")
+        let w = c.input("weight")
+        let gy = c.input("grad_y")
         let bias = c.has("bias") ? c.input("bias") : nil
         let (n, cin, h, wd) = x.nchw
-        let g = ConvGeometry(n: n, cin: cin, h: h, w: wd, cout: w.shape[0], kernel: w.shape[2],
-                             stride: c.metaInt("stride"), pad: c.metaInt("padding"), dilation: c.metaInt("dilation"))
+        let g = ConvGeometry(
+            n: n, cin: cin, h: h, w: wd, cout: w.shape[0], kernel: w.shape[2],
+            stride: c.metaInt("stride"), pad: c.metaInt("padding"), dilation: c.metaInt("dilation"))
         for fast in [false, true] {
-            var y = Tensor(zeros: g.outputShape), gx = Tensor(zeros: x.shape), gw = Tensor(zeros: w.shape)
+            var y = Tensor(zeros: g.outputShape)
+            var gx = Tensor(zeros: x.shape)
+            var gw = Tensor(zeros: w.shape)
             var gb = Tensor(zeros: [g.cout])
             var scratch = [Float](repeating: 0, count: Conv2dFast.scratchCount(g))
             let b = bias?.values
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in gy.withUnsafeBufferPointer { gyp in
-            y.withUnsafeMutableBufferPointer { yp in gx.withUnsafeMutableBufferPointer { gxp in
-            gw.withUnsafeMutableBufferPointer { gwp in gb.withUnsafeMutableBufferPointer { gbp in
-            scratch.withUnsafeMutableBufferPointer { sp in
-                b.withUnsafeOptionalPointer { bp in
-                    if fast {
-                        Conv2dFast.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, y: yp.baseAddress!, scratch: sp.baseAddress, g)
-                        Conv2dFast.backward(x: xp.baseAddress!, weight: wp.baseAddress!, gradY: gyp.baseAddress!, gradX: gxp.baseAddress!,
-                                            gradWeight: gwp.baseAddress!, gradBias: bp == nil ? nil : gbp.baseAddress!, scratch: sp.baseAddress, g)
-                    } else {
-                        Conv2dReference.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, y: yp.baseAddress!, g)
-                        Conv2dReference.backward(x: xp.baseAddress!, weight: wp.baseAddress!, gradY: gyp.baseAddress!, gradX: gxp.baseAddress!,
-                                                 gradWeight: gwp.baseAddress!, gradBias: bp == nil ? nil : gbp.baseAddress!, g)
+            x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                    gy.withUnsafeBufferPointer { gyp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            gx.withUnsafeMutableBufferPointer { gxp in
+                                gw.withUnsafeMutableBufferPointer { gwp in
+                                    gb.withUnsafeMutableBufferPointer { gbp in
+                                        scratch.withUnsafeMutableBufferPointer { sp in
+                                            b.withUnsafeOptionalPointer { bp in
+                                                if fast {
+                                                    Conv2dFast.forward(
+                                                        x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp,
+                                                        y: yp.baseAddress!, scratch: sp.baseAddress, g)
+                                                    Conv2dFast.backward(
+                                                        x: xp.baseAddress!, weight: wp.baseAddress!,
+                                                        gradY: gyp.baseAddress!, gradX: gxp.baseAddress!,
+                                                        gradWeight: gwp.baseAddress!,
+                                                        gradBias: bp == nil ? nil : gbp.baseAddress!,
+                                                        scratch: sp.baseAddress, g)
+                                                } else {
+                                                    Conv2dReference.forward(
+                                                        x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp,
+                                                        y: yp.baseAddress!, g)
+                                                    Conv2dReference.backward(
+                                                        x: xp.baseAddress!, weight: wp.baseAddress!,
+                                                        gradY: gyp.baseAddress!, gradX: gxp.baseAddress!,
+                                                        gradWeight: gwp.baseAddress!,
+                                                        gradBias: bp == nil ? nil : gbp.baseAddress!, g)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-            } } } } } } } }
-            c.expect("y", y); c.expect("grad_x", gx); c.expect("grad_weight", gw)
+            }
+            c.expect("y", y)
+            c.expect("grad_x", gx)
+            c.expect("grad_weight", gw)
             if bias != nil { c.expect("grad_bias", gb) }
         }
     }
 
     static func batchNorm(_ c: inout GoldenCase) {
         let training = c.meta("training") == "True"
-        var mean = c.input("running_mean").values, variance = c.input("running_var").values
+        var mean = c.input("running_mean").values
+        var variance = c.input("running_var").values
         let weight = c.input("weight").values
-        let (y, cache) = BatchNorm.forward(c.input("x"), weight: weight, bias: c.input("bias").values,
-                                           runningMean: &mean, runningVar: &variance, training: training,
-                                           momentum: c.metaFloat("momentum"), eps: c.metaFloat("eps"))
-        var gw = [Float](repeating: 0, count: weight.count), gb = gw
-        let gx = BatchNorm.backward(gradY: c.input("grad_y"), cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)
-        c.expect("y", y); c.expect("grad_x", gx); c.expect("grad_weight", gw); c.expect("grad_bias", gb)
-        if training { c.expect("running_mean_out", mean); c.expect("running_var_out", variance) }
+        let (y, cache) = BatchNorm.forward(
+            c.input("x"), weight: weight, bias: c.input("bias").values,
+            runningMean: &mean, runningVar: &variance, training: training,
+            momentum: c.metaFloat("momentum"), eps: c.metaFloat("eps"))
+        var gw = [Float](repeating: 0, count: weight.count)
+        var gb = gw
+        let gx = BatchNorm.backward(
+            gradY: c.input("grad_y"), cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)
+        c.expect("y", y)
+        c.expect("grad_x", gx)
+        c.expect("grad_weight", gw)
+        c.expect("grad_bias", gb)
+        if training {
+            c.expect("running_mean_out", mean)
+            c.expect("running_var_out", variance)
+        }
     }
 
     static func relu(_ c: inout GoldenCase) {
@@ -85,9 +124,13 @@ enum GoldenRunners {
     }
 
     static func bilinear(_ c: inout GoldenCase) {
-        let x = c.input("x"), corners = c.meta("align_corners") == "True"
-        c.expect("y", BilinearResize.forward(x, height: c.metaInt("out_h"), width: c.metaInt("out_w"), alignCorners: corners))
-        c.expect("grad_x", BilinearResize.backward(gradY: c.input("grad_y"), inputShape: x.shape, alignCorners: corners))
+        let x = c.input("x")
+        let corners = c.meta("align_corners") == "True"
+        c.expect(
+            "y", BilinearResize.forward(x, height: c.metaInt("out_h"), width: c.metaInt("out_w"), alignCorners: corners)
+        )
+        c.expect(
+            "grad_x", BilinearResize.backward(gradY: c.input("grad_y"), inputShape: x.shape, alignCorners: corners))
     }
 
     static func nearest(_ c: inout GoldenCase) {
@@ -100,38 +143,50 @@ enum GoldenRunners {
         let cam = c.input("cam")
         let (n, k, _, _) = cam.nchw
         let pooled = GlobalAveragePool.forward(cam)
-        let r = MultilabelSoftMargin.compute(logits: pooled.values, labels: c.input("label").values, batch: n, stride: k, classes: k - 1)
+        let r = MultilabelSoftMargin.compute(
+            logits: pooled.values, labels: c.input("label").values, batch: n, stride: k, classes: k - 1)
         c.expect("pred", pooled.values)
         c.expectScalar("loss_cls", r.loss)
-        c.expect("grad_cam", GlobalAveragePool.backward(gradY: Tensor(shape: [n, k, 1, 1], data: r.grad), inputShape: cam.shape))
+        c.expect(
+            "grad_cam",
+            GlobalAveragePool.backward(gradY: Tensor(shape: [n, k, 1, 1], data: r.grad), inputShape: cam.shape))
     }
 
     static func epsLoss(_ c: inout GoldenCase) {
-        let r = EPSObjective.compute(cam: c.input("cam"), saliency: c.input("saliency"), labels: c.input("label").values,
-                                     tau: c.metaFloat("tau"), lam: c.metaFloat("lam"))
+        let r = EPSObjective.compute(
+            cam: c.input("cam"), saliency: c.input("saliency"), labels: c.input("label").values,
+            tau: c.metaFloat("tau"), lam: c.metaFloat("lam"))
         let s = r.saliency
         c.expect("saliency_resized", s.saliencyResized, exact: true)
         c.expect("prob", s.prob)
         c.expect("iou_saliency", s.overlap)
         c.expect("valid_channel", s.valid.map { $0 ? 1 : 0 }, exact: true)
-        c.expect("fg_map", s.fgMap); c.expect("bg_map", s.bgMap); c.expect("sal_pred", s.salPred)
+        c.expect("fg_map", s.fgMap)
+        c.expect("bg_map", s.bgMap)
+        c.expect("sal_pred", s.salPred)
         c.expect("grad_cam", s.gradCam)
         c.expect("pred", r.logits)
         c.expect("grad_cam_total", r.gradCam)
-        c.expectScalar("loss_sal", r.lossSal); c.expectScalar("loss_cls", r.lossCls); c.expectScalar("loss_total", r.total)
+        c.expectScalar("loss_sal", r.lossSal)
+        c.expectScalar("loss_cls", r.lossCls)
+        c.expectScalar("loss_total", r.total)
     }
 
     /// torch.optim.SGD with one lr and weight decay for all tensors.
     static func sgd(_ c: inout GoldenCase) {
-        let lr = c.metaFloat("lr"), wd = c.metaFloat("weight_decay"), momentum = c.metaFloat("momentum")
+        let lr = c.metaFloat("lr")
+        let wd = c.metaFloat("weight_decay")
+        let momentum = c.metaFloat("momentum")
         var i = 0
         while c.has("param\(i)") {
             var w = c.input("param\(i)").values
             var buf = [Float](repeating: 0, count: w.count)
             for t in 0..<c.metaInt("steps") {
-                PolySGD.update(w: &w, grad: c.input("grad\(i)_step\(t)").values, buf: &buf, count: w.count,
-                               lr: lr, weightDecay: wd, momentum: momentum)
-                c.expect("param\(i)_after_step\(t)", w); c.expect("momentum_buffer\(i)_after_step\(t)", buf)
+                PolySGD.update(
+                    w: &w, grad: c.input("grad\(i)_step\(t)").values, buf: &buf, count: w.count,
+                    lr: lr, weightDecay: wd, momentum: momentum)
+                c.expect("param\(i)_after_step\(t)", w)
+                c.expect("momentum_buffer\(i)_after_step\(t)", buf)
             }
             i += 1
         }
@@ -151,23 +206,31 @@ enum GoldenRunners {
                 j += 1
             }
         }
-        let optimizer = PolySGD(baseLR: c.metaFloat("lr"), weightDecay: c.metaFloat("wt_dec"),
-                                momentum: c.metaFloat("effective_sgd_momentum"), maxStep: c.metaInt("max_step"),
-                                power: Double(c.metaFloat("poly_power")))
+        let optimizer = PolySGD(
+            baseLR: c.metaFloat("lr"), weightDecay: c.metaFloat("wt_dec"),
+            momentum: c.metaFloat("effective_sgd_momentum"), maxStep: c.metaInt("max_step"),
+            power: Double(c.metaFloat("poly_power")))
         for t in 0..<c.metaInt("steps") {
             for group in ParameterStore.Group.allCases {
                 let expected = c.metaFloat("lr_group\(group.rawValue)_step\(t)")
                 let got = optimizer.learningRate(step: t, multiplier: group.lrMultiplier)
-                if !(abs(got - expected) <= 1e-6 * expected) { c.fail("lr of group \(group.rawValue) at step \(t): \(got) vs \(expected)") }
+                if !(abs(got - expected) <= 1e-6 * expected) {
+                    c.fail("lr of group \(group.rawValue) at step \(t): \(got) vs \(expected)")
+                }
             }
             for name in names {
-                _ = store.gradientBuffer(store.index(of: name)!).update(fromContentsOf: c.input("grad_\(name)_step\(t)").values)
+                _ = store.gradientBuffer(store.index(of: name)!).update(
+                    fromContentsOf: c.input("grad_\(name)_step\(t)").values)
             }
             optimizer.step(store, step: t)
             for name in names {
                 let i = store.index(of: name)!
                 c.expect("\(name)_after_step\(t)", store.tensor(name))
-                c.expect("momentum_buffer_\(name)_after_step\(t)", Array(UnsafeBufferPointer(start: store.momentum + store.entries[i].offset, count: store.entries[i].count)))
+                c.expect(
+                    "momentum_buffer_\(name)_after_step\(t)",
+                    Array(
+                        UnsafeBufferPointer(
+                            start: store.momentum + store.entries[i].offset, count: store.entries[i].count)))
             }
         }
     }
@@ -183,16 +246,18 @@ enum GoldenRunners {
         let bn2 = BatchNormLayer("bn2", store: store, channels: channels, useBatchStatistics: true)
         loadInputs(&c, into: store, prefix: "")
         for name in ["bn1.weight", "bn1.bias", "bn2.weight", "bn2.bias"] { store.setTrainable(name, true) }
-        let relu1 = ReLULayer(), relu2 = ReLULayer()
+        let relu1 = ReLULayer()
+        let relu2 = ReLULayer()
         let context = ForwardContext(training: true)
-        let branch = Sequential([conv1, bn1, relu1, conv2, bn2])   // planned with the BN weights trained
+        let branch = Sequential([conv1, bn1, relu1, conv2, bn2])  // planned with the BN weights trained
         var pre = branch.forward(x, context)
         for i in 0..<pre.count { pre[i] += x[i] }
         let y = relu2.forward(pre, context)
         let gpre = relu2.backward(c.input("grad_y"), sink: DiscardGradientReports())!
         var gx = branch.backward(gpre, sink: DiscardGradientReports())!
         for i in 0..<gx.count { gx[i] += gpre[i] }
-        c.expect("y", y); c.expect("grad_x", gx)
+        c.expect("y", y)
+        c.expect("grad_x", gx)
         for name in ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias"] {
             c.expect("grad_\(name)", store.gradientTensor(name))
         }
@@ -203,26 +268,31 @@ enum GoldenRunners {
 
     /// The official ResBlock / ResBlock_bot with every BN in eval mode.
     static func resnet38Block(_ c: inout GoldenCase) {
-        guard let args = try? JSONSerialization.jsonObject(with: Data((c.meta("args") ?? "{}").utf8)) as? [String: Any] else {
-            c.fail("args metadata does not parse"); return
+        guard let args = try? JSONSerialization.jsonObject(with: Data((c.meta("args") ?? "{}").utf8)) as? [String: Any]
+        else {
+            c.fail("args metadata does not parse")
+            return
         }
         func arg(_ key: String) -> Int? { (args[key] as? NSNumber)?.intValue }
         let store = ParameterStore()
         let block: Layer
         if c.meta("type") == "ResBlock_bot" {
-            block = ResBlockBottleneck("blk", store: store, in: arg("in_channels")!, out: arg("out_channels")!,
-                                       stride: arg("stride") ?? 1, dilation: arg("dilation") ?? 1,
-                                       dropout: Float((args["dropout"] as? NSNumber)?.doubleValue ?? 0), salt: 1)
+            block = ResBlockBottleneck(
+                "blk", store: store, in: arg("in_channels")!, out: arg("out_channels")!,
+                stride: arg("stride") ?? 1, dilation: arg("dilation") ?? 1,
+                dropout: Float((args["dropout"] as? NSNumber)?.doubleValue ?? 0), salt: 1)
         } else {
-            block = ResBlock("blk", store: store, in: arg("in_channels")!, mid: arg("mid_channels")!, out: arg("out_channels")!,
-                             stride: arg("stride") ?? 1, firstDilation: arg("first_dilation"), dilation: arg("dilation") ?? 1)
+            block = ResBlock(
+                "blk", store: store, in: arg("in_channels")!, mid: arg("mid_channels")!, out: arg("out_channels")!,
+                stride: arg("stride") ?? 1, firstDilation: arg("first_dilation"), dilation: arg("dilation") ?? 1)
         }
         loadInputs(&c, into: store, prefix: "param.", as: "blk.")
         for entry in store.entries { store.setTrainable(entry.name, true) }
-        block.planBackward()   // again, now that every parameter is trained
+        block.planBackward()  // again, now that every parameter is trained
         let y = block.forward(c.input("x"), ForwardContext(training: false))
         let gx = block.backward(c.input("grad_y"), sink: DiscardGradientReports())!
-        c.expect("y", y); c.expect("grad_x", gx)
+        c.expect("y", y)
+        c.expect("grad_x", gx)
         for entry in store.entries {
             guard case .parameter = entry.kind else { continue }
             let short = String(entry.name.dropFirst(4))
@@ -232,12 +302,14 @@ enum GoldenRunners {
 
     static func inferCAM(_ c: inout GoldenCase) {
         let label = c.input("label").values
-        var fusion = CAMFusion(numClasses: label.count, height: c.metaInt("orig_h"), width: c.metaInt("orig_w"),
-                               labels: label, method: .eps)
+        var fusion = CAMFusion(
+            numClasses: label.count, height: c.metaInt("orig_h"), width: c.metaInt("orig_w"),
+            labels: label, method: .eps)
         let flips = (c.meta("entries") ?? "").split(separator: ";").map { $0.contains("flip=1") }
         for (k, flipped) in flips.enumerated() { fusion.add(maps: c.input("cam_\(k)"), flipped: flipped) }
         let norm = fusion.normalized()
-        c.expect("sum_cam", fusion.sum); c.expect("norm_cam", norm)
+        c.expect("sum_cam", fusion.sum)
+        c.expect("norm_cam", norm)
         c.expect("pred", fusion.mask(threshold: c.metaFloat("thr"), normalized: norm).map(Float.init), exact: true)
     }
 

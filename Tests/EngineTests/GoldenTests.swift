@@ -26,11 +26,14 @@ final class GoldenTests: XCTestCase {
             for failure in golden.failures { XCTFail("\(golden.file): \(failure)") }
             byKind[golden.kind, default: 0] += 1
         }
-        let extraNote = GoldenCase.extraDirectory.map {
-            " + \(extra.count) from EPS_GOLDEN_DIR \($0)" + (duplicates > 0 ? " (\(duplicates) identical to bundled ones skipped)" : "")
-        } ?? " (EPS_GOLDEN_DIR unset)"
-        print("golden: \(files.count) cases checked, \(bundled.count) bundled in \(directory)\(extraNote): " +
-              byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", "))
+        let extraNote =
+            GoldenCase.extraDirectory.map {
+                " + \(extra.count) from EPS_GOLDEN_DIR \($0)"
+                    + (duplicates > 0 ? " (\(duplicates) identical to bundled ones skipped)" : "")
+            } ?? " (EPS_GOLDEN_DIR unset)"
+        print(
+            "golden: \(files.count) cases checked, \(bundled.count) bundled in \(directory)\(extraNote): "
+                + byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", "))
     }
 
     /// The runner must notice a wrong value: perturb one expected output of

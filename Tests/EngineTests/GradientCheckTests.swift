@@ -13,10 +13,14 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// d loss along v: analytic g·v against (L(w + εv) − L(w − εv)) / 2ε, in Double.
-    static func checkModel(_ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath, line: UInt = #line) {
+    static func checkModel(
+        _ model: ClassifierModel, images: Tensor, saliency: Tensor?, labels: [Float], file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         let store = model.store
-        let batch = LocalBatch(images: images, saliency: saliency, labels: labels,
-                               sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
+        let batch = LocalBatch(
+            images: images, saliency: saliency, labels: labels,
+            sampleKeys: (0..<images.shape[0]).map { UInt64($0 + 11) })
         func loss() -> Double {
             store.zeroGradients()
             let l = model.accumulateGradients(batch, sink: DiscardGradientReports())
@@ -41,7 +45,9 @@ final class GradientCheckTests: XCTestCase {
         let minus = loss()
         for i in 0..<store.count { store.values[i] = base[i] }
         let numeric = (plus - minus) / (2 * Double(eps))
-        XCTAssertEqual(analytic, numeric, accuracy: 2e-2 * max(abs(numeric), 1e-3), "directional derivative", file: file, line: line)
+        XCTAssertEqual(
+            analytic, numeric, accuracy: 2e-2 * max(abs(numeric), 1e-3), "directional derivative", file: file,
+            line: line)
     }
 
     func testTinyEPSModelGradient() {
@@ -56,6 +62,7 @@ final class GradientCheckTests: XCTestCase {
     func testTinyCAMModelGradient() {
         let model = ClassifierModel(architecture: .tiny, method: .cam, numClasses: 4)
         model.initialize(seed: 4)
-        Self.checkModel(model, images: Self.random([2, 3, 24, 24], key: 5), saliency: nil, labels: [1, 0, 0, 1, 0, 1, 0, 0])
+        Self.checkModel(
+            model, images: Self.random([2, 3, 24, 24], key: 5), saliency: nil, labels: [1, 0, 0, 1, 0, 1, 0, 0])
     }
 }

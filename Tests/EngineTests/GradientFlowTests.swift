@@ -23,7 +23,9 @@ final class GradientFlowTests: XCTestCase {
         let batch = LocalBatch(
             images: GradientCheckTests.random([2, 3, crop, crop], key: 1),
             saliency: model.method == .eps
-                ? Tensor(shape: [2, 1, crop, crop], data: GradientCheckTests.random([2, 1, crop, crop], key: 2).values.map { abs($0) })
+                ? Tensor(
+                    shape: [2, 1, crop, crop],
+                    data: GradientCheckTests.random([2, 1, crop, crop], key: 2).values.map { abs($0) })
                 : nil,
             labels: (0..<(2 * model.numClasses)).map { Float($0 % 3 == 0 ? 1 : 0) }, sampleKeys: [4, 5])
         for step in 0..<2 {
@@ -35,14 +37,17 @@ final class GradientFlowTests: XCTestCase {
             for (i, entry) in store.entries.enumerated() {
                 if entry.trainable {
                     trained += 1
-                    XCTAssertEqual(sink.reports[i], 1, "\(label): \(entry.name) reported \(sink.reports[i] ?? 0) times",
-                                   file: file, line: line)
-                    XCTAssertEqual(sink.atReport[i], Array(store.gradientBuffer(i)),
-                                   "\(label): \(entry.name) changed after it was reported", file: file, line: line)
+                    XCTAssertEqual(
+                        sink.reports[i], 1, "\(label): \(entry.name) reported \(sink.reports[i] ?? 0) times",
+                        file: file, line: line)
+                    XCTAssertEqual(
+                        sink.atReport[i], Array(store.gradientBuffer(i)),
+                        "\(label): \(entry.name) changed after it was reported", file: file, line: line)
                 } else {
                     XCTAssertNil(sink.reports[i], "\(label): frozen \(entry.name) reported", file: file, line: line)
-                    XCTAssertEqual(store.gradientTensor(entry.name).maxAbs, 0, "\(label): frozen \(entry.name) has a gradient",
-                                   file: file, line: line)
+                    XCTAssertEqual(
+                        store.gradientTensor(entry.name).maxAbs, 0, "\(label): frozen \(entry.name) has a gradient",
+                        file: file, line: line)
                 }
             }
             XCTAssertGreaterThan(trained, 3, label, file: file, line: line)
@@ -52,8 +57,10 @@ final class GradientFlowTests: XCTestCase {
     func testEveryTrainedTensorIsReportedOncePerStep() {
         for method in Method.allCases {
             checkReports(ClassifierModel(architecture: .tiny, method: method, numClasses: 4), crop: 32)
-            checkReports(ClassifierModel(architecture: .resnet38, method: method, numClasses: 4, widthDivisor: 16), crop: 32)
-            checkReports(ClassifierModel(architecture: .resnet50, method: method, numClasses: 4, widthDivisor: 16), crop: 48)
+            checkReports(
+                ClassifierModel(architecture: .resnet38, method: method, numClasses: 4, widthDivisor: 16), crop: 32)
+            checkReports(
+                ClassifierModel(architecture: .resnet50, method: method, numClasses: 4, widthDivisor: 16), crop: 48)
         }
     }
 
@@ -81,15 +88,21 @@ final class GradientFlowTests: XCTestCase {
         }
         collect(model.backbone.layers)
         collect(model.fc8)
-        for name in ["conv1a", "b2", "b2.conv_branch2a", "b2.bn_branch2a", "b2_1", "b2_2.conv_branch2b1", "b2_2.relu_branch2b1"] {
+        for name in [
+            "conv1a", "b2", "b2.conv_branch2a", "b2.bn_branch2a", "b2_1", "b2_2.conv_branch2b1", "b2_2.relu_branch2b1",
+        ] {
             XCTAssertEqual(plans[name], .skipped, name)
         }
         XCTAssertEqual(plans["b3.bn_branch2a"], .skipped)
         XCTAssertEqual(plans["b3.relu_branch2a"], .skipped)
-        XCTAssertEqual(plans["b3.conv_branch2a"], BackwardPlan(reached: true, inputGradient: false, parameterGradients: true))
-        XCTAssertEqual(plans["b3.conv_branch1"], BackwardPlan(reached: true, inputGradient: false, parameterGradients: true))
-        XCTAssertEqual(plans["b3.conv_branch2b1"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: true))
-        XCTAssertEqual(plans["b3_1.bn_branch2a"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: false))
+        XCTAssertEqual(
+            plans["b3.conv_branch2a"], BackwardPlan(reached: true, inputGradient: false, parameterGradients: true))
+        XCTAssertEqual(
+            plans["b3.conv_branch1"], BackwardPlan(reached: true, inputGradient: false, parameterGradients: true))
+        XCTAssertEqual(
+            plans["b3.conv_branch2b1"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: true))
+        XCTAssertEqual(
+            plans["b3_1.bn_branch2a"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: false))
         XCTAssertEqual(plans["bn7"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: false))
         XCTAssertEqual(plans["fc8"], BackwardPlan(reached: true, inputGradient: true, parameterGradients: true))
         let table = model.backwardPlanTable
@@ -99,12 +112,13 @@ final class GradientFlowTests: XCTestCase {
         model.initialize(seed: 2)
         let store = model.store
         let sink = DiscardGradientReports()
-        let batch = LocalBatch(images: GradientCheckTests.random([1, 3, 32, 32], key: 9),
-                               saliency: Tensor(shape: [1, 1, 32, 32], data: [Float](repeating: 0.5, count: 1024)),
-                               labels: [Float](repeating: 0, count: 20).enumerated().map { $0.offset == 3 ? 1 : 0 },
-                               sampleKeys: [1])
+        let batch = LocalBatch(
+            images: GradientCheckTests.random([1, 3, 32, 32], key: 9),
+            saliency: Tensor(shape: [1, 1, 32, 32], data: [Float](repeating: 0.5, count: 1024)),
+            labels: [Float](repeating: 0, count: 20).enumerated().map { $0.offset == 3 ? 1 : 0 },
+            sampleKeys: [1])
         store.zeroGradients()
-        _ = model.accumulateGradients(batch, sink: sink)   // backward would trap on a reached layer that kept nothing
+        _ = model.accumulateGradients(batch, sink: sink)  // backward would trap on a reached layer that kept nothing
         XCTAssertGreaterThan(store.gradientTensor("b3.conv_branch2a.weight").maxAbs, 0)
     }
 

@@ -19,7 +19,9 @@ final class MXNetParamsTests: XCTestCase {
         return out
     }
 
-    func assertSame(_ got: Tensor?, _ expected: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertSame(
+        _ got: Tensor?, _ expected: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         guard let got else { return XCTFail("\(name) missing", file: file, line: line) }
         XCTAssertEqual(got.shape, expected.shape, name, file: file, line: line)
         XCTAssertEqual(got.values, expected.values, "\(name): values differ", file: file, line: line)
@@ -29,7 +31,9 @@ final class MXNetParamsTests: XCTestCase {
         XCTAssertThrowsError(try MXNetParams.read(path), file: file, line: line) { error in
             let text = "\(error)"
             XCTAssertTrue(error is WeightFileError, text, file: file, line: line)
-            for word in [path] + words { XCTAssertTrue(text.contains(word), "'\(word)' not in: \(text)", file: file, line: line) }
+            for word in [path] + words {
+                XCTAssertTrue(text.contains(word), "'\(word)' not in: \(text)", file: file, line: line)
+            }
         }
     }
 
@@ -39,16 +43,18 @@ final class MXNetParamsTests: XCTestCase {
         XCTAssertEqual(golden.count, 191)
         XCTAssertEqual(Set(tensors.keys), Set(golden.keys))
         for (name, expected) in golden { assertSame(tensors[name], expected, name) }
-        XCTAssertFalse(tensors.keys.contains { $0.contains("linear") || $0.contains("fc") }, "the ImageNet classifier is dropped")
+        XCTAssertFalse(
+            tensors.keys.contains { $0.contains("linear") || $0.contains("fc") }, "the ImageNet classifier is dropped")
     }
 
     func testLoadsIntoTheEPSModelViaWeightFiles() throws {
         let path = Self.fixture("resnet38_w16.params")
-        let file = try WeightFiles.read(path)          // dispatched by the 0x112 magic
+        let file = try WeightFiles.read(path)  // dispatched by the 0x112 magic
         let golden = try goldenBackbone()
         XCTAssertEqual(file.tensors.count, golden.count)
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
-        let loaded = try WeightLoading.load(file.tensors, into: model.store, path: path, mayBeMissing: { $0.hasPrefix("fc8.") })
+        let loaded = try WeightLoading.load(
+            file.tensors, into: model.store, path: path, mayBeMissing: { $0.hasPrefix("fc8.") })
         XCTAssertEqual(loaded.count, golden.count)
         for name in ["conv1a.weight", "b4_3.conv_branch2a.weight", "b7.bn_branch2b2.running_var", "bn7.bias"] {
             assertSame(model.store.tensor(name), golden[name]!, name)
@@ -57,19 +63,23 @@ final class MXNetParamsTests: XCTestCase {
 
     func testOlderAndNewerArrayLayouts() throws {
         let golden = try goldenBackbone()
-        let expected = ["conv1a.weight", "b2_1.conv_branch2a.weight", "b3.conv_branch1.weight",
-                        "b2.bn_branch2a.weight", "b2.bn_branch2a.bias", "b2.bn_branch2a.running_mean",
-                        "b2.bn_branch2a.running_var", "b5_1.bn_branch2b1.running_var", "bn7.weight", "bn7.running_var"]
-        for version in ["legacy", "v1", "v3"] {         // u32 dims / V1 magic + i64 dims / V3 (NumPy shapes)
+        let expected = [
+            "conv1a.weight", "b2_1.conv_branch2a.weight", "b3.conv_branch1.weight",
+            "b2.bn_branch2a.weight", "b2.bn_branch2a.bias", "b2.bn_branch2a.running_mean",
+            "b2.bn_branch2a.running_var", "b5_1.bn_branch2b1.running_var", "bn7.weight", "bn7.running_var",
+        ]
+        for version in ["legacy", "v1", "v3"] {  // u32 dims / V1 magic + i64 dims / V3 (NumPy shapes)
             let tensors = try MXNetParams.read(Self.fixture("mxnet_small_\(version).params"))
-            XCTAssertEqual(tensors.keys.sorted(), expected.sorted(), version)   // linear1000_bias dropped
+            XCTAssertEqual(tensors.keys.sorted(), expected.sorted(), version)  // linear1000_bias dropped
             for name in expected { assertSame(tensors[name], golden[name]!, "\(version): \(name)") }
         }
     }
 
     func testTruncatedFilesThrowNamingThePath() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("resnet38_w16.params")))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).params").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "truncated-\(UUID().uuidString).params"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         // In the list magic, the reserved word, right after the array count (too many
         // arrays for what is left), inside the second array, in the middle, in the last name.
@@ -83,7 +93,8 @@ final class MXNetParamsTests: XCTestCase {
     func testRefusesOtherFiles() throws {
         assertThrows(Self.fixture("resnet38_w16_eps.safetensors"), mentioning: ["magic"])
         assertThrows(Self.fixture("mxnet_float64.params"), mentioning: ["float64", "float32"])
-        assertThrows(Self.fixture("mxnet_unknown_name.params"), mentioning: ["arg:res2a_branch1_bias", "aux:foo_moving_mean"])
+        assertThrows(
+            Self.fixture("mxnet_unknown_name.params"), mentioning: ["arg:res2a_branch1_bias", "aux:foo_moving_mean"])
         // A safetensors file is still read as safetensors by WeightFiles.
         XCTAssertNoThrow(try WeightFiles.read(Self.fixture("resnet38_w16_eps.safetensors")))
     }

@@ -6,7 +6,8 @@ import XCTest
 /// load `param.*`, run forward in EPS's training mode without dropout, compare
 /// `cam`, run backward from `grad_cam`, compare every `grad.*`.
 enum NetworkGolden {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        .path
 
     static func parameters(_ golden: SafeTensorsFile) -> [String: Tensor] {
         var params: [String: Tensor] = [:]
@@ -15,10 +16,12 @@ enum NetworkGolden {
     }
 
     /// Returns how many gradients were compared.
-    static func check(_ model: ClassifierModel, golden: SafeTensorsFile, gradients: SafeTensorsFile,
-                      file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+    static func check(
+        _ model: ClassifierModel, golden: SafeTensorsFile, gradients: SafeTensorsFile,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Int {
         try WeightLoading.load(parameters(golden), into: model.store, path: "fixture")
-        let context = ForwardContext(training: false)   // dropout off, as the fixtures; BN always frozen
+        let context = ForwardContext(training: false)  // dropout off, as the fixtures; BN always frozen
         let cam = model.fc8.forward(model.backbone.layers.forward(golden.tensors["x"]!, context), context)
         assertClose("cam", cam, golden.tensors["cam"]!, file: file, line: line)
         model.store.zeroGradients()
@@ -37,11 +40,16 @@ enum NetworkGolden {
     }
 
     /// The golden README's tolerance: |a − e| ≤ 2e-5·max|e| + 1e-4·|e|.
-    static func assertClose(_ name: String, _ got: Tensor, _ expected: Tensor, file: StaticString = #filePath, line: UInt = #line) {
+    static func assertClose(
+        _ name: String, _ got: Tensor, _ expected: Tensor, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(got.count, expected.count, name, file: file, line: line)
         let atol = 2e-5 * expected.maxAbs
         var bad = 0
-        for i in 0..<min(got.count, expected.count) where !(abs(got[i] - expected[i]) <= atol + 1e-4 * abs(expected[i])) { bad += 1 }
-        XCTAssertEqual(bad, 0, "\(name): \(bad) values out of tolerance (max |diff| \(got.maxAbsDifference(expected)))", file: file, line: line)
+        for i in 0..<min(got.count, expected.count) where !(abs(got[i] - expected[i]) <= atol + 1e-4 * abs(expected[i]))
+        { bad += 1 }
+        XCTAssertEqual(
+            bad, 0, "\(name): \(bad) values out of tolerance (max |diff| \(got.maxAbsDifference(expected)))",
+            file: file, line: line)
     }
 }

@@ -10,21 +10,25 @@ final class ResNet38NetworkTests: XCTestCase {
     static let fixtures = NetworkGolden.fixtures
 
     func loadFixture() throws -> (SafeTensorsFile, SafeTensorsFile) {
-        (try SafeTensorsFile.read("\(Self.fixtures)/resnet38_w16_eps.safetensors"),
-         try SafeTensorsFile.read("\(Self.fixtures)/resnet38_w16_eps_grads.safetensors"))
+        (
+            try SafeTensorsFile.read("\(Self.fixtures)/resnet38_w16_eps.safetensors"),
+            try SafeTensorsFile.read("\(Self.fixtures)/resnet38_w16_eps_grads.safetensors")
+        )
     }
 
     func testForwardAndBackwardMatchPyTorch() throws {
         let (golden, grads) = try loadFixture()
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
-        XCTAssertEqual(try NetworkGolden.check(model, golden: golden, gradients: grads), 36, "every trainable conv of b3…b7 and fc8")
+        XCTAssertEqual(
+            try NetworkGolden.check(model, golden: golden, gradients: grads), 36,
+            "every trainable conv of b3…b7 and fc8")
         XCTAssertEqual(model.store.entries.filter(\.trainable).count, 36)
     }
 
     func testPyTorchStateDictLoads() throws {
         let (golden, _) = try loadFixture()
         let fromPth = try WeightFiles.read("\(Self.fixtures)/resnet38_w16_state_dict.pth")
-        XCTAssertEqual(fromPth.tensors.count, 229)   // 192 tensors + 37 num_batches_tracked
+        XCTAssertEqual(fromPth.tensors.count, 229)  // 192 tensors + 37 num_batches_tracked
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
         try WeightLoading.load(fromPth.tensors, into: model.store, path: "pth")
         for (name, t) in golden.tensors where name.hasPrefix("param.") {
@@ -47,7 +51,10 @@ final class ResNet38NetworkTests: XCTestCase {
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
         XCTAssertThrowsError(try WeightLoading.load(params, into: model.store, path: "w.pth")) { error in
             let text = "\(error)"
-            for needle in ["missing b4.conv_branch1.weight", "unexpected b9.unknown.weight", "fc8.weight: shape [20, 256, 1, 1]", "3 problems"] {
+            for needle in [
+                "missing b4.conv_branch1.weight", "unexpected b9.unknown.weight", "fc8.weight: shape [20, 256, 1, 1]",
+                "3 problems",
+            ] {
                 XCTAssertTrue(text.contains(needle), "expected '\(needle)' in \(text)")
             }
         }

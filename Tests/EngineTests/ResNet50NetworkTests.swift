@@ -19,7 +19,10 @@ final class ResNet50NetworkTests: XCTestCase {
         XCTAssertFalse(store.entry("conv1.weight")!.trainable)
         XCTAssertTrue(store.entry("layer2.0.conv1.weight")!.trainable)
         // Parameters: torchvision's 25,557,032 minus fc (2,049,000) plus fc8 (2048 × 21).
-        let parameters = store.entries.filter { if case .parameter = $0.kind { return true }; return false }.reduce(0) { $0 + $1.count }
+        let parameters = store.entries.filter {
+            if case .parameter = $0.kind { return true }
+            return false
+        }.reduce(0) { $0 + $1.count }
         XCTAssertEqual(parameters, 25_557_032 - 2_049_000 + 2048 * 21)
     }
 

@@ -32,12 +32,14 @@ final class TensorMemoryTests: XCTestCase {
         t[6] = 3
         t.add(Tensor(shape: [1000], data: [Float](repeating: 1, count: 1000)))
         XCTAssertEqual(Self.address(t), before, "no copy when nothing else holds the buffer")
-        XCTAssertEqual(t[5], 3); XCTAssertEqual(t[6], 4); XCTAssertEqual(t[0], 1)
+        XCTAssertEqual(t[5], 3)
+        XCTAssertEqual(t[6], 4)
+        XCTAssertEqual(t[0], 1)
     }
 
     func testReleasedBuffersComeBackFromThePool() {
         let pool = BufferPool.shared
-        let count = 123_457   // a size nothing else in the tests uses
+        let count = 123_457  // a size nothing else in the tests uses
         do { _ = Tensor(zeros: [count]) }
         let start = pool.statistics
         do {
@@ -45,7 +47,8 @@ final class TensorMemoryTests: XCTestCase {
             XCTAssertEqual(t.values.max(), 0, "zeros are zeros even in a reused buffer")
         }
         let end = pool.statistics
-        XCTAssertEqual(end.heapAllocations, start.heapAllocations, "the second tensor of a size must reuse the first one's buffer")
+        XCTAssertEqual(
+            end.heapAllocations, start.heapAllocations, "the second tensor of a size must reuse the first one's buffer")
         XCTAssertEqual(end.reuses, start.reuses + 1)
         XCTAssertEqual(end.liveBytes, start.liveBytes)
 
@@ -87,21 +90,27 @@ final class TensorMemoryTests: XCTestCase {
     /// and the loss and gradients are bit-identical to the first step's, which
     /// ran in other buffers: no kernel may depend on what a reused buffer held.
     /// The pool is poisoned with NaN-filled buffers of every size first.
-    func checkSteadyState(_ arch: Architecture, _ method: Method, widthDivisor: Int = 1, crop: Int,
-                          file: StaticString = #filePath, line: UInt = #line) {
+    func checkSteadyState(
+        _ arch: Architecture, _ method: Method, widthDivisor: Int = 1, crop: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let model = ClassifierModel(architecture: arch, method: method, numClasses: 3, widthDivisor: widthDivisor)
         model.initialize(seed: 5)
         let images = GradientCheckTests.random([2, 3, crop, crop], key: 7)
-        let saliency = Tensor(shape: [2, 1, crop, crop],
-                              data: GradientCheckTests.random([2, 1, crop, crop], key: 8, scale: 0.5).values.map { $0 + 0.5 })
+        let saliency = Tensor(
+            shape: [2, 1, crop, crop],
+            data: GradientCheckTests.random([2, 1, crop, crop], key: 8, scale: 0.5).values.map { $0 + 0.5 })
         let store = model.store
         let inputsOnly = BufferPool.shared.statistics.liveBytes
         func step() -> (loss: Float, gradients: [Float]) {
             store.zeroGradients()
-            let batch = LocalBatch(images: images, saliency: method == .eps ? saliency : nil,
-                                   labels: [1, 0, 1, 0, 1, 0], sampleKeys: [21, 22])
+            let batch = LocalBatch(
+                images: images, saliency: method == .eps ? saliency : nil,
+                labels: [1, 0, 1, 0, 1, 0], sampleKeys: [21, 22])
             let l = model.accumulateGradients(batch, sink: DiscardGradientReports())
-            XCTAssertEqual(BufferPool.shared.statistics.liveBytes, inputsOnly, "tensors kept alive after the step", file: file, line: line)
+            XCTAssertEqual(
+                BufferPool.shared.statistics.liveBytes, inputsOnly, "tensors kept alive after the step", file: file,
+                line: line)
             return (l.total, Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
         }
         let first = step()
@@ -112,18 +121,24 @@ final class TensorMemoryTests: XCTestCase {
         for _ in 0..<3 { last = step() }
         let after = BufferPool.shared.statistics
         let name = "\(arch.rawValue)/\(method.rawValue)"
-        XCTAssertEqual(after.heapAllocations, before.heapAllocations, "\(name): steady-state steps took tensor buffers from the heap", file: file, line: line)
-        XCTAssertGreaterThan(after.reuses - before.reuses, 30, "\(name): steps should run on reused buffers", file: file, line: line)
-        XCTAssertEqual(after.liveBytes, before.liveBytes, "\(name): live tensor memory grew across steps", file: file, line: line)
+        XCTAssertEqual(
+            after.heapAllocations, before.heapAllocations,
+            "\(name): steady-state steps took tensor buffers from the heap", file: file, line: line)
+        XCTAssertGreaterThan(
+            after.reuses - before.reuses, 30, "\(name): steps should run on reused buffers", file: file, line: line)
+        XCTAssertEqual(
+            after.liveBytes, before.liveBytes, "\(name): live tensor memory grew across steps", file: file, line: line)
         XCTAssertEqual(last.loss, first.loss, "\(name): loss differs in reused memory", file: file, line: line)
-        XCTAssertTrue(last.gradients == first.gradients, "\(name): gradients differ in reused memory", file: file, line: line)
-        XCTAssertGreaterThan(first.gradients.map(abs).max() ?? 0, 0, "\(name): no gradient at all", file: file, line: line)
+        XCTAssertTrue(
+            last.gradients == first.gradients, "\(name): gradients differ in reused memory", file: file, line: line)
+        XCTAssertGreaterThan(
+            first.gradients.map(abs).max() ?? 0, 0, "\(name): no gradient at all", file: file, line: line)
     }
 
     /// Fills every cached buffer with NaN, so a kernel that reads an output
     /// element it did not write shows up as NaN.
     static func poisonPool() {
-        var held: [Tensor] = []   // take every cached buffer at once, fill it, give them all back
+        var held: [Tensor] = []  // take every cached buffer at once, fill it, give them all back
         for (count, buffers) in BufferPool.shared.cachedBufferCounts {
             for _ in 0..<buffers {
                 var t = Tensor(uninitialized: [count])
@@ -140,7 +155,7 @@ final class TensorMemoryTests: XCTestCase {
     /// exactly their output sizes.
     func testInferenceKernelsOverwriteReusedBuffers() {
         let maps = GradientCheckTests.random([1, 3, 5, 7], key: 31)
-        for _ in 0..<2 {   // the first run puts buffers of every size in the pool, the second reuses them poisoned
+        for _ in 0..<2 {  // the first run puts buffers of every size in the pool, the second reuses them poisoned
             Self.poisonPool()
             let probabilities = ChannelSoftmax.forward(maps)
             let up = BilinearResize.forward(probabilities, height: 11, width: 13)

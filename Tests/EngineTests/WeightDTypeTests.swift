@@ -20,7 +20,7 @@ final class WeightDTypeTests: XCTestCase {
     }
 
     func testDecodesLittleEndianBytes() {
-        func bytes<T>(_ values: [T]) -> Data { values.withUnsafeBytes { Data($0) } }   // little-endian hosts
+        func bytes<T>(_ values: [T]) -> Data { values.withUnsafeBytes { Data($0) } }  // little-endian hosts
         let cases: [(WeightDType, Data, [Float])] = [
             (.float32, bytes([Float(1.5), -2]), [1.5, -2]),
             (.float64, bytes([0.25, -3.0]), [0.25, -3]),

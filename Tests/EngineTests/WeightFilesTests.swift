@@ -58,7 +58,8 @@ final class WeightFilesTests: XCTestCase {
             let original = try Data(contentsOf: fixtures.appendingPathComponent(name))
             let n = original.count
             let path = "\(dir)/corrupt-\(name)"
-            let positions = Array(stride(from: 0, to: 128, by: 16)) + Array(stride(from: 0, to: n - 8, by: n / 16))
+            let positions =
+                Array(stride(from: 0, to: 128, by: 16)) + Array(stride(from: 0, to: n - 8, by: n / 16))
                 + Array(stride(from: n - 128, to: n - 8, by: 16))
             for at in positions {
                 var data = original

@@ -6,10 +6,13 @@ import XCTest
 /// The CLI contract (docs/ARCHITECTURE.md, "Command line"): exit 2 with a message naming the problem for
 /// bad usage and bad input; never a crash signal.
 final class CommandLineTests: XCTestCase {
-    func assertBadUsage(_ arguments: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertBadUsage(
+        _ arguments: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let result = try ProcessHarness.epsDist(arguments, timeout: 120)
         XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)", file: file, line: line)
-        XCTAssertTrue(result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(
+            result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)", file: file, line: line)
     }
 
     func testUnknownFlag() throws {
@@ -17,7 +20,9 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testNonNumericFlagValue() throws {
-        try assertBadUsage(SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("nn"), extra: ["--max-iters", "many"]), mentions: "many")
+        try assertBadUsage(
+            SyntheticFixture.trainArguments(
+                out: ProcessHarness.temporaryDirectory("nn"), extra: ["--max-iters", "many"]), mentions: "many")
     }
 
     /// A run whose loss becomes NaN or infinite stops with status 1 naming
@@ -29,11 +34,14 @@ final class CommandLineTests: XCTestCase {
         diverging[diverging.firstIndex(of: "--lr")! + 1] = "1e30"
         let result = try ProcessHarness.epsDist(diverging, timeout: 120)
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("training diverged at step") && result.stderr.contains("--lr"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.contains("training diverged at step") && result.stderr.contains("--lr"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/checkpoint.safetensors"))
         for checkpoint in (try? FileManager.default.contentsOfDirectory(atPath: "\(out)/checkpoints")) ?? [] {
             let file = try SafeTensorsFile.read("\(out)/checkpoints/\(checkpoint)")
-            XCTAssertTrue(file.tensors.values.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "\(checkpoint) holds non-finite weights")
+            XCTAssertTrue(
+                file.tensors.values.allSatisfy { $0.values.allSatisfy(\.isFinite) },
+                "\(checkpoint) holds non-finite weights")
         }
     }
 
@@ -60,10 +68,13 @@ final class CommandLineTests: XCTestCase {
         let root = ProcessHarness.temporaryDirectory("broken")
         try FileManager.default.removeItem(atPath: root)
         try FileManager.default.copyItem(atPath: SyntheticFixture.root, toPath: root)
-        let ids = try String(contentsOfFile: "\(root)/ImageSets/Segmentation/train.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        let ids = try String(contentsOfFile: "\(root)/ImageSets/Segmentation/train.txt", encoding: .utf8).split(
+            separator: "\n"
+        ).map(String.init)
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[0]).jpg"))
         try FileManager.default.removeItem(atPath: "\(root)/saliency/\(ids[1]).png")
-        try "<annotation><object><name>unicorn</name></object></annotation>".write(toFile: "\(root)/Annotations/\(ids[2]).xml", atomically: true, encoding: .utf8)
+        try "<annotation><object><name>unicorn</name></object></annotation>".write(
+            toFile: "\(root)/Annotations/\(ids[2]).xml", atomically: true, encoding: .utf8)
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[3]).jpg"))
         try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[3]).jpg"))
         try ImageCodecs.writePNG(Image8(width: 7, height: 5, channels: 1), to: "\(root)/saliency/\(ids[4]).png")
@@ -73,7 +84,10 @@ final class CommandLineTests: XCTestCase {
         args[args.firstIndex(of: "--saliency-root")! + 1] = "\(root)/saliency"
         let result = try ProcessHarness.epsDist(args, timeout: 120)
         XCTAssertEqual(result.status, 2, result.stderr)
-        for needle in ["\(ids[0]).jpg", "\(ids[1]).png", "unicorn", "\(ids[3]).jpg", "\(ids[4]).png", "7×5", "\(ids[5]).jpg", "6 problems"] {
+        for needle in [
+            "\(ids[0]).jpg", "\(ids[1]).png", "unicorn", "\(ids[3]).jpg", "\(ids[4]).png", "7×5", "\(ids[5]).jpg",
+            "6 problems",
+        ] {
             XCTAssertTrue(result.stderr.contains(needle), "expected '\(needle)' in: \(result.stderr)")
         }
         // With --skip-bad the run goes on without them.
@@ -83,9 +97,11 @@ final class CommandLineTests: XCTestCase {
 
     func testCorruptLabelsFile() throws {
         let dir = ProcessHarness.temporaryDirectory("corrupt-labels")
-        try Data([0x93] + Array("NUMPY".utf8) + [1, 0, 4, 0] + Array("junk".utf8)).write(to: URL(fileURLWithPath: "\(dir)/cls_labels.npy"))
-        try assertBadUsage(SyntheticFixture.trainArguments(out: "\(dir)/run", extra: ["--labels", "\(dir)/cls_labels.npy"]),
-                           mentions: "cls_labels.npy")
+        try Data([0x93] + Array("NUMPY".utf8) + [1, 0, 4, 0] + Array("junk".utf8)).write(
+            to: URL(fileURLWithPath: "\(dir)/cls_labels.npy"))
+        try assertBadUsage(
+            SyntheticFixture.trainArguments(out: "\(dir)/run", extra: ["--labels", "\(dir)/cls_labels.npy"]),
+            mentions: "cls_labels.npy")
     }
 
     func testHelpExitsZero() throws {

@@ -27,14 +27,16 @@ final class DatasetLayoutTests: XCTestCase {
             "--scales", "1.0", "--cam-png", masks, "--gt-dir", "\(root)/SegmentationClass",
         ])
         XCTAssertEqual(inferred.status, 0, inferred.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: masks).filter { $0.hasSuffix(".png") }.count, 16)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: masks).filter { $0.hasSuffix(".png") }.count, 16)
     }
 
     /// The same VOC images with labels from XML, a text file and a JSON file.
     func testEveryLabelSourceTrains() throws {
         let root = SyntheticFixture.root
         let ids = try Dataset.readList(SyntheticFixture.trainList)
-        var text = "", json: [String: [Int]] = [:]
+        var text = ""
+        var json: [String: [Int]] = [:]
         for id in ids {
             let labels = try LabelSources.vocLabels(xml: "\(root)/Annotations/\(id).xml", classes: ClassNames.voc)
             let indices = labels.enumerated().filter { $0.element == 1 }.map(\.offset)
@@ -48,7 +50,8 @@ final class DatasetLayoutTests: XCTestCase {
         for source in [nil, "\(dir)/labels.txt", "\(dir)/labels.json"] {
             let run = ProcessHarness.temporaryDirectory("labels-\(finals.count)")
             let extra = source.map { ["--labels", $0] } ?? []
-            let result = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(out: run, iterations: 3, extra: extra))
+            let result = try ProcessHarness.epsDist(
+                SyntheticFixture.trainArguments(out: run, iterations: 3, extra: extra))
             XCTAssertEqual(result.status, 0, result.stderr)
             finals.append(SafeTensorsFileLike(path: "\(run)/checkpoint.safetensors"))
         }
@@ -64,7 +67,8 @@ struct SafeTensorsFileLike {
     let bytes: Data
     init(path: String) {
         let data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
-        let headerLength = data.count >= 8 ? Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) : 0
+        let headerLength =
+            data.count >= 8 ? Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) : 0
         bytes = data.count > 8 + headerLength ? data.suffix(from: 8 + headerLength) : Data()
     }
 }

@@ -22,8 +22,10 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(a.status, 0, a.stderr)
 
         let split = ProcessHarness.temporaryDirectory("resume-split")
-        let first = try ProcessHarness.mpiEpsDist(ranks: 2, SyntheticFixture.trainArguments(
-            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--stop-at-step", "10"]))
+        let first = try ProcessHarness.mpiEpsDist(
+            ranks: 2,
+            SyntheticFixture.trainArguments(
+                out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--stop-at-step", "10"]))
         XCTAssertEqual(first.status, 3, "stop must exit with the requeue status 3: \(first.stderr)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(split)/checkpoints/step-000010.safetensors"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(split)/checkpoint.safetensors"))
@@ -33,26 +35,33 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("--resume"), refused.stderr)
 
         // Other settings cannot continue this run.
-        let mismatched = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(
-            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume", "--seed", "99"]))
+        let mismatched = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume", "--seed", "99"]))
         XCTAssertEqual(mismatched.status, 2, mismatched.stderr)
         XCTAssertTrue(mismatched.stderr.contains("other settings"), mismatched.stderr)
-        let second = try ProcessHarness.mpiEpsDist(ranks: 1, SyntheticFixture.trainArguments(
-            out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume"]))
+        let second = try ProcessHarness.mpiEpsDist(
+            ranks: 1,
+            SyntheticFixture.trainArguments(
+                out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume"]))
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("resuming from"), second.stdout)
         // Each logged step appears once in metrics.jsonl.
-        let steps = try String(contentsOfFile: "\(split)/metrics.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int
-        }
+        let steps = try String(contentsOfFile: "\(split)/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int
+            }
         XCTAssertEqual(steps, steps.sorted())
         XCTAssertEqual(Set(steps).count, steps.count, "\(steps)")
-        let d = maxRelativeDifference(try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
-                                      try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        let d = maxRelativeDifference(
+            try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
+            try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
         print("resume: straight -n 2 vs stop at 10 on -n 2 + resume on -n 1: max relative difference \(d)")
         XCTAssertLessThanOrEqual(d, 1e-4)
         // Only the last --keep-checkpoints (3) step checkpoints remain.
-        let kept = try FileManager.default.contentsOfDirectory(atPath: "\(split)/checkpoints").filter { $0.hasPrefix("step-") }
+        let kept = try FileManager.default.contentsOfDirectory(atPath: "\(split)/checkpoints").filter {
+            $0.hasPrefix("step-")
+        }
         XCTAssertLessThanOrEqual(kept.count, 3, "\(kept)")
     }
 
@@ -60,12 +69,16 @@ final class FaultToleranceTests: XCTestCase {
     /// directory and the two rank pids (fails the test, never traps, if not 2).
     func startLongRun(_ name: String, extra: [String] = []) throws -> (RunningProcess, String, [Int32]) {
         let out = ProcessHarness.temporaryDirectory(name)
-        let args = ["-n", "2", ProcessHarness.binary] + SyntheticFixture.trainArguments(out: out, iterations: 100_000, extra: ["--log-every", "1"] + extra)
+        let args =
+            ["-n", "2", ProcessHarness.binary]
+            + SyntheticFixture.trainArguments(out: out, iterations: 100_000, extra: ["--log-every", "1"] + extra)
         let running = try RunningProcess(ProcessHarness.mpirun, args, environment: ProcessHarness.mpiEnvironment)
         // Wait until training is under way (a few steps logged).
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            let lines = (try? String(contentsOfFile: "\(out)/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+            let lines =
+                (try? String(contentsOfFile: "\(out)/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count
+                ?? 0
             if lines >= 3 && running.rankPIDs().count == 2 { break }
             usleep(100_000)
         }
@@ -93,7 +106,9 @@ final class FaultToleranceTests: XCTestCase {
         kill(ranks[0], SIGKILL)
         let result = try XCTUnwrap(running.wait(timeout: 30), "mpirun still running 30 s after a rank was killed")
         XCTAssertNotEqual(result.status, 0)
-        print("kill -9 of one rank: mpirun exited with \(result.status) after \(String(format: "%.1f", result.seconds)) s")
+        print(
+            "kill -9 of one rank: mpirun exited with \(result.status) after \(String(format: "%.1f", result.seconds)) s"
+        )
     }
 
     func testStuckRankTripsTheCollectiveTimeout() throws {

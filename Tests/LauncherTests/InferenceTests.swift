@@ -18,8 +18,11 @@ final class InferenceTests: XCTestCase {
     }
 
     func inferArguments(weights: String, out: String, extra: [String] = []) -> [String] {
-        ["infer", "--weights", weights, "--data-root", SyntheticFixture.root, "--infer-list", SyntheticFixture.trainList,
-         "--cam-png", out, "--scales", "1.0"] + extra
+        [
+            "infer", "--weights", weights, "--data-root", SyntheticFixture.root, "--infer-list",
+            SyntheticFixture.trainList,
+            "--cam-png", out, "--scales", "1.0",
+        ] + extra
     }
 
     func testImageWithoutLabelsGetsABackgroundMaskAndAWarning() throws {
@@ -30,7 +33,8 @@ final class InferenceTests: XCTestCase {
         let dir = ProcessHarness.temporaryDirectory("no-labels")
         try text.write(toFile: "\(dir)/labels.txt", atomically: true, encoding: .utf8)
         let out = "\(dir)/masks"
-        let r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: out, extra: ["--labels", "\(dir)/labels.txt"]))
+        let r = try ProcessHarness.epsDist(
+            inferArguments(weights: weights, out: out, extra: ["--labels", "\(dir)/labels.txt"]))
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("no label"), r.stderr)
         let mask = try ImageCodecs.readPNG("\(out)/\(ids[0]).png", indices: true)
@@ -43,31 +47,41 @@ final class InferenceTests: XCTestCase {
         let weights = try checkpoint()
         let out = ProcessHarness.temporaryDirectory("bad-infer")
         var r = try ProcessHarness.epsDist(inferArguments(weights: "/nonexistent/w.safetensors", out: out))
-        XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("/nonexistent/w.safetensors"), r.stderr)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("/nonexistent/w.safetensors"), r.stderr)
         // A checkpoint of the tiny net read as ResNet-38.
         r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: out, extra: ["--arch", "resnet38"]))
-        XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("architecture"), r.stderr)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("architecture"), r.stderr)
         // A 20-class checkpoint used for 80 COCO classes.
         let coco = ProcessHarness.temporaryDirectory("bad-infer-coco")
         try "x 1\n".write(toFile: "\(coco)/labels.txt", atomically: true, encoding: .utf8)
-        r = try ProcessHarness.epsDist(["infer", "--weights", weights, "--dataset", "coco", "--data-root", coco,
-                                        "--infer-list", "\(coco)/labels.txt", "--labels", "\(coco)/labels.txt", "--cam-png", out])
-        XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("classes"), r.stderr)
+        r = try ProcessHarness.epsDist([
+            "infer", "--weights", weights, "--dataset", "coco", "--data-root", coco,
+            "--infer-list", "\(coco)/labels.txt", "--labels", "\(coco)/labels.txt", "--cam-png", out,
+        ])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("classes"), r.stderr)
         // A truncated weight file.
         let data = try Data(contentsOf: URL(fileURLWithPath: weights))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: "\(out)/cut.safetensors"))
         r = try ProcessHarness.epsDist(inferArguments(weights: "\(out)/cut.safetensors", out: out))
-        XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("cut.safetensors"), r.stderr)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("cut.safetensors"), r.stderr)
         // RGB ground truth is refused with the file's name, not a crash.
         let gt = ProcessHarness.temporaryDirectory("rgb-gt")
         for id in try Dataset.readList(SyntheticFixture.trainList) {
             try ImageCodecs.writePNG(Image8(width: 4, height: 4, channels: 3), to: "\(gt)/\(id).png")
         }
-        r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: ProcessHarness.temporaryDirectory("rgb-out"), extra: ["--gt-dir", gt]))
-        XCTAssertEqual(r.status, 2, r.stderr); XCTAssertTrue(r.stderr.contains("one-channel"), r.stderr)
+        r = try ProcessHarness.epsDist(
+            inferArguments(
+                weights: weights, out: ProcessHarness.temporaryDirectory("rgb-out"), extra: ["--gt-dir", gt]))
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("one-channel"), r.stderr)
         // An output folder that cannot be created (below a regular file).
         r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: "\(out)/cut.safetensors/masks"))
-        XCTAssertEqual(r.status, 2); XCTAssertTrue(r.stderr.contains("cut.safetensors/masks"), r.stderr)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("cut.safetensors/masks"), r.stderr)
     }
 
     /// Kill infer half-way: every mask on disk decodes; a re-run finishes
@@ -76,11 +90,14 @@ final class InferenceTests: XCTestCase {
         let weights = try checkpoint()
         let out = ProcessHarness.temporaryDirectory("interrupted")
         let ids = try Dataset.readList(SyntheticFixture.trainList)
-        let running = try RunningProcess(ProcessHarness.binary, inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]),
-                                         environment: ProcessInfo.processInfo.environment)
+        let running = try RunningProcess(
+            ProcessHarness.binary,
+            inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]),
+            environment: ProcessInfo.processInfo.environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let n = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".png") }.count
+            let n = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".png") }
+                .count
             if n >= 5 { break }
             usleep(20_000)
         }
@@ -89,10 +106,14 @@ final class InferenceTests: XCTestCase {
         let before = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".png") }
         XCTAssertLessThan(before.count, ids.count, "the run finished before it could be interrupted")
         for name in before { XCTAssertNoThrow(try ImageCodecs.readPNG("\(out)/\(name)", indices: true), name) }
-        let r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]))
+        let r = try ProcessHarness.epsDist(
+            inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]))
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("wrote \(ids.count - before.count) mask(s), \(before.count) already present"), r.stdout)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/manifest.json"))) as! [String: Any]
+        XCTAssertTrue(
+            r.stdout.contains("wrote \(ids.count - before.count) mask(s), \(before.count) already present"), r.stdout)
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/manifest.json")))
+            as! [String: Any]
         XCTAssertEqual((manifest["images"] as! [[String: Any]]).map { $0["id"] as! String }, ids)
     }
 }

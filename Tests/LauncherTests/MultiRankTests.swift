@@ -10,7 +10,8 @@ final class MultiRankTests: XCTestCase {
         var checkpoints: [Int: SafeTensorsFile] = [:]
         for ranks in [1, 2, 4, 8] {
             let out = ProcessHarness.temporaryDirectory("equivalence-\(ranks)")
-            let result = try ProcessHarness.mpiEpsDist(ranks: ranks, SyntheticFixture.trainArguments(out: out), timeout: 600)
+            let result = try ProcessHarness.mpiEpsDist(
+                ranks: ranks, SyntheticFixture.trainArguments(out: out), timeout: 600)
             XCTAssertEqual(result.status, 0, "mpirun -n \(ranks) failed:\n\(result.stdout)\n\(result.stderr)")
             checkpoints[ranks] = try SafeTensorsFile.read("\(out)/checkpoint.safetensors")
         }
@@ -37,10 +38,12 @@ final class MultiRankTests: XCTestCase {
     /// Under MPI a bad input stops every rank with status 2 and one message.
     func testBadBatchSplitEndsAllRanks() throws {
         let out = ProcessHarness.temporaryDirectory("bad-split")
-        let result = try ProcessHarness.mpiEpsDist(ranks: 3, SyntheticFixture.trainArguments(out: out, batch: 8), timeout: 120)
+        let result = try ProcessHarness.mpiEpsDist(
+            ranks: 3, SyntheticFixture.trainArguments(out: out, batch: 8), timeout: 120)
         XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertTrue(result.stderr.contains("not divisible"), result.stderr)
-        XCTAssertEqual(result.stderr.components(separatedBy: "not divisible").count, 2, "reported once: \(result.stderr)")
+        XCTAssertEqual(
+            result.stderr.components(separatedBy: "not divisible").count, 2, "reported once: \(result.stderr)")
         XCTAssertLessThan(result.seconds, 60)
     }
 
@@ -52,7 +55,8 @@ final class MultiRankTests: XCTestCase {
         var other = args
         other[other.firstIndex(of: "--lr")! + 1] = "0.03"
         let result = try ProcessHarness.run(
-            ProcessHarness.mpirun, ["-n", "1", ProcessHarness.binary] + args + [":", "-n", "1", ProcessHarness.binary] + other,
+            ProcessHarness.mpirun,
+            ["-n", "1", ProcessHarness.binary] + args + [":", "-n", "1", ProcessHarness.binary] + other,
             environment: ProcessHarness.mpiEnvironment, timeout: 120)
         XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertTrue(result.stderr.contains("rank(s) 1 differ from rank 0"), result.stderr)

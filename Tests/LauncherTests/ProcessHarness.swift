@@ -3,12 +3,19 @@ import XCTest
 
 /// Runs the built `eps-dist` (or `mpirun … eps-dist`) as a child process.
 enum ProcessHarness {
-    struct Output { var status: Int32; var stdout: String; var stderr: String; var seconds: Double }
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+    }
 
     /// The folder holding the built products (next to the test bundle).
     static var productsDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["EPS_DIST_BUILD_DIR"] { return URL(fileURLWithPath: dir) }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let exe = URL(
+            fileURLWithPath: CommandLine.arguments[0],
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         var dir = exe.standardizedFileURL.deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("eps-dist").path) && dir.path != "/" {
             dir = dir.deletingLastPathComponent()
@@ -31,18 +38,22 @@ enum ProcessHarness {
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: Double = 600) throws -> Output {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 600
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let outPipe = Pipe(), errPipe = Pipe()
+        let outPipe = Pipe()
+        let errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
         let start = Date()
         // Drain both pipes while the child runs (a full pipe would block it).
-        let outData = PipeSink(outPipe), errData = PipeSink(errPipe)
+        let outData = PipeSink(outPipe)
+        let errData = PipeSink(errPipe)
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -52,8 +63,9 @@ enum ProcessHarness {
             XCTFail("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData.wait(), as: UTF8.self),
-                      stderr: String(decoding: errData.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(start))
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: outData.wait(), as: UTF8.self),
+            stderr: String(decoding: errData.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(start))
     }
 
     /// eps-dist as a plain process.
@@ -112,16 +124,21 @@ final class RunningProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
-        let o = Pipe(), e = Pipe()
+        let o = Pipe()
+        let e = Pipe()
         process.standardOutput = o
         process.standardError = e
-        out = PipeSink(o); err = PipeSink(e)
+        out = PipeSink(o)
+        err = PipeSink(e)
         try process.run()
     }
 
     /// The eps-dist ranks: children of mpirun running the binary.
     func rankPIDs() -> [Int32] {
-        let listing = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
+        let listing =
+            (try? String(
+                contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
+                encoding: .utf8)) ?? ""
         return listing.split(separator: " ").compactMap { Int32($0) }.filter { pid in
             let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
             return cmd.contains("eps-dist")
@@ -136,11 +153,13 @@ final class RunningProcess {
             for pid in rankPIDs() { kill(pid, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            _ = out.wait(); _ = err.wait()
+            _ = out.wait()
+            _ = err.wait()
             return nil
         }
         process.waitUntilExit()
-        return ProcessHarness.Output(status: process.terminationStatus, stdout: String(decoding: out.wait(), as: UTF8.self),
-                                     stderr: String(decoding: err.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(started))
+        return ProcessHarness.Output(
+            status: process.terminationStatus, stdout: String(decoding: out.wait(), as: UTF8.self),
+            stderr: String(decoding: err.wait(), as: UTF8.self), seconds: Date().timeIntervalSince(started))
     }
 }

@@ -11,9 +11,12 @@ final class ReferenceWeightsTests: XCTestCase {
 
     func testTrainFromMXNetParamsAndInferFromPyTorchStateDict() throws {
         let run = ProcessHarness.temporaryDirectory("from-params")
-        var args = SyntheticFixture.trainArguments(out: run, iterations: 2, batch: 2,
-                                                   extra: ["--weights", "\(Self.fixtures)/resnet38_w16.params", "--width-divisor", "16",
-                                                           "--threads", "1"])
+        var args = SyntheticFixture.trainArguments(
+            out: run, iterations: 2, batch: 2,
+            extra: [
+                "--weights", "\(Self.fixtures)/resnet38_w16.params", "--width-divisor", "16",
+                "--threads", "1",
+            ])
         args[args.firstIndex(of: "--arch")! + 1] = "resnet38"
         let trained = try ProcessHarness.epsDist(args)
         XCTAssertEqual(trained.status, 0, trained.stderr)
@@ -22,7 +25,8 @@ final class ReferenceWeightsTests: XCTestCase {
 
         let masks = ProcessHarness.temporaryDirectory("from-pth")
         let inferred = try ProcessHarness.epsDist([
-            "infer", "--weights", "\(Self.fixtures)/resnet38_w16_state_dict.pth", "--arch", "resnet38", "--method", "eps",
+            "infer", "--weights", "\(Self.fixtures)/resnet38_w16_state_dict.pth", "--arch", "resnet38", "--method",
+            "eps",
             "--width-divisor", "16", "--data-root", SyntheticFixture.root, "--infer-list", SyntheticFixture.valList,
             "--scales", "1.0", "--cam-png", masks, "--threads", "1",
         ])

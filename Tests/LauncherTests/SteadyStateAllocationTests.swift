@@ -24,18 +24,25 @@ final class SteadyStateAllocationTests: XCTestCase {
 
     func testSteadyStateStepAllocatesNoTensorMemory() throws {
         let dir = ProcessHarness.temporaryDirectory("alloc-counter")
-        let built = try ProcessHarness.run("/bin/bash", ["\(Self.repositoryRoot)/bench/alloc-counter/build.sh", "\(dir)/alloc-counter.so"])
+        let built = try ProcessHarness.run(
+            "/bin/bash", ["\(Self.repositoryRoot)/bench/alloc-counter/build.sh", "\(dir)/alloc-counter.so"])
         XCTAssertEqual(built.status, 0, "building the allocation counter failed: \(built.stderr)")
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = "\(dir)/alloc-counter.so"
         for arch in ["resnet38", "resnet50"] {
             let json = "\(dir)/bench-\(arch).json"
-            let out = try ProcessHarness.run(ProcessHarness.binary,
-                                             ["bench", "--arch", arch, "--width-divisor", "8", "--crop-size", "64",
-                                              "--threads", "1", "--steps", "3", "--json", json], environment: env)
+            let out = try ProcessHarness.run(
+                ProcessHarness.binary,
+                [
+                    "bench", "--arch", arch, "--width-divisor", "8", "--crop-size", "64",
+                    "--threads", "1", "--steps", "3", "--json", json,
+                ], environment: env)
             XCTAssertEqual(out.status, 0, out.stderr)
-            let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
-            let calls = try XCTUnwrap(result["heap_allocations_per_step"] as? Double, "\(arch): the preloaded counter was not found by the bench")
+            let result = try XCTUnwrap(
+                JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+            let calls = try XCTUnwrap(
+                result["heap_allocations_per_step"] as? Double,
+                "\(arch): the preloaded counter was not found by the bench")
             let bytes = try XCTUnwrap(result["heap_allocated_bytes_per_step"] as? Double)
             let fromHeap = try XCTUnwrap(result["tensor_buffers_from_heap_per_step"] as? Double)
             let reused = try XCTUnwrap(result["tensor_buffers_reused_per_step"] as? Double)

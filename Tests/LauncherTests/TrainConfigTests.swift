@@ -6,7 +6,9 @@ import XCTest
 /// The training configuration: one declaration (TrainSettings) read from
 /// flags, a config file and the dataset preset, written as config.yaml.
 final class TrainConfigTests: XCTestCase {
-    let required = ["--data-root", "/data", "--train-list", "/data/train.txt", "--saliency-root", "/data/sal", "--out", "/runs/a"]
+    let required = [
+        "--data-root", "/data", "--train-list", "/data/train.txt", "--saliency-root", "/data/sal", "--out", "/runs/a",
+    ]
 
     func resolve(_ arguments: [String]) throws -> TrainConfig {
         try TrainConfig.resolve(TrainOptions.parse(arguments))
@@ -48,8 +50,11 @@ final class TrainConfigTests: XCTestCase {
 
     /// config.yaml read back gives the same settings, value for value.
     func testConfigYAMLRoundTrips() throws {
-        let config = try resolve(required + ["--arch", "tiny", "--lr", "0.123", "--resize-size", "40", "80", "--no-jitter",
-                                             "--seed", "18446744073709551615", "--threads", "3", "--allreduce", "flat"])
+        let config = try resolve(
+            required + [
+                "--arch", "tiny", "--lr", "0.123", "--resize-size", "40", "80", "--no-jitter",
+                "--seed", "18446744073709551615", "--threads", "3", "--allreduce", "flat",
+            ])
         let path = try writeConfig(try config.yaml())
         let again = try resolve(["--config", path])
         XCTAssertEqual(again.settings, config.settings)
@@ -61,14 +66,16 @@ final class TrainConfigTests: XCTestCase {
         let path = try writeConfig("lr: 0.1\nbatchsize: 4\n")
         XCTAssertThrowsError(try resolve(required + ["--config", path])) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains(path) && text.contains("batchsize") && text.contains("did you mean batch_size"), text)
+            XCTAssertTrue(
+                text.contains(path) && text.contains("batchsize") && text.contains("did you mean batch_size"), text)
         }
     }
 
     func testBadValueInConfigNamesTheFileAndKey() throws {
         let path = try writeConfig("max_iters: lots\n")
         XCTAssertThrowsError(try resolve(required + ["--config", path])) { error in
-            XCTAssertTrue("\(error)".contains("\(path): `max_iters`") && "\(error)".contains("whole number"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("\(path): `max_iters`") && "\(error)".contains("whole number"), "\(error)")
         }
         let arch = try writeConfig("arch: resnet99\n")
         XCTAssertThrowsError(try resolve(required + ["--config", arch])) { error in
@@ -78,10 +85,12 @@ final class TrainConfigTests: XCTestCase {
 
     /// Values that parse but make no sense are refused, naming the flag.
     func testOutOfRangeValuesAreRefused() throws {
-        for (flag, value) in [("--lr", "inf"), ("--lr", "nan"), ("--lr", "0"), ("--tau", "nan"), ("--lam", "1.5"),
-                              ("--workers", "-1"), ("--workers", "0"), ("--momentum", "1"), ("--bucket-mb", "0"),
-                              ("--collective-timeout", "-1"), ("--log-every", "0"), ("--threads", "0"),
-                              ("--keep-checkpoints", "0"), ("--stop-at-step", "0")] {
+        for (flag, value) in [
+            ("--lr", "inf"), ("--lr", "nan"), ("--lr", "0"), ("--tau", "nan"), ("--lam", "1.5"),
+            ("--workers", "-1"), ("--workers", "0"), ("--momentum", "1"), ("--bucket-mb", "0"),
+            ("--collective-timeout", "-1"), ("--log-every", "0"), ("--threads", "0"),
+            ("--keep-checkpoints", "0"), ("--stop-at-step", "0"),
+        ] {
             XCTAssertThrowsError(try resolve(required + ["\(flag)=\(value)"]), "\(flag) \(value)") { error in
                 XCTAssertTrue("\(error)".contains(flag), "\(flag) \(value): \(error)")
             }

@@ -13,7 +13,10 @@ public struct ColorJitter: Sendable {
     public var hue: Float = 0.1
 
     public init(brightness: Float = 0.3, contrast: Float = 0.3, saturation: Float = 0.3, hue: Float = 0.1) {
-        self.brightness = brightness; self.contrast = contrast; self.saturation = saturation; self.hue = hue
+        self.brightness = brightness
+        self.contrast = contrast
+        self.saturation = saturation
+        self.hue = hue
     }
 
     public enum Operation: Int, CaseIterable, Sendable { case brightness, contrast, saturation, hue }
@@ -51,7 +54,9 @@ public struct ColorJitter: Sendable {
     static func luminance(_ image: Image8) -> [UInt8] {
         (0..<(image.width * image.height)).map { i in
             let p = i * 3
-            let l = Int(image.pixels[p]) * 19595 + Int(image.pixels[p + 1]) * 38470 + Int(image.pixels[p + 2]) * 7471 + 0x8000
+            let l =
+                Int(image.pixels[p]) * 19595 + Int(image.pixels[p + 1]) * 38470 + Int(image.pixels[p + 2]) * 7471
+                + 0x8000
             return UInt8(l >> 16)
         }
     }
@@ -73,7 +78,11 @@ public struct ColorJitter: Sendable {
     public static func adjustSaturation(_ image: Image8, _ factor: Float) -> Image8 {
         let grey = luminance(image)
         var degenerate = [UInt8](repeating: 0, count: image.pixels.count)
-        for i in 0..<grey.count { degenerate[3 * i] = grey[i]; degenerate[3 * i + 1] = grey[i]; degenerate[3 * i + 2] = grey[i] }
+        for i in 0..<grey.count {
+            degenerate[3 * i] = grey[i]
+            degenerate[3 * i + 1] = grey[i]
+            degenerate[3 * i + 2] = grey[i]
+        }
         var out = image
         out.pixels = blend(degenerate, image.pixels, factor)
         return out
@@ -88,7 +97,9 @@ public struct ColorJitter: Sendable {
             var (h, s, v) = rgbToHSV(image.pixels[p], image.pixels[p + 1], image.pixels[p + 2])
             h = h &+ shift
             let (r, g, b) = hsvToRGB(h, s, v)
-            out.pixels[p] = r; out.pixels[p + 1] = g; out.pixels[p + 2] = b
+            out.pixels[p] = r
+            out.pixels[p + 1] = g
+            out.pixels[p + 2] = b
         }
         return out
     }
@@ -97,14 +108,23 @@ public struct ColorJitter: Sendable {
 
     /// Pillow's rgb2hsv (Convert.c).
     static func rgbToHSV(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
-        let maxc = max(r, g, b), minc = min(r, g, b)
+        let maxc = max(r, g, b)
+        let minc = min(r, g, b)
         if maxc == minc { return (0, 0, maxc) }
         let cr = Float(Int(maxc) - Int(minc))
         let s = cr / Float(maxc)
-        let rc = Float(Int(maxc) - Int(r)) / cr, gc = Float(Int(maxc) - Int(g)) / cr, bc = Float(Int(maxc) - Int(b)) / cr
+        let rc = Float(Int(maxc) - Int(r)) / cr
+        let gc = Float(Int(maxc) - Int(g)) / cr
+        let bc = Float(Int(maxc) - Int(b)) / cr
         var h: Float
         // C promotes `2.0 + rc - bc` to double, then stores a float.
-        if r == maxc { h = bc - gc } else if g == maxc { h = Float(2.0 + Double(rc) - Double(bc)) } else { h = Float(4.0 + Double(gc) - Double(rc)) }
+        if r == maxc {
+            h = bc - gc
+        } else if g == maxc {
+            h = Float(2.0 + Double(rc) - Double(bc))
+        } else {
+            h = Float(4.0 + Double(gc) - Double(rc))
+        }
         h = Float(fmod(Double(h) / 6.0 + 1.0, 1.0))
         return (clip8(Int(Double(h) * 255.0)), clip8(Int(Double(s) * 255.0)), maxc)
     }

@@ -14,13 +14,16 @@ public struct EPSAugmentation: Sendable {
     public static let std: [Float] = [0.229, 0.224, 0.225]
 
     public init(cropSize: Int, resizeRange: ClosedRange<Int>, jitter: ColorJitter? = ColorJitter()) {
-        self.cropSize = cropSize; self.resizeRange = resizeRange; self.jitter = jitter
+        self.cropSize = cropSize
+        self.resizeRange = resizeRange
+        self.jitter = jitter
     }
 
     /// image: RGB; saliency: grey or RGB of the same size (nil for the CAM
     /// baseline). Returns the normalised image [3, crop, crop] and the
     /// saliency [1, crop, crop] in [0, 1] (channel mean), both CHW.
-    public func apply(image: Image8, saliency: Image8?, rng: inout KeyedRandom) -> (image: [Float], saliency: [Float]?) {
+    public func apply(image: Image8, saliency: Image8?, rng: inout KeyedRandom) -> (image: [Float], saliency: [Float]?)
+    {
         let target = rng.int(in: resizeRange)
         let size = PillowResize.longSideSize(width: image.width, height: image.height, target: target)
         var img = PillowResize.resize(image, width: size.width, height: size.height)
@@ -31,7 +34,9 @@ public struct EPSAugmentation: Sendable {
         }
         if let jitter { img = jitter.apply(img, rng: &rng) }
         let crop = CropBox.random(width: img.width, height: img.height, crop: cropSize, rng: &rng)
-        return (Self.normalizeAndCrop(img, crop), sal.map { crop.apply(planes: Self.scaledPlanes($0), width: $0.width) })
+        return (
+            Self.normalizeAndCrop(img, crop), sal.map { crop.apply(planes: Self.scaledPlanes($0), width: $0.width) }
+        )
     }
 
     /// ImageNet-normalised CHW planes of an RGB image.
@@ -65,8 +70,9 @@ public struct CropBox: Sendable, Equatable {
         }
         let (cx, ix) = axis(width)
         let (cy, iy) = axis(height)
-        return CropBox(crop: crop, containerX: cx, containerY: cy, imageX: ix, imageY: iy,
-                       copyW: min(crop, width), copyH: min(crop, height))
+        return CropBox(
+            crop: crop, containerX: cx, containerY: cy, imageX: ix, imageY: iy,
+            copyW: min(crop, width), copyH: min(crop, height))
     }
 
     /// Crops each plane (row-major, `width` wide) into a zero crop×crop plane; returns them concatenated (CHW).

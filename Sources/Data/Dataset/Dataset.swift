@@ -11,10 +11,16 @@ public struct DatasetConfig: Sendable {
     public var saliencyRoot: String?
     public var labelsFile: String?
 
-    public init(kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
-                saliencyRoot: String? = nil, labelsFile: String? = nil) {
-        self.kind = kind; self.dataRoot = dataRoot; self.listFile = listFile
-        self.imageDir = imageDir; self.saliencyRoot = saliencyRoot; self.labelsFile = labelsFile
+    public init(
+        kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
+        saliencyRoot: String? = nil, labelsFile: String? = nil
+    ) {
+        self.kind = kind
+        self.dataRoot = dataRoot
+        self.listFile = listFile
+        self.imageDir = imageDir
+        self.saliencyRoot = saliencyRoot
+        self.labelsFile = labelsFile
     }
 
     /// VOC `JPEGImages/`; COCO `train2014/` or else `images/`; `--img-dir` wins.
@@ -32,7 +38,10 @@ public struct DatasetConfig: Sendable {
 /// One training or inference item.
 public struct Sample: Sendable {
     public init(id: String, imagePath: String, saliencyPath: String?, labels: [Float]) {
-        self.id = id; self.imagePath = imagePath; self.saliencyPath = saliencyPath; self.labels = labels
+        self.id = id
+        self.imagePath = imagePath
+        self.saliencyPath = saliencyPath
+        self.labels = labels
     }
     public var id: String
     public var imagePath: String
@@ -48,7 +57,9 @@ public struct Dataset: Sendable {
     public var numClasses: Int { classNames.count }
 
     public init(config: DatasetConfig, classNames: [String], samples: [Sample]) {
-        self.config = config; self.classNames = classNames; self.samples = samples
+        self.config = config
+        self.classNames = classNames
+        self.samples = samples
     }
 
     /// The same dataset with other samples (a shard, or the validated ones).
@@ -74,19 +85,23 @@ public struct Dataset: Sendable {
         }
         let imageDir = config.resolvedImageDir
         let samples = ids.map { id in
-            Sample(id: id, imagePath: "\(imageDir)/\(id).jpg",
-                   saliencyPath: config.saliencyRoot.map { "\($0)/\(id).png" },
-                   labels: table?[id] ?? [])
+            Sample(
+                id: id, imagePath: "\(imageDir)/\(id).jpg",
+                saliencyPath: config.saliencyRoot.map { "\($0)/\(id).png" },
+                labels: table?[id] ?? [])
         }
         return Dataset(config: config, classNames: classes, samples: samples)
     }
 
     /// Ids of a list file: one per line, blanks ignored.
     public static func readList(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw DataError(path, "list file not found or unreadable")
         }
-        let ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         guard !ids.isEmpty else { throw DataError(path, "list file names no image id") }
         return ids
     }
@@ -107,9 +122,11 @@ public struct Dataset: Sendable {
                     ok = false
                 } else {
                     do {
-                        sample.labels = try LabelSources.vocLabels(xml: "\(config.dataRoot)/Annotations/\(sample.id).xml", classes: classNames)
+                        sample.labels = try LabelSources.vocLabels(
+                            xml: "\(config.dataRoot)/Annotations/\(sample.id).xml", classes: classNames)
                     } catch {
-                        problems.append(DataError.wrapping(error, path: "\(config.dataRoot)/Annotations/\(sample.id).xml"))
+                        problems.append(
+                            DataError.wrapping(error, path: "\(config.dataRoot)/Annotations/\(sample.id).xml"))
                         ok = false
                     }
                 }
@@ -130,7 +147,12 @@ public struct Dataset: Sendable {
                 do {
                     let sal = try ImageCodecs.readPNG(salPath)
                     if let size, sal.width != size.width || sal.height != size.height {
-                        problems.append(DataError(salPath, "saliency is \(sal.width)×\(sal.height) but the image is \(size.width)×\(size.height); resize it to the image"))
+                        problems.append(
+                            DataError(
+                                salPath,
+                                "saliency is \(sal.width)×\(sal.height) but the image is "
+                                    + "\(size.width)×\(size.height); resize it to the image"
+                            ))
                         ok = false
                     }
                 } catch {

@@ -1,7 +1,8 @@
 import Foundation
 import Support
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Image-level labels: id → multi-hot [C] (background not included).
@@ -18,7 +19,8 @@ public enum LabelSources {
         let parser = XMLParser(data: data)
         parser.delegate = collector
         guard parser.parse() else {
-            throw DataError(path, "annotation XML does not parse (\(parser.parserError.map { "\($0)" } ?? "syntax error"))")
+            throw DataError(
+                path, "annotation XML does not parse (\(parser.parserError.map { "\($0)" } ?? "syntax error"))")
         }
         return collector.names
     }
@@ -42,7 +44,9 @@ public enum LabelSources {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(path, "labels file not found (--labels)")
         }
-        if data.starts(with: [0x93] + Array("NUMPY".utf8)) { return try numpyLabels(Array(data), path: path, numClasses: numClasses) }
+        if data.starts(with: [0x93] + Array("NUMPY".utf8)) {
+            return try numpyLabels(Array(data), path: path, numClasses: numClasses)
+        }
         let trimmed = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         var table: LabelTable = [:]
         func hot(_ indices: [Int], _ id: String) throws -> [Float] {
@@ -57,7 +61,8 @@ public enum LabelSources {
         }
         if trimmed == UInt8(ascii: "{") {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw DataError(path, "labels JSON does not parse; expected {\"id\": [class indices]} or a COCO instances file")
+                throw DataError(
+                    path, "labels JSON does not parse; expected {\"id\": [class indices]} or a COCO instances file")
             }
             if object["annotations"] != nil && object["categories"] != nil {
                 return try cocoLabels(object, path: path, numClasses: numClasses)
@@ -95,7 +100,9 @@ extension LabelSources {
     static func numpyLabels(_ bytes: [UInt8], path: String, numClasses: Int) throws -> LabelTable {
         do {
             let npy = try NumpyFile.parse(bytes)
-            guard npy.descr == "|O" else { throw DataError(path, "a .npy of dtype \(npy.descr), expected a pickled dict (cls_labels.npy)") }
+            guard npy.descr == "|O" else {
+                throw DataError(path, "a .npy of dtype \(npy.descr), expected a pickled dict (cls_labels.npy)")
+            }
             let root = try PickleReader.parse(npy.payload)
             guard let objects = NumpyPickle.objects(root), case .dict(let dict)? = objects.first else {
                 throw DataError(path, "the .npy does not hold a dict of labels")
@@ -106,7 +113,8 @@ extension LabelSources {
                     throw DataError(path, "an entry is not an id with a numeric label vector")
                 }
                 guard labels.count == numClasses else {
-                    throw DataError(path, "'\(id)' has \(labels.count) labels, the dataset has \(numClasses) classes (--dataset?)")
+                    throw DataError(
+                        path, "'\(id)' has \(labels.count) labels, the dataset has \(numClasses) classes (--dataset?)")
                 }
                 table[id] = labels
             }
@@ -121,8 +129,10 @@ extension LabelSources {
     /// COCO instances JSON: categories in ascending id order are the classes;
     /// image ids are the file names without extension.
     static func cocoLabels(_ object: [String: Any], path: String, numClasses: Int) throws -> LabelTable {
-        guard let categories = object["categories"] as? [[String: Any]], let images = object["images"] as? [[String: Any]],
-              let annotations = object["annotations"] as? [[String: Any]] else {
+        guard let categories = object["categories"] as? [[String: Any]],
+            let images = object["images"] as? [[String: Any]],
+            let annotations = object["annotations"] as? [[String: Any]]
+        else {
             throw DataError(path, "COCO instances JSON lacks images, annotations or categories")
         }
         let categoryIds = categories.compactMap { ($0["id"] as? NSNumber)?.intValue }.sorted()
@@ -133,15 +143,20 @@ extension LabelSources {
         let classOf = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($0.element, $0.offset) })
         var nameOf: [Int: String] = [:]
         for image in images {
-            guard let id = (image["id"] as? NSNumber)?.intValue, let file = image["file_name"] as? String else { continue }
+            guard let id = (image["id"] as? NSNumber)?.intValue, let file = image["file_name"] as? String else {
+                continue
+            }
             nameOf[id] = (file as NSString).deletingPathExtension
         }
         var table: LabelTable = [:]
         for name in nameOf.values { table[name] = [Float](repeating: 0, count: numClasses) }
         for a in annotations {
             guard let imageId = (a["image_id"] as? NSNumber)?.intValue, let name = nameOf[imageId],
-                  let category = (a["category_id"] as? NSNumber)?.intValue else { continue }
-            guard let c = classOf[category] else { throw DataError(path, "annotation with unknown category id \(category)") }
+                let category = (a["category_id"] as? NSNumber)?.intValue
+            else { continue }
+            guard let c = classOf[category] else {
+                throw DataError(path, "annotation with unknown category id \(category)")
+            }
             table[name]![c] = 1
         }
         return table
@@ -153,8 +168,10 @@ final class VOCObjectNameCollector: NSObject, XMLParserDelegate {
     private var path: [String] = []
     private var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
+        qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
         path.append(element)
         text = ""
     }

@@ -6,13 +6,18 @@ public struct Image8: Sendable, Equatable {
     public var pixels: [UInt8]
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition(pixels.count == width * height * channels, "pixel count does not match \(width)×\(height)×\(channels)")
-        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
+        precondition(
+            pixels.count == width * height * channels, "pixel count does not match \(width)×\(height)×\(channels)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
     }
 
     public init(width: Int, height: Int, channels: Int, fill: UInt8 = 0) {
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: fill, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: fill, count: width * height * channels))
     }
 
     @inline(__always) public subscript(x: Int, y: Int, c: Int) -> UInt8 {
@@ -23,9 +28,13 @@ public struct Image8: Sendable, Equatable {
     /// Mirror left–right.
     public func flippedHorizontally() -> Image8 {
         var out = self
-        for y in 0..<height { for x in 0..<width { for c in 0..<channels {
-            out.pixels[(y * width + x) * channels + c] = pixels[(y * width + (width - 1 - x)) * channels + c]
-        } } }
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<channels {
+                    out.pixels[(y * width + x) * channels + c] = pixels[(y * width + (width - 1 - x)) * channels + c]
+                }
+            }
+        }
         return out
     }
 

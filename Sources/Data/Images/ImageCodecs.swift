@@ -6,7 +6,10 @@ import Support
 public struct DataError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
-    public init(_ path: String, _ reason: String) { self.path = path; self.reason = reason }
+    public init(_ path: String, _ reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public var description: String { "\(path): \(reason)" }
 
     /// A DataError as it is, any other error as a DataError on `path`.
@@ -20,7 +23,8 @@ public enum ImageCodecs {
     public static func readJPEG(_ path: String) throws -> Image8 {
         let data = try readBytes(path)
         var pixels: UnsafeMutablePointer<UInt8>? = nil
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw in
             cimage_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, data.count, &pixels, &w, &h, &err, err.count)
@@ -29,14 +33,16 @@ public enum ImageCodecs {
             throw DataError(path, "not a readable JPEG (\(String(cString: err))); re-export or remove the image")
         }
         defer { cimage_free(pixels) }
-        return Image8(width: Int(w), height: Int(h), channels: 3,
-                      pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * 3)))
+        return Image8(
+            width: Int(w), height: Int(h), channels: 3,
+            pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * 3)))
     }
 
     /// Width and height from the JPEG header only.
     public static func jpegSize(_ path: String) throws -> (width: Int, height: Int) {
         let data = try readBytes(path)
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { raw in
             cimage_jpeg_header(raw.bindMemory(to: UInt8.self).baseAddress, data.count, &w, &h, &err, err.count)
@@ -50,8 +56,12 @@ public enum ImageCodecs {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var err = [CChar](repeating: 0, count: 256)
-        guard cimage_jpeg_encode(image.pixels, Int32(image.width), Int32(image.height), Int32(quality), &out, &size, &err, err.count) == 0,
-              let out else { throw DataError(path, "JPEG encoding failed: \(String(cString: err))") }
+        guard
+            cimage_jpeg_encode(
+                image.pixels, Int32(image.width), Int32(image.height), Int32(quality), &out, &size, &err, err.count)
+                == 0,
+            let out
+        else { throw DataError(path, "JPEG encoding failed: \(String(cString: err))") }
         defer { cimage_free(out) }
         try AtomicFile.write(Data(bytes: out, count: size), to: path)
     }
@@ -61,14 +71,17 @@ public enum ImageCodecs {
     public static func readPNG(_ path: String, indices: Bool = false) throws -> Image8 {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
         var pixels: UnsafeMutablePointer<UInt8>? = nil
-        var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
+        var c: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
         guard cimage_png_read(path, indices ? 1 : 0, &pixels, &w, &h, &c, &err, err.count) == 0, let pixels else {
             throw DataError(path, "not a readable PNG (\(String(cString: err)))")
         }
         defer { cimage_free(pixels) }
-        return Image8(width: Int(w), height: Int(h), channels: Int(c),
-                      pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * Int(c))))
+        return Image8(
+            width: Int(w), height: Int(h), channels: Int(c),
+            pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * Int(c))))
     }
 
     /// Writes a PNG atomically; with `palette` (RGB triples) a 1-channel image
@@ -78,11 +91,13 @@ public enum ImageCodecs {
             var err = [CChar](repeating: 0, count: 256)
             let status: Int32
             if let palette {
-                status = cimage_png_write(temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
-                                          palette, Int32(palette.count / 3), &err, err.count)
+                status = cimage_png_write(
+                    temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
+                    palette, Int32(palette.count / 3), &err, err.count)
             } else {
-                status = cimage_png_write(temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
-                                          nil, 0, &err, err.count)
+                status = cimage_png_write(
+                    temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
+                    nil, 0, &err, err.count)
             }
             guard status == 0 else { throw DataError(path, "cannot write PNG: \(String(cString: err))") }
         }
@@ -90,7 +105,9 @@ public enum ImageCodecs {
 
     static func readBytes(_ path: String) throws -> Data {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path, "cannot read the file (permissions?)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(path, "cannot read the file (permissions?)")
+        }
         return data
     }
 
@@ -98,14 +115,19 @@ public enum ImageCodecs {
     public static let vocPalette: [UInt8] = {
         var palette = [UInt8](repeating: 0, count: 256 * 3)
         for i in 0..<256 {
-            var r = 0, g = 0, b = 0, c = i
+            var r = 0
+            var g = 0
+            var b = 0
+            var c = i
             for j in 0..<8 {
                 r |= ((c >> 0) & 1) << (7 - j)
                 g |= ((c >> 1) & 1) << (7 - j)
                 b |= ((c >> 2) & 1) << (7 - j)
                 c >>= 3
             }
-            palette[3 * i] = UInt8(r); palette[3 * i + 1] = UInt8(g); palette[3 * i + 2] = UInt8(b)
+            palette[3 * i] = UInt8(r)
+            palette[3 * i + 1] = UInt8(g)
+            palette[3 * i + 2] = UInt8(b)
         }
         return palette
     }()

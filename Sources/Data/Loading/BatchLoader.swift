@@ -5,9 +5,9 @@ import Support
 public struct Batch: Sendable {
     public var step: Int
     public var ids: [String]
-    public var images: [Float]        // [n, 3, crop, crop]
-    public var saliency: [Float]?     // [n, 1, crop, crop]
-    public var labels: [Float]        // [n, C]
+    public var images: [Float]  // [n, 3, crop, crop]
+    public var saliency: [Float]?  // [n, 1, crop, crop]
+    public var labels: [Float]  // [n, C]
     public var sampleKeys: [UInt64]
     public var count: Int { ids.count }
 }
@@ -30,11 +30,19 @@ public final class BatchLoader: @unchecked Sendable {
     private let depth: Int
     private var stopped = false
 
-    public init(dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
-                withSaliency: Bool, steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil) {
-        self.dataset = dataset; self.sampler = sampler; self.augmentation = augmentation
-        self.rank = rank; self.ranks = ranks; self.withSaliency = withSaliency
-        self.firstStep = steps.lowerBound; self.endStep = steps.upperBound; self.consumed = steps.lowerBound
+    public init(
+        dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
+        withSaliency: Bool, steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil
+    ) {
+        self.dataset = dataset
+        self.sampler = sampler
+        self.augmentation = augmentation
+        self.rank = rank
+        self.ranks = ranks
+        self.withSaliency = withSaliency
+        self.firstStep = steps.lowerBound
+        self.endStep = steps.upperBound
+        self.consumed = steps.lowerBound
         self.workers = max(workers, 1)
         self.depth = max(depth ?? 2 * self.workers, self.workers)
     }
@@ -43,7 +51,10 @@ public final class BatchLoader: @unchecked Sendable {
     public func makeBatch(step: Int) throws -> Batch {
         let indices = sampler.localBatch(step: step, rank: rank, ranks: ranks)
         let crop = augmentation.cropSize
-        var images = [Float](), saliency = [Float](), labels = [Float](), keys = [UInt64]()
+        var images = [Float]()
+        var saliency = [Float]()
+        var labels = [Float]()
+        var keys = [UInt64]()
         images.reserveCapacity(indices.count * 3 * crop * crop)
         for index in indices {
             let sample = dataset.samples[index]
@@ -54,7 +65,11 @@ public final class BatchLoader: @unchecked Sendable {
             if withSaliency, let path = sample.saliencyPath {
                 sal = try ImageCodecs.readPNG(path)
                 guard sal!.width == image.width, sal!.height == image.height else {
-                    throw DataError(path, "saliency size \(sal!.width)×\(sal!.height) differs from the image's \(image.width)×\(image.height)")
+                    throw DataError(
+                        path,
+                        "saliency size \(sal!.width)×\(sal!.height) differs from the image's "
+                            + "\(image.width)×\(image.height)"
+                    )
                 }
             }
             let out = augmentation.apply(image: image, saliency: sal, rng: &rng)
@@ -63,8 +78,9 @@ public final class BatchLoader: @unchecked Sendable {
             labels += sample.labels
             keys.append(key)
         }
-        return Batch(step: step, ids: indices.map { dataset.samples[$0].id }, images: images,
-                     saliency: withSaliency ? saliency : nil, labels: labels, sampleKeys: keys)
+        return Batch(
+            step: step, ids: indices.map { dataset.samples[$0].id }, images: images,
+            saliency: withSaliency ? saliency : nil, labels: labels, sampleKeys: keys)
     }
 
     public func start() {
@@ -80,7 +96,10 @@ public final class BatchLoader: @unchecked Sendable {
         while step < endStep {
             lock.lock()
             while !stopped && step - consumed >= depth { lock.wait() }
-            if stopped { lock.unlock(); return }
+            if stopped {
+                lock.unlock()
+                return
+            }
             lock.unlock()
             let result = Result { try makeBatch(step: step) }
             lock.lock()

@@ -11,7 +11,9 @@ public struct GlobalSampler: Sendable {
 
     public init(datasetSize: Int, globalBatch: Int, seed: UInt64) {
         precondition(datasetSize >= globalBatch && globalBatch > 0, "dataset smaller than one batch")
-        self.datasetSize = datasetSize; self.globalBatch = globalBatch; self.seed = seed
+        self.datasetSize = datasetSize
+        self.globalBatch = globalBatch
+        self.seed = seed
     }
 
     public var batchesPerEpoch: Int { datasetSize / globalBatch }

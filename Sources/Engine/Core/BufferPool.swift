@@ -64,7 +64,10 @@ public final class BufferPool: @unchecked Sendable {
         defer { lock.unlock() }
         let bytes = count * MemoryLayout<Float>.stride
         stats.liveBytes -= bytes
-        guard keeping else { buffer.deallocate(); return }
+        guard keeping else {
+            buffer.deallocate()
+            return
+        }
         stats.cachedBytes += bytes
         if let list = free[count] {
             list.buffers.append(buffer)
@@ -80,9 +83,15 @@ public final class BufferPool: @unchecked Sendable {
     /// sizes), where a size-keyed cache would hold a copy of every size seen.
     /// Turning it off frees what is cached.
     public var keepsReleasedBuffers: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return keeping }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return keeping
+        }
         set {
-            lock.lock(); keeping = newValue; lock.unlock()
+            lock.lock()
+            keeping = newValue
+            lock.unlock()
             if !newValue { trim() }
         }
     }

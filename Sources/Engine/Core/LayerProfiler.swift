@@ -19,7 +19,10 @@ public final class LayerProfiler: @unchecked Sendable {
     public private(set) var records: [Record] = []
     private var index: [String: Int] = [:]
 
-    public func reset() { records = []; index = [:] }
+    public func reset() {
+        records = []
+        index = [:]
+    }
 
     public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 

@@ -9,7 +9,10 @@ public enum Parallel {
     @inline(__always)
     public static func ranges(_ count: Int, minimum: Int = 1, _ body: (Range<Int>) -> Void) {
         let threads = min(ComputeThreads.cached, max(count / max(minimum, 1), 1))
-        guard threads > 1 else { body(0..<count); return }
+        guard threads > 1 else {
+            body(0..<count)
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             body((count * t / threads)..<(count * (t + 1) / threads))
         }

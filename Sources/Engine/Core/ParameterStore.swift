@@ -6,14 +6,20 @@ import Glibc
 public final class ParameterStore: @unchecked Sendable {
     /// The reference optimizer's four parameter groups (docs/REFERENCE.md §4.2).
     public enum Group: Int, Sendable, CaseIterable {
-        case backboneWeight = 0, backboneBias = 1, headWeight = 2, headBias = 3
+        case backboneWeight = 0
+        case backboneBias = 1
+        case headWeight = 2
+        case headBias = 3
         /// Learning-rate multiplier of the group.
         public var lrMultiplier: Float { [1, 2, 10, 20][rawValue] }
         /// Whether weight decay applies to the group (biases: no).
         public var decays: Bool { self == .backboneWeight || self == .headWeight }
     }
 
-    public enum Kind: Sendable { case parameter(Group), buffer }
+    public enum Kind: Sendable {
+        case parameter(Group)
+        case buffer
+    }
 
     public struct Entry: Sendable {
         public let name: String
@@ -51,8 +57,10 @@ public final class ParameterStore: @unchecked Sendable {
         let n = shape.reduce(1, *)
         let isParameter: Bool
         if case .parameter = kind { isParameter = true } else { isParameter = false }
-        entries.append(Entry(name: name, shape: shape, offset: count, count: n, kind: kind,
-                             trainable: trainable && isParameter))
+        entries.append(
+            Entry(
+                name: name, shape: shape, offset: count, count: n, kind: kind,
+                trainable: trainable && isParameter))
         indexByName[name] = entries.count - 1
         count += n
         grow(to: count)
@@ -74,9 +82,12 @@ public final class ParameterStore: @unchecked Sendable {
     /// copy goes back to the kernel instead of staying in the heap.
     /// A mapping of `newCapacity` floats holding the `capacity` floats of
     /// `old` (all of them: the spare ones are zeros), which is unmapped.
-    private static func regrow(_ old: UnsafeMutablePointer<Float>?, capacity: Int,
-                               to newCapacity: Int) -> UnsafeMutablePointer<Float> {
-        let raw = mmap(nil, newCapacity * MemoryLayout<Float>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    private static func regrow(
+        _ old: UnsafeMutablePointer<Float>?, capacity: Int,
+        to newCapacity: Int
+    ) -> UnsafeMutablePointer<Float> {
+        let raw = mmap(
+            nil, newCapacity * MemoryLayout<Float>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let raw, raw != MAP_FAILED else {
             fatalError("out of memory: \(newCapacity * MemoryLayout<Float>.stride) bytes for the parameter arena")
         }

@@ -41,7 +41,10 @@ public struct Tensor: @unchecked Sendable {
 
     @inlinable public subscript(i: Int) -> Float {
         get { storage.base[i] }
-        set { makeUnique(); storage.base[i] = newValue }
+        set {
+            makeUnique()
+            storage.base[i] = newValue
+        }
     }
 
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
@@ -49,7 +52,9 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Writes in place when this tensor is the buffer's only owner, else into a copy first.
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         makeUnique()
         return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
     }
@@ -76,9 +81,11 @@ public struct Tensor: @unchecked Sendable {
     /// gradients meeting at a fork.
     public mutating func add(_ other: Tensor) {
         precondition(shape == other.shape, "cannot add \(other.shape) to \(shape)")
-        other.withUnsafeBufferPointer { src in withUnsafeMutableBufferPointer { dst in
-            Parallel.ranges(dst.count, minimum: 65536) { r in for i in r { dst[i] += src[i] } }
-        } }
+        other.withUnsafeBufferPointer { src in
+            withUnsafeMutableBufferPointer { dst in
+                Parallel.ranges(dst.count, minimum: 65536) { r in for i in r { dst[i] += src[i] } }
+            }
+        }
     }
 
     /// Largest |a - b| over both tensors (shapes must match).

@@ -10,7 +10,10 @@ extension MXNetParams {
             if name.hasPrefix("arg:") || name.hasPrefix("aux:") { name = name.dropFirst(4) }
             let block = name.prefix { $0 != "_" }
             if block == "linear1000" || block == "fc1000" { continue }
-            guard let target = stateDictName(String(name)) else { unknown.append(stored); continue }
+            guard let target = stateDictName(String(name)) else {
+                unknown.append(stored)
+                continue
+            }
             guard out[target] == nil else {
                 throw WeightFileError(path: path, reason: "MXNet .params: two entries map to \(target)")
             }
@@ -18,8 +21,10 @@ extension MXNetParams {
         }
         guard unknown.isEmpty else {
             let listed = unknown.prefix(10).joined(separator: ", ") + (unknown.count > 10 ? ", …" : "")
-            throw WeightFileError(path: path, reason: "MXNet .params: \(unknown.count) name(s) are not ademxapp "
-                + "ResNet-38 names: " + listed)
+            throw WeightFileError(
+                path: path,
+                reason: "MXNet .params: \(unknown.count) name(s) are not ademxapp "
+                    + "ResNet-38 names: " + listed)
         }
         return out
     }
@@ -33,8 +38,10 @@ extension MXNetParams {
     /// p = gamma, beta, moving_mean, moving_var (the short mean/var are taken too,
     /// as the official converter only looks at the last `_` token).
     public static func stateDictName(_ name: String) -> String? {
-        let bnParams = ["gamma": "weight", "beta": "bias", "moving_mean": "running_mean",
-                        "moving_var": "running_var", "mean": "running_mean", "var": "running_var"]
+        let bnParams = [
+            "gamma": "weight", "beta": "bias", "moving_mean": "running_mean",
+            "moving_var": "running_var", "mean": "running_mean", "var": "running_var",
+        ]
         let tokens = name.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
         guard tokens.count >= 2 else { return nil }
         let rest = tokens.dropFirst().joined(separator: "_")
@@ -43,7 +50,8 @@ extension MXNetParams {
         // res<S>a / res<S>b<k> / bn<S>a / bn<S>b<k>, then branch<X>, then the parameter.
         let isConv = tokens[0].hasPrefix("res")
         guard isConv || tokens[0].hasPrefix("bn"), tokens.count >= 3, tokens[1].hasPrefix("branch"),
-              tokens[1].count > "branch".count else { return nil }
+            tokens[1].count > "branch".count
+        else { return nil }
         let id = tokens[0].dropFirst(isConv ? 3 : 2)
         let stage = id.prefix { $0.isASCII && $0.isNumber }
         let suffix = id.dropFirst(stage.count)
@@ -52,9 +60,12 @@ extension MXNetParams {
         if suffix == "a" {
             module = "b\(stage)"
         } else if suffix.first == "b", suffix.count > 1,
-                  suffix.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) {
+            suffix.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber })
+        {
             module = "b\(stage)_\(suffix.dropFirst())"
-        } else { return nil }
+        } else {
+            return nil
+        }
         let parameter = tokens.dropFirst(2).joined(separator: "_")
         if isConv { return parameter == "weight" ? "\(module).conv_\(tokens[1]).weight" : nil }
         return bnParams[parameter].map { "\(module).bn_\(tokens[1]).\($0)" }

@@ -59,8 +59,10 @@ public enum MXNetParams {
             for i in 0..<count { arrays.append(try readArray(&r, index: i, fail: fail)) }
             let nameCount = try r.count("the name count", minBytesEach: 8)
             guard nameCount == count else {
-                throw fail(nameCount == 0 ? "the \(count) arrays have no names (saved as a list, not a dict)"
-                                          : "\(nameCount) names for \(count) arrays")
+                throw fail(
+                    nameCount == 0
+                        ? "the \(count) arrays have no names (saved as a list, not a dict)"
+                        : "\(nameCount) names for \(count) arrays")
             }
             var out: [(name: String, tensor: Tensor)] = []
             for i in 0..<count {
@@ -74,8 +76,10 @@ public enum MXNetParams {
     }
 
     /// One NDArray; nil for a "none" array (no context, dtype or data follow).
-    private static func readArray(_ r: inout ByteReader, index i: Int,
-                                  fail: (String) -> WeightFileError) throws -> Tensor? {
+    private static func readArray(
+        _ r: inout ByteReader, index i: Int,
+        fail: (String) -> WeightFileError
+    ) throws -> Tensor? {
         let what = "array #\(i)"
         let magic = try r.u32("the header of \(what)")
         var dims: [Int64] = []
@@ -89,17 +93,18 @@ public enum MXNetParams {
             if ndim == 0 && magic == v2Magic || ndim == -1 && magic == v3Magic { return nil }
             guard (0...32).contains(ndim) else { throw fail("\(what) has ndim \(ndim)") }
             for _ in 0..<ndim { dims.append(try r.i64("the shape of \(what)")) }
-            if magic == v3Magic && dims.contains(-1) { return nil }   // unknown shape = none
+            if magic == v3Magic && dims.contains(-1) { return nil }  // unknown shape = none
         case v1Magic:
             let ndim = try r.i32("the ndim of \(what)")
             if ndim == 0 { return nil }
             guard (1...32).contains(ndim) else { throw fail("\(what) has ndim \(ndim)") }
             for _ in 0..<ndim { dims.append(try r.i64("the shape of \(what)")) }
-        default:   // legacy: the word just read is ndim, dims are u32
+        default:  // legacy: the word just read is ndim, dims are u32
             if magic == 0 { return nil }
             guard magic <= 32 else {
-                throw fail("\(what) starts with 0x\(String(magic, radix: 16)): "
-                           + "neither an NDArray magic nor a plausible ndim")
+                throw fail(
+                    "\(what) starts with 0x\(String(magic, radix: 16)): "
+                        + "neither an NDArray magic nor a plausible ndim")
             }
             for _ in 0..<magic { dims.append(Int64(try r.u32("the shape of \(what)"))) }
         }

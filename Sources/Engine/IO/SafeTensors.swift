@@ -55,12 +55,15 @@ public struct SafeTensorsFile {
     }
 
     /// One header entry's tensor and where its data starts in the payload.
-    private static func entry(_ name: String, _ value: Any, payload: Data,
-                              fail: (String) -> WeightFileError) throws -> (Tensor, Int) {
+    private static func entry(
+        _ name: String, _ value: Any, payload: Data,
+        fail: (String) -> WeightFileError
+    ) throws -> (Tensor, Int) {
         guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-              let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-              let range = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-              range.count == 2 else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
+            let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+            let range = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+            range.count == 2
+        else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
         guard shape.allSatisfy({ $0 >= 0 }), range[0] >= 0, range[0] <= range[1] else {
             throw fail("entry \(name) has a negative dimension or inverted data_offsets")
         }
@@ -74,8 +77,9 @@ public struct SafeTensorsFile {
             throw fail("entry \(name) has unsupported dtype \(dtype)")
         }
         guard range[1] - range[0] == count * type.byteWidth, range[1] <= payload.count else {
-            throw fail("entry \(name) (\(dtype) \(shape)) lies outside the file or has the wrong byte count"
-                       + " (truncated?)")
+            throw fail(
+                "entry \(name) (\(dtype) \(shape)) lies outside the file or has the wrong byte count"
+                    + " (truncated?)")
         }
         let bytes = payload[(payload.startIndex + range[0])..<(payload.startIndex + range[1])]
         return (Tensor(shape: shape, data: type.floats(bytes), cached: false), range[0])

@@ -12,8 +12,9 @@ extension SafeTensorsFile {
             let dtype: WeightDType = int64Names.contains(name) ? .int64 : .float32
             let end = offset + dtype.byteWidth * t.count
             let shape = t.shape.map(String.init).joined(separator: ",")
-            entries.append("\(Self.jsonString(name)):{\"dtype\":\"\(dtype.safetensorsName)\",\"shape\":[\(shape)],"
-                           + "\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(Self.jsonString(name)):{\"dtype\":\"\(dtype.safetensorsName)\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         if !metadata.isEmpty {

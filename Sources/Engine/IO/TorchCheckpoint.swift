@@ -17,7 +17,7 @@ public enum TorchCheckpoint {
         do { zip = try ZipReader(data) } catch {
             throw fail("not a zip-format PyTorch file (\(error)); re-save it with torch.save in PyTorch ≥ 1.6")
         }
-        return try WeightFileError.naming(path) {      // zip members and the pickle know no path
+        return try WeightFileError.naming(path) {  // zip members and the pickle know no path
             guard let pkl = zip.members.keys.first(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) else {
                 throw fail("no data.pkl in the archive")
             }
@@ -50,12 +50,14 @@ public enum TorchCheckpoint {
     }
 
     /// A `_rebuild_tensor*` call as a Tensor; nil if `value` is not one.
-    static func tensor(_ value: PickleValue, zip: ZipReader, prefix: String,
-                       fail: (String) -> WeightFileError) throws -> Tensor? {
+    static func tensor(
+        _ value: PickleValue, zip: ZipReader, prefix: String,
+        fail: (String) -> WeightFileError
+    ) throws -> Tensor? {
         guard case .call(.global(_, let function), let args) = value, function.hasPrefix("_rebuild_tensor"),
-              args.count >= 4, case .persistent(let pid) = args[0], let storage = pid.tuple, storage.count >= 5,
-              case .global(_, let storageType) = storage[1], let key = storage[2].string,
-              let offset = args[1].int, let size = ints(args[2]), let stride = ints(args[3])
+            args.count >= 4, case .persistent(let pid) = args[0], let storage = pid.tuple, storage.count >= 5,
+            case .global(_, let storageType) = storage[1], let key = storage[2].string,
+            let offset = args[1].int, let size = ints(args[2]), let stride = ints(args[3])
         else { return nil }
         guard let dtype = WeightDType(torchStorageName: storageType) else {
             throw fail("unsupported storage type \(storageType)")
@@ -65,19 +67,22 @@ public enum TorchCheckpoint {
         else { throw fail("tensor on storage \(key) has size \(size), stride \(stride), offset \(offset)") }
         // Every element lies in the storage, and a state dict holds no broadcast views (no more elements than
         // the storage has): both checked with overflow, before anything is allocated.
-        var count = 1, last = offset
+        var count = 1
+        var last = offset
         for (n, step) in Swift.zip(size, stride) {
             let (c, o1) = count.multipliedReportingOverflow(by: n)
             let (span, o2) = max(n - 1, 0).multipliedReportingOverflow(by: step)
             let (l, o3) = last.addingReportingOverflow(span)
             guard !o1, !o2, !o3 else { throw fail("storage \(key) is shorter than its tensor (truncated?)") }
-            count = c; last = l
+            count = c
+            last = l
         }
         guard count == 0 || (count <= values.count && last < values.count) else {
             throw fail("storage \(key) is shorter than its tensor (truncated?)")
         }
-        return Tensor(shape: size, data: gather(values, offset: offset, size: size, stride: stride, count: count),
-                      cached: false)
+        return Tensor(
+            shape: size, data: gather(values, offset: offset, size: size, stride: stride, count: count),
+            cached: false)
     }
 
     /// The elements of a strided view, in row-major order (bounds checked by the caller).
@@ -89,7 +94,12 @@ public enum TorchCheckpoint {
             for d in 0..<size.count { at += index[d] * stride[d] }
             values[i] = storage[at]
             var d = size.count - 1
-            while d >= 0 { index[d] += 1; if index[d] < size[d] { break }; index[d] = 0; d -= 1 }
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < size[d] { break }
+                index[d] = 0
+                d -= 1
+            }
         }
         return values
     }

@@ -9,8 +9,16 @@ public struct WeightFileError: Error, CustomStringConvertible {
     /// The ways its tensors do not fit the network; empty when it was unreadable.
     public let problems: [String]
 
-    public init(path: String, reason: String) { self.path = path; self.reason = reason; self.problems = [] }
-    public init(path: String, problems: [String]) { self.path = path; self.reason = nil; self.problems = problems }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+        self.problems = []
+    }
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.reason = nil
+        self.problems = problems
+    }
 
     public var description: String {
         if let reason { return "\(path): not a usable weight file: \(reason)" }

@@ -9,10 +9,10 @@ public enum WeightFiles {
             throw WeightFileError(path: path, reason: "file not found (--weights)")
         }
         let data = try contents(path)
-        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {          // "PK": torch.save zip
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {  // "PK": torch.save zip
             return SafeTensorsFile(tensors: try TorchCheckpoint.read(data, path: path))
         }
-        if MXNetParams.hasMagic(data) || path.lowercased().hasSuffix(".params") {   // MXNet list magic 0x112
+        if MXNetParams.hasMagic(data) || path.lowercased().hasSuffix(".params") {  // MXNet list magic 0x112
             return SafeTensorsFile(tensors: try MXNetParams.read(data, path: path))
         }
         return try SafeTensorsFile.parse(data, path: path)
@@ -33,7 +33,7 @@ public enum WeightFiles {
         case S_IFDIR: throw fail("is a directory, not a weight file")
         default: throw fail("is not a regular file (a fifo, socket or device)")
         }
-        if info.st_size == 0 { return Data() }                      // nothing to map
+        if info.st_size == 0 { return Data() }  // nothing to map
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {

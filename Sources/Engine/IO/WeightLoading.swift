@@ -4,11 +4,13 @@ public enum WeightLoading {
     /// may appear, except names for which `mayBeMissing` / `mayBeExtra` hold
     /// (the new head when fine-tuning; `optimizer.` state of checkpoints).
     @discardableResult
-    public static func load(_ tensors: [String: Tensor], into store: ParameterStore, path: String,
-                            mayBeMissing: (String) -> Bool = { _ in false },
-                            mayBeExtra: (String) -> Bool = {
-                                $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked")
-                            }) throws -> [String] {
+    public static func load(
+        _ tensors: [String: Tensor], into store: ParameterStore, path: String,
+        mayBeMissing: (String) -> Bool = { _ in false },
+        mayBeExtra: (String) -> Bool = {
+            $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked")
+        }
+    ) throws -> [String] {
         var problems: [String] = []
         var loaded: [(entry: ParameterStore.Entry, tensor: Tensor)] = []
         for entry in store.entries {

@@ -12,11 +12,14 @@ public struct CAMFusion {
     public let width: Int
     public let labels: [Float]
     public let method: Method
-    public private(set) var sum: Tensor   // [C, H, W]
+    public private(set) var sum: Tensor  // [C, H, W]
 
     public init(numClasses: Int, height: Int, width: Int, labels: [Float], method: Method) {
-        self.numClasses = numClasses; self.height = height; self.width = width
-        self.labels = labels; self.method = method
+        self.numClasses = numClasses
+        self.height = height
+        self.width = width
+        self.labels = labels
+        self.method = method
         sum = Tensor(zeros: [numClasses, height, width])
     }
 
@@ -25,32 +28,36 @@ public struct CAMFusion {
         let probabilities = method == .eps ? ChannelSoftmax.forward(maps) : maps
         let up = BilinearResize.forward(probabilities, height: height, width: width)
         let plane = height * width
-        up.withUnsafeBufferPointer { src in sum.withUnsafeMutableBufferPointer { dst in
-            for c in 0..<numClasses where labels[c] > 1e-5 {
-                let label = labels[c]
-                for y in 0..<height {
-                    let row = c * plane + y * width
-                    for x in 0..<width {
-                        let sx = flipped ? width - 1 - x : x
-                        dst[row + x] += src[row + sx] * label
+        up.withUnsafeBufferPointer { src in
+            sum.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<numClasses where labels[c] > 1e-5 {
+                    let label = labels[c]
+                    for y in 0..<height {
+                        let row = c * plane + y * width
+                        for x in 0..<width {
+                            let sx = flipped ? width - 1 - x : x
+                            dst[row + x] += src[row + sx] * label
+                        }
                     }
                 }
             }
-        } }
+        }
     }
 
     /// sum / (max over the image + 1e-5) per class; zeros for absent classes.
     public func normalized() -> Tensor {
         var out = Tensor(uninitialized: sum.shape)
         let plane = height * width
-        sum.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in
-            for c in 0..<numClasses {
-                var peak = -Float.infinity
-                for i in 0..<plane { peak = max(peak, src[c * plane + i]) }
-                let inv = 1 / (peak + 1e-5)
-                for i in 0..<plane { dst[c * plane + i] = src[c * plane + i] * inv }
+        sum.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<numClasses {
+                    var peak = -Float.infinity
+                    for i in 0..<plane { peak = max(peak, src[c * plane + i]) }
+                    let inv = 1 / (peak + 1e-5)
+                    for i in 0..<plane { dst[c * plane + i] = src[c * plane + i] * inv }
+                }
             }
-        } }
+        }
         return out
     }
 
@@ -61,10 +68,14 @@ public struct CAMFusion {
         let present = (0..<numClasses).map { labels[$0] > 1e-5 }
         var out = [UInt8](repeating: 0, count: plane)
         for i in 0..<plane {
-            var best = threshold, bestIndex = 0
+            var best = threshold
+            var bestIndex = 0
             for c in 0..<numClasses {
                 let score: Float = present[c] ? norm[c * plane + i] : 0
-                if score > best { best = score; bestIndex = c + 1 }
+                if score > best {
+                    best = score
+                    bestIndex = c + 1
+                }
             }
             out[i] = UInt8(bestIndex)
         }

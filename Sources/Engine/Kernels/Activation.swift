@@ -2,18 +2,24 @@
 public enum ReLU {
     public static func forward(_ x: Tensor) -> Tensor {
         var y = Tensor(uninitialized: x.shape)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            Parallel.ranges(xp.count, minimum: 65536) { r in for i in r { yp[i] = xp[i] > 0 ? xp[i] : 0 } }
-        } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                Parallel.ranges(xp.count, minimum: 65536) { r in for i in r { yp[i] = xp[i] > 0 ? xp[i] : 0 } }
+            }
+        }
         return y
     }
 
     /// `output` may be x or y: both are > 0 at the same places.
     public static func backward(gradY: Tensor, output: Tensor) -> Tensor {
         var g = Tensor(uninitialized: gradY.shape)
-        output.withUnsafeBufferPointer { o in gradY.withUnsafeBufferPointer { gy in g.withUnsafeMutableBufferPointer { p in
-            Parallel.ranges(p.count, minimum: 65536) { r in for i in r { p[i] = o[i] > 0 ? gy[i] : 0 } }
-        } } }
+        output.withUnsafeBufferPointer { o in
+            gradY.withUnsafeBufferPointer { gy in
+                g.withUnsafeMutableBufferPointer { p in
+                    Parallel.ranges(p.count, minimum: 65536) { r in for i in r { p[i] = o[i] > 0 ? gy[i] : 0 } }
+                }
+            }
+        }
         return g
     }
 }

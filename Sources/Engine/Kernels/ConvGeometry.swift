@@ -6,11 +6,20 @@ public struct ConvGeometry: Sendable, Equatable {
     public var cout, kh, kw: Int
     public var stride, pad, dilation: Int
 
-    public init(n: Int, cin: Int, h: Int, w: Int, cout: Int, kernel: Int,
-                stride: Int = 1, pad: Int = 0, dilation: Int = 1) {
-        self.n = n; self.cin = cin; self.h = h; self.w = w
-        self.cout = cout; self.kh = kernel; self.kw = kernel
-        self.stride = stride; self.pad = pad; self.dilation = dilation
+    public init(
+        n: Int, cin: Int, h: Int, w: Int, cout: Int, kernel: Int,
+        stride: Int = 1, pad: Int = 0, dilation: Int = 1
+    ) {
+        self.n = n
+        self.cin = cin
+        self.h = h
+        self.w = w
+        self.cout = cout
+        self.kh = kernel
+        self.kw = kernel
+        self.stride = stride
+        self.pad = pad
+        self.dilation = dilation
     }
 
     public var hout: Int { (h + 2 * pad - dilation * (kh - 1) - 1) / stride + 1 }

@@ -15,7 +15,9 @@ public enum Dropout2d {
     /// `mask` in place (its storage is reused when the size is unchanged).
     public static func fillMask(_ mask: inout [Float], sampleKeys: [UInt64], channels: Int, p: Float, salt: UInt64) {
         let keep = 1 / (1 - p)
-        if mask.count != sampleKeys.count * channels { mask = [Float](repeating: 0, count: sampleKeys.count * channels) }
+        if mask.count != sampleKeys.count * channels {
+            mask = [Float](repeating: 0, count: sampleKeys.count * channels)
+        }
         for (b, key) in sampleKeys.enumerated() {
             var rng = KeyedRandom(key: key, stream: salt)
             for ch in 0..<channels { mask[b * channels + ch] = rng.nextUnitFloat() < p ? 0 : keep }
@@ -28,14 +30,17 @@ public enum Dropout2d {
         let plane = h * w
         precondition(mask.count == n * c, "dropout mask has \(mask.count) entries for \(n)×\(c) planes")
         var y = Tensor(uninitialized: x.shape)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            Parallel.ranges(n * c, minimum: max(1, 65536 / max(plane, 1))) { planes in
-                for p in planes {
-                    let m = mask[p], base = p * plane
-                    for i in base..<(base + plane) { yp[i] = xp[i] * m }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                Parallel.ranges(n * c, minimum: max(1, 65536 / max(plane, 1))) { planes in
+                    for p in planes {
+                        let m = mask[p]
+                        let base = p * plane
+                        for i in base..<(base + plane) { yp[i] = xp[i] * m }
+                    }
                 }
             }
-        } }
+        }
         return y
     }
 }

@@ -3,7 +3,10 @@
 /// Ties keep the first maximum in row-major window order (PyTorch's CPU rule),
 /// so the gradient goes to exactly one input per window; windows accumulate.
 public enum MaxPool {
-    public struct Result { public var y: Tensor; public var argmax: [Int32] }
+    public struct Result {
+        public var y: Tensor
+        public var argmax: [Int32]
+    }
 
     public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int) -> Result {
         var argmax: [Int32] = []
@@ -15,33 +18,47 @@ public enum MaxPool {
     public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int, argmax arg: inout [Int32]) -> Tensor {
         let (n, c, h, w) = x.nchw
         precondition(pad <= kernel / 2, "max pool: padding \(pad) must be at most half the window \(kernel)")
-        let hout = (h + 2 * pad - kernel) / stride + 1, wout = (w + 2 * pad - kernel) / stride + 1
+        let hout = (h + 2 * pad - kernel) / stride + 1
+        let wout = (w + 2 * pad - kernel) / stride + 1
         var y = Tensor(uninitialized: [n, c, hout, wout])
         if arg.count != y.count { arg = [Int32](repeating: -1, count: y.count) }
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            for p in 0..<(n * c) {
-                for oy in 0..<hout { for ox in 0..<wout {
-                    var best = -Float.infinity, bestIndex = -1
-                    for ky in 0..<kernel { for kx in 0..<kernel {
-                        let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
-                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                        let i = (p * h + iy) * w + ix
-                        if bestIndex < 0 || xp[i] > best { best = xp[i]; bestIndex = i }
-                    } }
-                    let o = (p * hout + oy) * wout + ox
-                    yp[o] = best
-                    arg[o] = Int32(bestIndex)
-                } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for p in 0..<(n * c) {
+                    for oy in 0..<hout {
+                        for ox in 0..<wout {
+                            var best = -Float.infinity
+                            var bestIndex = -1
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = oy * stride - pad + ky
+                                    let ix = ox * stride - pad + kx
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    let i = (p * h + iy) * w + ix
+                                    if bestIndex < 0 || xp[i] > best {
+                                        best = xp[i]
+                                        bestIndex = i
+                                    }
+                                }
+                            }
+                            let o = (p * hout + oy) * wout + ox
+                            yp[o] = best
+                            arg[o] = Int32(bestIndex)
+                        }
+                    }
+                }
             }
-        } }
+        }
         return y
     }
 
     public static func backward(gradY: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
         var gx = Tensor(zeros: inputShape)
-        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { g in
-            for o in 0..<gy.count { g[Int(argmax[o])] += gy[o] }
-        } }
+        gradY.withUnsafeBufferPointer { gy in
+            gx.withUnsafeMutableBufferPointer { g in
+                for o in 0..<gy.count { g[Int(argmax[o])] += gy[o] }
+            }
+        }
         return gx
     }
 }
@@ -52,13 +69,15 @@ public enum GlobalAveragePool {
         let (n, c, h, w) = x.nchw
         let plane = h * w
         var y = Tensor(uninitialized: [n, c, 1, 1])
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            for p in 0..<(n * c) {
-                var s: Float = 0
-                for i in 0..<plane { s += xp[p * plane + i] }
-                yp[p] = s / Float(plane)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for p in 0..<(n * c) {
+                    var s: Float = 0
+                    for i in 0..<plane { s += xp[p * plane + i] }
+                    yp[p] = s / Float(plane)
+                }
             }
-        } }
+        }
         return y
     }
 

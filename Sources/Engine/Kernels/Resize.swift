@@ -15,11 +15,17 @@ public enum NearestResize {
         let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
         let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
         var y = Tensor(uninitialized: [n, c, height, width])
-        x.withUnsafeBufferPointer { src in y.withUnsafeMutableBufferPointer { dst in
-            for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
-                dst[(p * height + oy) * width + ox] = src[(p * h + rows[oy]) * w + cols[ox]]
-            } } }
-        } }
+        x.withUnsafeBufferPointer { src in
+            y.withUnsafeMutableBufferPointer { dst in
+                for p in 0..<(n * c) {
+                    for oy in 0..<height {
+                        for ox in 0..<width {
+                            dst[(p * height + oy) * width + ox] = src[(p * h + rows[oy]) * w + cols[ox]]
+                        }
+                    }
+                }
+            }
+        }
         return y
     }
 
@@ -29,11 +35,17 @@ public enum NearestResize {
         let rows = (0..<height).map { sourceIndex($0, input: h, output: height) }
         let cols = (0..<width).map { sourceIndex($0, input: w, output: width) }
         var gx = Tensor(zeros: inputShape)
-        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { g in
-            for p in 0..<(n * c) { for oy in 0..<height { for ox in 0..<width {
-                g[(p * h + rows[oy]) * w + cols[ox]] += gy[(p * height + oy) * width + ox]
-            } } }
-        } }
+        gradY.withUnsafeBufferPointer { gy in
+            gx.withUnsafeMutableBufferPointer { g in
+                for p in 0..<(n * c) {
+                    for oy in 0..<height {
+                        for ox in 0..<width {
+                            g[(p * h + rows[oy]) * w + cols[ox]] += gy[(p * height + oy) * width + ox]
+                        }
+                    }
+                }
+            }
+        }
         return gx
     }
 }
@@ -43,7 +55,12 @@ public enum NearestResize {
 /// align_corners true: src = dst·(in − 1)/(out − 1). Coordinates in Float32,
 /// in PyTorch's order. Backward scatters with the same weights.
 public enum BilinearResize {
-    struct Tap { var i0: Int; var i1: Int; var l0: Float; var l1: Float }
+    struct Tap {
+        var i0: Int
+        var i1: Int
+        var l0: Float
+        var l1: Float
+    }
 
     static func taps(input: Int, output: Int, alignCorners: Bool) -> [Tap] {
         (0..<output).map { dst in
@@ -66,21 +83,25 @@ public enum BilinearResize {
         let ty = taps(input: h, output: height, alignCorners: alignCorners)
         let tx = taps(input: w, output: width, alignCorners: alignCorners)
         var y = Tensor(uninitialized: [n, c, height, width])
-        x.withUnsafeBufferPointer { src in y.withUnsafeMutableBufferPointer { dst in
-            for p in 0..<(n * c) {
-                let plane = p * h * w
-                for oy in 0..<height {
-                    let a = ty[oy]
-                    let r0 = plane + a.i0 * w, r1 = plane + a.i1 * w
-                    let out = (p * height + oy) * width
-                    for ox in 0..<width {
-                        let b = tx[ox]
-                        dst[out + ox] = a.l0 * (b.l0 * src[r0 + b.i0] + b.l1 * src[r0 + b.i1])
-                                      + a.l1 * (b.l0 * src[r1 + b.i0] + b.l1 * src[r1 + b.i1])
+        x.withUnsafeBufferPointer { src in
+            y.withUnsafeMutableBufferPointer { dst in
+                for p in 0..<(n * c) {
+                    let plane = p * h * w
+                    for oy in 0..<height {
+                        let a = ty[oy]
+                        let r0 = plane + a.i0 * w
+                        let r1 = plane + a.i1 * w
+                        let out = (p * height + oy) * width
+                        for ox in 0..<width {
+                            let b = tx[ox]
+                            dst[out + ox] =
+                                a.l0 * (b.l0 * src[r0 + b.i0] + b.l1 * src[r0 + b.i1])
+                                + a.l1 * (b.l0 * src[r1 + b.i0] + b.l1 * src[r1 + b.i1])
+                        }
                     }
                 }
             }
-        } }
+        }
         return y
     }
 
@@ -90,22 +111,24 @@ public enum BilinearResize {
         let ty = taps(input: h, output: height, alignCorners: alignCorners)
         let tx = taps(input: w, output: width, alignCorners: alignCorners)
         var gx = Tensor(zeros: inputShape)
-        gradY.withUnsafeBufferPointer { gy in gx.withUnsafeMutableBufferPointer { gxp in
-            for p in 0..<(n * c) {
-                let plane = p * h * w
-                for oy in 0..<height {
-                    let a = ty[oy]
-                    for ox in 0..<width {
-                        let b = tx[ox]
-                        let g = gy[(p * height + oy) * width + ox]
-                        gxp[plane + a.i0 * w + b.i0] += a.l0 * b.l0 * g
-                        gxp[plane + a.i0 * w + b.i1] += a.l0 * b.l1 * g
-                        gxp[plane + a.i1 * w + b.i0] += a.l1 * b.l0 * g
-                        gxp[plane + a.i1 * w + b.i1] += a.l1 * b.l1 * g
+        gradY.withUnsafeBufferPointer { gy in
+            gx.withUnsafeMutableBufferPointer { gxp in
+                for p in 0..<(n * c) {
+                    let plane = p * h * w
+                    for oy in 0..<height {
+                        let a = ty[oy]
+                        for ox in 0..<width {
+                            let b = tx[ox]
+                            let g = gy[(p * height + oy) * width + ox]
+                            gxp[plane + a.i0 * w + b.i0] += a.l0 * b.l0 * g
+                            gxp[plane + a.i0 * w + b.i1] += a.l0 * b.l1 * g
+                            gxp[plane + a.i1 * w + b.i0] += a.l1 * b.l0 * g
+                            gxp[plane + a.i1 * w + b.i1] += a.l1 * b.l1 * g
+                        }
                     }
                 }
             }
-        } }
+        }
         return gx
     }
 }

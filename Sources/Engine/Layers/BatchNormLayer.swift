@@ -15,7 +15,8 @@ public final class BatchNormLayer: Layer {
         self.name = name
         self.store = store
         self.useBatchStatistics = useBatchStatistics
-        weightIndex = store.declare("\(name).weight", shape: [channels], kind: .parameter(.backboneWeight), trainable: false)
+        weightIndex = store.declare(
+            "\(name).weight", shape: [channels], kind: .parameter(.backboneWeight), trainable: false)
         biasIndex = store.declare("\(name).bias", shape: [channels], kind: .parameter(.backboneBias), trainable: false)
         meanIndex = store.declare("\(name).running_mean", shape: [channels], kind: .buffer)
         varIndex = store.declare("\(name).running_var", shape: [channels], kind: .buffer)
@@ -43,7 +44,11 @@ public final class BatchNormLayer: Layer {
 
     public func backward(_ gradY: Tensor, sink: GradientSink) -> Tensor? {
         precondition(cached, "\(name): backward without a forward that kept its statistics")
-        defer { cache.xHat = nil; cache.input = nil; cached = false }  // the per-channel arrays stay for the next step
+        defer {
+            cache.xHat = nil
+            cache.input = nil
+            cached = false
+        }  // the per-channel arrays stay for the next step
         let trains = plan.parameterGradients
         let gx = BatchNorm.backward(
             gradY: gradY, cache: cache, weight: store.value(weightIndex),

@@ -10,16 +10,25 @@ public final class Conv2dLayer: Layer {
     public var useReferenceKernel = false
     private var input: Tensor? = nil
 
-    public init(_ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
-                pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
-                group: ParameterStore.Group = .backboneWeight) {
-        self.name = name; self.store = store
-        self.cin = cin; self.cout = cout; self.kernel = kernel
-        self.stride = stride; self.pad = pad; self.dilation = dilation
-        weightIndex = store.declare("\(name).weight", shape: [cout, cin, kernel, kernel],
-                                    kind: .parameter(group), trainable: trainable)
+    public init(
+        _ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
+        pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
+        group: ParameterStore.Group = .backboneWeight
+    ) {
+        self.name = name
+        self.store = store
+        self.cin = cin
+        self.cout = cout
+        self.kernel = kernel
+        self.stride = stride
+        self.pad = pad
+        self.dilation = dilation
+        weightIndex = store.declare(
+            "\(name).weight", shape: [cout, cin, kernel, kernel],
+            kind: .parameter(group), trainable: trainable)
         let biasGroup: ParameterStore.Group = group == .headWeight ? .headBias : .backboneBias
-        biasIndex = bias ? store.declare("\(name).bias", shape: [cout], kind: .parameter(biasGroup), trainable: trainable) : nil
+        biasIndex =
+            bias ? store.declare("\(name).bias", shape: [cout], kind: .parameter(biasGroup), trainable: trainable) : nil
         plan = .skipped
         planBackward()
     }
@@ -34,7 +43,8 @@ public final class Conv2dLayer: Layer {
     public func geometry(for x: Tensor) -> ConvGeometry {
         let (n, c, h, w) = x.nchw
         precondition(c == cin, "\(name): input has \(c) channels, expected \(cin)")
-        return ConvGeometry(n: n, cin: cin, h: h, w: w, cout: cout, kernel: kernel, stride: stride, pad: pad, dilation: dilation)
+        return ConvGeometry(
+            n: n, cin: cin, h: h, w: w, cout: cout, kernel: kernel, stride: stride, pad: pad, dilation: dilation)
     }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
@@ -42,16 +52,20 @@ public final class Conv2dLayer: Layer {
         defer { if profile > 0 { LayerProfiler.shared.forward(name, geometry(for: x), since: profile) } }
         let g = geometry(for: x)
         input = plan.keeps(context) ? x : nil
-        var y = Tensor(uninitialized: g.outputShape)   // both kernels write every element
-        let weight = store.value(weightIndex), bias = biasIndex.map { store.value($0) }
+        var y = Tensor(uninitialized: g.outputShape)  // both kernels write every element
+        let weight = store.value(weightIndex)
+        let bias = biasIndex.map { store.value($0) }
         let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            if useReferenceKernel {
-                Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
-            } else {
-                Conv2dFast.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch, g)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if useReferenceKernel {
+                    Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
+                } else {
+                    Conv2dFast.forward(
+                        x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch, g)
+                }
             }
-        } }
+        }
         return y
     }
 
@@ -62,25 +76,31 @@ public final class Conv2dLayer: Layer {
         let trains = plan.parameterGradients
         defer {
             self.input = nil
-            if profile > 0 { LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: plan.inputGradient) }
+            if profile > 0 {
+                LayerProfiler.shared.backward(name, g, since: profile, weight: trains, data: plan.inputGradient)
+            }
         }
-        var gx = plan.inputGradient ? Tensor(uninitialized: input.shape) : nil   // both kernels overwrite it
+        var gx = plan.inputGradient ? Tensor(uninitialized: input.shape) : nil  // both kernels overwrite it
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
         let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
-        input.withUnsafeBufferPointer { xp in gradY.withUnsafeBufferPointer { gyp in
-            func run(_ gxp: UnsafeMutablePointer<Float>?) {
-                if useReferenceKernel {
-                    Conv2dReference.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
-                                             gradWeight: gw, gradBias: gb, g)
-                } else {
-                    Conv2dFast.backward(x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
-                                        gradWeight: gw, gradBias: gb, scratch: scratch, g)
+        input.withUnsafeBufferPointer { xp in
+            gradY.withUnsafeBufferPointer { gyp in
+                func run(_ gxp: UnsafeMutablePointer<Float>?) {
+                    if useReferenceKernel {
+                        Conv2dReference.backward(
+                            x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
+                            gradWeight: gw, gradBias: gb, g)
+                    } else {
+                        Conv2dFast.backward(
+                            x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
+                            gradWeight: gw, gradBias: gb, scratch: scratch, g)
+                    }
                 }
+                if gx != nil { gx!.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
             }
-            if gx != nil { gx!.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
-        } }
+        }
         if trains {
             sink.gradientReady(weightIndex)
             if let biasIndex { sink.gradientReady(biasIndex) }

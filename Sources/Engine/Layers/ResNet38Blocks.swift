@@ -12,17 +12,24 @@ public final class ResBlock: Layer {
     let conv1: Conv2dLayer?
     public private(set) var plan = BackwardPlan.skipped
 
-    public init(_ name: String, store: ParameterStore, in cin: Int, mid: Int, out cout: Int, stride: Int = 1,
-                firstDilation: Int? = nil, dilation: Int = 1) {
+    public init(
+        _ name: String, store: ParameterStore, in cin: Int, mid: Int, out cout: Int, stride: Int = 1,
+        firstDilation: Int? = nil, dilation: Int = 1
+    ) {
         let d1 = firstDilation ?? dilation
         self.name = name
         bn2a = BatchNormLayer("\(name).bn_branch2a", store: store, channels: cin)
         relu2a = ReLULayer("\(name).relu_branch2a")
         relu2b1 = ReLULayer("\(name).relu_branch2b1")
-        conv2a = Conv2dLayer("\(name).conv_branch2a", store: store, cin: cin, cout: mid, kernel: 3, stride: stride, pad: d1, dilation: d1)
+        conv2a = Conv2dLayer(
+            "\(name).conv_branch2a", store: store, cin: cin, cout: mid, kernel: 3, stride: stride, pad: d1, dilation: d1
+        )
         bn2b1 = BatchNormLayer("\(name).bn_branch2b1", store: store, channels: mid)
-        conv2b1 = Conv2dLayer("\(name).conv_branch2b1", store: store, cin: mid, cout: cout, kernel: 3, pad: dilation, dilation: dilation)
-        conv1 = (cin == cout && stride == 1) ? nil
+        conv2b1 = Conv2dLayer(
+            "\(name).conv_branch2b1", store: store, cin: mid, cout: cout, kernel: 3, pad: dilation, dilation: dilation)
+        conv1 =
+            (cin == cout && stride == 1)
+            ? nil
             : Conv2dLayer("\(name).conv_branch1", store: store, cin: cin, cout: cout, kernel: 1, stride: stride)
         sublayers = [bn2a, relu2a, conv2a, bn2b1, relu2b1, conv2b1] + (conv1.map { [$0] } ?? [])
         planBackward()
@@ -37,7 +44,9 @@ public final class ResBlock: Layer {
         for layer in [conv2b1, relu2b1, bn2b1] as [Layer] { layer.planBackward(reached: reached, inputGradient: true) }
         conv2a.planBackward(reached: reached, inputGradient: inputGradient)
         conv1?.planBackward(reached: reached, inputGradient: inputGradient)
-        for layer in [relu2a, bn2a] as [Layer] { layer.planBackward(reached: reached && inputGradient, inputGradient: true) }
+        for layer in [relu2a, bn2a] as [Layer] {
+            layer.planBackward(reached: reached && inputGradient, inputGradient: true)
+        }
         plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
     }
 
@@ -75,8 +84,10 @@ public final class ResBlockBottleneck: Layer {
     let drop2b1, drop2b2: Dropout2dLayer
     public private(set) var plan = BackwardPlan.skipped
 
-    public init(_ name: String, store: ParameterStore, in cin: Int, out cout: Int, stride: Int = 1,
-                dilation: Int = 1, dropout: Float = 0, salt: UInt64) {
+    public init(
+        _ name: String, store: ParameterStore, in cin: Int, out cout: Int, stride: Int = 1,
+        dilation: Int = 1, dropout: Float = 0, salt: UInt64
+    ) {
         self.name = name
         bn2a = BatchNormLayer("\(name).bn_branch2a", store: store, channels: cin)
         relu2a = ReLULayer("\(name).relu_branch2a")
@@ -84,8 +95,9 @@ public final class ResBlockBottleneck: Layer {
         relu2b2 = ReLULayer("\(name).relu_branch2b2")
         conv2a = Conv2dLayer("\(name).conv_branch2a", store: store, cin: cin, cout: cout / 4, kernel: 1, stride: stride)
         bn2b1 = BatchNormLayer("\(name).bn_branch2b1", store: store, channels: cout / 4)
-        conv2b1 = Conv2dLayer("\(name).conv_branch2b1", store: store, cin: cout / 4, cout: cout / 2, kernel: 3,
-                              pad: dilation, dilation: dilation)
+        conv2b1 = Conv2dLayer(
+            "\(name).conv_branch2b1", store: store, cin: cout / 4, cout: cout / 2, kernel: 3,
+            pad: dilation, dilation: dilation)
         bn2b2 = BatchNormLayer("\(name).bn_branch2b2", store: store, channels: cout / 2)
         conv2b2 = Conv2dLayer("\(name).conv_branch2b2", store: store, cin: cout / 2, cout: cout, kernel: 1)
         conv1 = Conv2dLayer("\(name).conv_branch1", store: store, cin: cin, cout: cout, kernel: 1, stride: stride)
@@ -105,7 +117,9 @@ public final class ResBlockBottleneck: Layer {
         }
         conv2a.planBackward(reached: reached, inputGradient: inputGradient)
         conv1.planBackward(reached: reached, inputGradient: inputGradient)
-        for layer in [relu2a, bn2a] as [Layer] { layer.planBackward(reached: reached && inputGradient, inputGradient: true) }
+        for layer in [relu2a, bn2a] as [Layer] {
+            layer.planBackward(reached: reached && inputGradient, inputGradient: true)
+        }
         plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
     }
 

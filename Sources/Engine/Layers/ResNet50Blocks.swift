@@ -19,15 +19,21 @@ public final class Bottleneck: Layer {
         reluOut = ReLULayer("\(name).relu")
         conv1 = Conv2dLayer("\(name).conv1", store: store, cin: cin, cout: planes, kernel: 1)
         bn1 = BatchNormLayer("\(name).bn1", store: store, channels: planes)
-        conv2 = Conv2dLayer("\(name).conv2", store: store, cin: planes, cout: planes, kernel: 3, stride: stride, pad: dilation, dilation: dilation)
+        conv2 = Conv2dLayer(
+            "\(name).conv2", store: store, cin: planes, cout: planes, kernel: 3, stride: stride, pad: dilation,
+            dilation: dilation)
         bn2 = BatchNormLayer("\(name).bn2", store: store, channels: planes)
         conv3 = Conv2dLayer("\(name).conv3", store: store, cin: planes, cout: cout, kernel: 1)
         bn3 = BatchNormLayer("\(name).bn3", store: store, channels: cout)
-        downsample = (stride != 1 || cin != cout)
-            ? (Conv2dLayer("\(name).downsample.0", store: store, cin: cin, cout: cout, kernel: 1, stride: stride),
-               BatchNormLayer("\(name).downsample.1", store: store, channels: cout))
+        downsample =
+            (stride != 1 || cin != cout)
+            ? (
+                Conv2dLayer("\(name).downsample.0", store: store, cin: cin, cout: cout, kernel: 1, stride: stride),
+                BatchNormLayer("\(name).downsample.1", store: store, channels: cout)
+            )
             : nil
-        sublayers = [conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3] + (downsample.map { [$0.conv, $0.bn] } ?? []) + [reluOut]
+        sublayers =
+            [conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3] + (downsample.map { [$0.conv, $0.bn] } ?? []) + [reluOut]
         planBackward()
     }
 

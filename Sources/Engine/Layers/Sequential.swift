@@ -23,8 +23,9 @@ public final class Sequential: Layer {
         for (i, layer) in layers.enumerated() {
             layer.planBackward(reached: reached && i >= first, inputGradient: i > first || inputGradient)
         }
-        plan = BackwardPlan(reached: reached && first < layers.count, inputGradient: inputGradient,
-                            parameterGradients: hasTrainedParameters)
+        plan = BackwardPlan(
+            reached: reached && first < layers.count, inputGradient: inputGradient,
+            parameterGradients: hasTrainedParameters)
     }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {

@@ -4,14 +4,14 @@
 public enum SaliencyLoss {
     public struct Result {
         public var loss: Float
-        public var saliencyResized: Tensor   // [n, 1, h, w], nearest (legacy rule)
-        public var prob: Tensor              // [n, C+1, h, w] softmax over channels
-        public var overlap: [Float]          // [n, C] |round(p)∧round(S)| / (|round(p)| + 1e-4·h·w)
-        public var valid: [Bool]             // [n, C] overlap > tau
-        public var fgMap: Tensor             // [n, 1, h, w]
-        public var bgMap: Tensor             // [n, 1, h, w] = 1 − Σ_bg p
-        public var salPred: Tensor           // [n, 1, h, w] = λ·fg + (1 − λ)·bg
-        public var gradCam: Tensor           // d loss / d cam
+        public var saliencyResized: Tensor  // [n, 1, h, w], nearest (legacy rule)
+        public var prob: Tensor  // [n, C+1, h, w] softmax over channels
+        public var overlap: [Float]  // [n, C] |round(p)∧round(S)| / (|round(p)| + 1e-4·h·w)
+        public var valid: [Bool]  // [n, C] overlap > tau
+        public var fgMap: Tensor  // [n, 1, h, w]
+        public var bgMap: Tensor  // [n, 1, h, w] = 1 − Σ_bg p
+        public var salPred: Tensor  // [n, 1, h, w] = λ·fg + (1 − λ)·bg
+        public var gradCam: Tensor  // d loss / d cam
     }
 
     /// torch.round: half to even, so 0.5 → 0 and only values > 0.5 become 1.
@@ -19,7 +19,8 @@ public enum SaliencyLoss {
 
     public static func compute(cam: Tensor, saliency: Tensor, labels: [Float], tau: Float, lam: Float) -> Result {
         let (n, k, h, w) = cam.nchw
-        let classes = k - 1, plane = h * w
+        let classes = k - 1
+        let plane = h * w
         let sal = NearestResize.forward(saliency, height: h, width: w)
         let prob = ChannelSoftmax.forward(cam)
         var overlap = [Float](repeating: 0, count: n * classes)
@@ -28,7 +29,8 @@ public enum SaliencyLoss {
         var coefficient = [Float](repeating: 0, count: n * k)
         for b in 0..<n {
             for c in 0..<classes {
-                var inter: Float = 0, area: Float = 0
+                var inter: Float = 0
+                var area: Float = 0
                 for i in 0..<plane {
                     let p: Float = roundsToOne(prob[(b * k + c) * plane + i]) ? 1 : 0
                     let s: Float = roundsToOne(sal[b * plane + i]) ? 1 : 0
@@ -43,35 +45,48 @@ public enum SaliencyLoss {
             }
             coefficient[b * k + classes] = -(1 - lam)
         }
-        var fg = Tensor(uninitialized: [n, 1, h, w]), bg = Tensor(uninitialized: [n, 1, h, w])
-        var pred = Tensor(uninitialized: [n, 1, h, w]), gradProb = Tensor(zeros: cam.shape)
+        var fg = Tensor(uninitialized: [n, 1, h, w])
+        var bg = Tensor(uninitialized: [n, 1, h, w])
+        var pred = Tensor(uninitialized: [n, 1, h, w])
+        var gradProb = Tensor(zeros: cam.shape)
         var sumSquares: Double = 0
         let gradScale = 2 / Float(n * plane)
-        fg.withUnsafeMutableBufferPointer { fg in bg.withUnsafeMutableBufferPointer { bg in
-        pred.withUnsafeMutableBufferPointer { pred in gradProb.withUnsafeMutableBufferPointer { gradProb in
-        prob.withUnsafeBufferPointer { prob in sal.withUnsafeBufferPointer { sal in
-            for b in 0..<n {
-                for i in 0..<plane {
-                    var fgSum: Float = 0, bgSum: Float = 0
-                    for c in 0..<k {
-                        let coeff = coefficient[b * k + c]
-                        let p = prob[(b * k + c) * plane + i]
-                        if coeff > 0 { fgSum += p } else if coeff < 0 { bgSum += p }
-                    }
-                    let o = b * plane + i
-                    fg[o] = fgSum
-                    bg[o] = 1 - bgSum
-                    pred[o] = lam * fg[o] + (1 - lam) * bg[o]
-                    let diff = pred[o] - sal[o]
-                    sumSquares += Double(diff * diff)
-                    for c in 0..<k where coefficient[b * k + c] != 0 {
-                        gradProb[(b * k + c) * plane + i] = gradScale * diff * coefficient[b * k + c]
+        fg.withUnsafeMutableBufferPointer { fg in
+            bg.withUnsafeMutableBufferPointer { bg in
+                pred.withUnsafeMutableBufferPointer { pred in
+                    gradProb.withUnsafeMutableBufferPointer { gradProb in
+                        prob.withUnsafeBufferPointer { prob in
+                            sal.withUnsafeBufferPointer { sal in
+                                for b in 0..<n {
+                                    for i in 0..<plane {
+                                        var fgSum: Float = 0
+                                        var bgSum: Float = 0
+                                        for c in 0..<k {
+                                            let coeff = coefficient[b * k + c]
+                                            let p = prob[(b * k + c) * plane + i]
+                                            if coeff > 0 { fgSum += p } else if coeff < 0 { bgSum += p }
+                                        }
+                                        let o = b * plane + i
+                                        fg[o] = fgSum
+                                        bg[o] = 1 - bgSum
+                                        pred[o] = lam * fg[o] + (1 - lam) * bg[o]
+                                        let diff = pred[o] - sal[o]
+                                        sumSquares += Double(diff * diff)
+                                        for c in 0..<k where coefficient[b * k + c] != 0 {
+                                            gradProb[(b * k + c) * plane + i] =
+                                                gradScale * diff * coefficient[b * k + c]
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        } } } } } }
-        return Result(loss: Float(sumSquares / Double(n * plane)), saliencyResized: sal, prob: prob,
-                      overlap: overlap, valid: valid, fgMap: fg, bgMap: bg, salPred: pred,
-                      gradCam: ChannelSoftmax.backward(gradY: gradProb, y: prob))
+        }
+        return Result(
+            loss: Float(sumSquares / Double(n * plane)), saliencyResized: sal, prob: prob,
+            overlap: overlap, valid: valid, fgMap: fg, bgMap: bg, salPred: pred,
+            gradCam: ChannelSoftmax.backward(gradY: gradProb, y: prob))
     }
 }

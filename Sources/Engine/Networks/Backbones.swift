@@ -27,8 +27,10 @@ public enum Backbones {
         ]
         var layers: [Layer] = []
         for (name, cin, cout, stride, dilation) in spec {
-            layers.append(Conv2dLayer(name, store: store, cin: cin, cout: cout, kernel: 3, stride: stride,
-                                      pad: dilation, dilation: dilation, bias: true))
+            layers.append(
+                Conv2dLayer(
+                    name, store: store, cin: cin, cout: cout, kernel: 3, stride: stride,
+                    pad: dilation, dilation: dilation, bias: true))
             layers.append(ReLULayer("\(name).relu"))
         }
         return Backbone(layers: planned(Sequential(layers, name: "tiny")), featureChannels: 128)
@@ -40,21 +42,36 @@ public enum Backbones {
     /// narrows every width (tests only; 1 = the real network).
     public static func resnet38(store: ParameterStore, widthDivisor d: Int = 1) -> Backbone {
         func w(_ c: Int) -> Int { max(c / d, 1) }
-        var layers: [Layer] = [Conv2dLayer("conv1a", store: store, cin: 3, cout: w(64), kernel: 3, pad: 1, trainable: false)]
-        func block(_ name: String, _ cin: Int, _ mid: Int, _ cout: Int, stride: Int = 1, first: Int? = nil, dilation: Int = 1) {
-            layers.append(ResBlock(name, store: store, in: w(cin), mid: w(mid), out: w(cout), stride: stride,
-                                   firstDilation: first, dilation: dilation))
+        var layers: [Layer] = [
+            Conv2dLayer("conv1a", store: store, cin: 3, cout: w(64), kernel: 3, pad: 1, trainable: false)
+        ]
+        func block(
+            _ name: String, _ cin: Int, _ mid: Int, _ cout: Int, stride: Int = 1, first: Int? = nil, dilation: Int = 1
+        ) {
+            layers.append(
+                ResBlock(
+                    name, store: store, in: w(cin), mid: w(mid), out: w(cout), stride: stride,
+                    firstDilation: first, dilation: dilation))
         }
-        block("b2", 64, 128, 128, stride: 2); block("b2_1", 128, 128, 128); block("b2_2", 128, 128, 128)
-        block("b3", 128, 256, 256, stride: 2); block("b3_1", 256, 256, 256); block("b3_2", 256, 256, 256)
+        block("b2", 64, 128, 128, stride: 2)
+        block("b2_1", 128, 128, 128)
+        block("b2_2", 128, 128, 128)
+        block("b3", 128, 256, 256, stride: 2)
+        block("b3_1", 256, 256, 256)
+        block("b3_2", 256, 256, 256)
         block("b4", 256, 512, 512, stride: 2)
         for i in 1...5 { block("b4_\(i)", 512, 512, 512) }
         block("b5", 512, 512, 1024, first: 1, dilation: 2)
-        block("b5_1", 1024, 512, 1024, dilation: 2); block("b5_2", 1024, 512, 1024, dilation: 2)
-        layers.append(ResBlockBottleneck("b6", store: store, in: w(1024), out: w(2048), dilation: 4, dropout: 0.3,
-                                         salt: DropoutSalt.resnet38B6))
-        layers.append(ResBlockBottleneck("b7", store: store, in: w(2048), out: w(4096), dilation: 4, dropout: 0.5,
-                                         salt: DropoutSalt.resnet38B7))
+        block("b5_1", 1024, 512, 1024, dilation: 2)
+        block("b5_2", 1024, 512, 1024, dilation: 2)
+        layers.append(
+            ResBlockBottleneck(
+                "b6", store: store, in: w(1024), out: w(2048), dilation: 4, dropout: 0.3,
+                salt: DropoutSalt.resnet38B6))
+        layers.append(
+            ResBlockBottleneck(
+                "b7", store: store, in: w(2048), out: w(4096), dilation: 4, dropout: 0.5,
+                salt: DropoutSalt.resnet38B7))
         layers.append(BatchNormLayer("bn7", store: store, channels: w(4096)))
         layers.append(ReLULayer("relu7"))
         for entry in store.entries where entry.name.hasPrefix("b2.") || entry.name.hasPrefix("b2_") {
@@ -80,8 +97,10 @@ public enum Backbones {
         for (stage, (planes, blocks, stride)) in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 1)].enumerated() {
             let dilated = stage == 3
             for b in 0..<blocks {
-                layers.append(Bottleneck("layer\(stage + 1).\(b)", store: store, in: inplanes, planes: w(planes),
-                                         stride: b == 0 ? stride : 1, dilation: dilated && b > 0 ? 2 : 1))
+                layers.append(
+                    Bottleneck(
+                        "layer\(stage + 1).\(b)", store: store, in: inplanes, planes: w(planes),
+                        stride: b == 0 ? stride : 1, dilation: dilated && b > 0 ? 2 : 1))
                 inplanes = w(planes) * 4
             }
         }

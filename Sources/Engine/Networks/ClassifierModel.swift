@@ -20,16 +20,19 @@ public final class ClassifierModel: TrainableModel {
     /// The saliency loss's overlap threshold τ and weight λ (EPS only).
     public let tau: Float, lam: Float
 
-    public init(architecture: Architecture, method: Method, numClasses: Int, widthDivisor: Int = 1,
-                tau: Float = 0.4, lam: Float = 0.5) {
+    public init(
+        architecture: Architecture, method: Method, numClasses: Int, widthDivisor: Int = 1,
+        tau: Float = 0.4, lam: Float = 0.5
+    ) {
         self.architecture = architecture
         self.method = method
         self.numClasses = numClasses
         self.tau = tau
         self.lam = lam
         backbone = Backbones.make(architecture, store: store, widthDivisor: widthDivisor)
-        fc8 = Conv2dLayer("fc8", store: store, cin: backbone.featureChannels, cout: method == .eps ? numClasses + 1 : numClasses,
-                          kernel: 1, group: .headWeight)
+        fc8 = Conv2dLayer(
+            "fc8", store: store, cin: backbone.featureChannels, cout: method == .eps ? numClasses + 1 : numClasses,
+            kernel: 1, group: .headWeight)
     }
 
     /// Number of maps the head produces (C+1 for EPS, C for CAM).
@@ -75,7 +78,8 @@ public final class ClassifierModel: TrainableModel {
         let labels = batch.labels
         let features = backbone.layers.forward(batch.images, context)
         let n = batch.images.shape[0]
-        var lossCls: Float = 0, lossSal: Float = 0
+        var lossCls: Float = 0
+        var lossSal: Float = 0
         let gradFeatures: Tensor
         var forwardDone = Date()
         switch method {
@@ -83,15 +87,17 @@ public final class ClassifierModel: TrainableModel {
             guard let saliency = batch.saliency else { preconditionFailure("EPS training needs saliency maps") }
             let cam = fc8.forward(features, context)
             let objective = EPSObjective.compute(cam: cam, saliency: saliency, labels: labels, tau: tau, lam: lam)
-            lossCls = objective.lossCls; lossSal = objective.lossSal
+            lossCls = objective.lossCls
+            lossSal = objective.lossSal
             forwardDone = Date()
             gradFeatures = fc8.backward(objective.gradCam, sink: sink)!
         case .cam:
             let dropped = dropout7.forward(features, context)
             let pooled = GlobalAveragePool.forward(dropped)
             let logits = fc8.forward(pooled, context)
-            let cls = MultilabelSoftMargin.compute(logits: logits.values, labels: labels, batch: n,
-                                                   stride: numClasses, classes: numClasses)
+            let cls = MultilabelSoftMargin.compute(
+                logits: logits.values, labels: labels, batch: n,
+                stride: numClasses, classes: numClasses)
             lossCls = cls.loss
             forwardDone = Date()
             let gradPooled = fc8.backward(Tensor(shape: logits.shape, data: cls.grad), sink: sink)!
@@ -100,8 +106,9 @@ public final class ClassifierModel: TrainableModel {
         }
         _ = backbone.layers.backward(gradFeatures, sink: sink)
         let end = Date()
-        return StepLosses(lossCls: lossCls, lossSal: lossSal,
-                          forwardSeconds: forwardDone.timeIntervalSince(start),
-                          backwardSeconds: end.timeIntervalSince(forwardDone))
+        return StepLosses(
+            lossCls: lossCls, lossSal: lossSal,
+            forwardSeconds: forwardDone.timeIntervalSince(start),
+            backwardSeconds: end.timeIntervalSince(forwardDone))
     }
 }

@@ -14,8 +14,11 @@ public struct PolySGD: Sendable {
     public var power: Double
 
     public init(baseLR: Float, weightDecay: Float, momentum: Float, maxStep: Int, power: Double = 0.9) {
-        self.baseLR = baseLR; self.weightDecay = weightDecay; self.momentum = momentum
-        self.maxStep = maxStep; self.power = power
+        self.baseLR = baseLR
+        self.weightDecay = weightDecay
+        self.momentum = momentum
+        self.maxStep = maxStep
+        self.power = power
     }
 
     /// Learning rate of a group multiplier at 0-based step t.
@@ -30,15 +33,18 @@ public struct PolySGD: Sendable {
         for entry in store.entries where entry.trainable {
             guard case .parameter(let group) = entry.kind else { continue }
             let lr = learningRate(step: t, multiplier: group.lrMultiplier)
-            Self.update(w: store.values + entry.offset, grad: store.gradients + entry.offset,
-                        buf: store.momentum + entry.offset, count: entry.count,
-                        lr: lr, weightDecay: group.decays ? weightDecay : 0, momentum: momentum)
+            Self.update(
+                w: store.values + entry.offset, grad: store.gradients + entry.offset,
+                buf: store.momentum + entry.offset, count: entry.count,
+                lr: lr, weightDecay: group.decays ? weightDecay : 0, momentum: momentum)
         }
     }
 
     /// The SGD update of one tensor, in PyTorch's float32 order.
-    public static func update(w: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, buf: UnsafeMutablePointer<Float>,
-                              count: Int, lr: Float, weightDecay: Float, momentum: Float) {
+    public static func update(
+        w: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, buf: UnsafeMutablePointer<Float>,
+        count: Int, lr: Float, weightDecay: Float, momentum: Float
+    ) {
         for i in 0..<count {
             let g = grad[i] + weightDecay * w[i]
             buf[i] = momentum * buf[i] + g

@@ -22,23 +22,30 @@ struct BenchDataCommand: ParsableCommand {
 
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
-            guard resizeSize.count == 2, resizeSize[0] <= resizeSize[1] else { throw UsageError("--resize-size takes LO HI") }
-            let dataset = try Dataset.load(DatasetConfig(kind: .voc, dataRoot: dataRoot, listFile: trainList, saliencyRoot: saliencyRoot))
+            guard resizeSize.count == 2, resizeSize[0] <= resizeSize[1] else {
+                throw UsageError("--resize-size takes LO HI")
+            }
+            let dataset = try Dataset.load(
+                DatasetConfig(kind: .voc, dataRoot: dataRoot, listFile: trainList, saliencyRoot: saliencyRoot))
             let (checked, problems) = dataset.validated(requireSaliency: true)
             guard problems.isEmpty else { throw UsageError(problems.map(\.description).joined(separator: "\n")) }
             let sampler = GlobalSampler(datasetSize: checked.samples.count, globalBatch: batchSize, seed: 0)
             let augmentation = EPSAugmentation(cropSize: cropSize, resizeRange: resizeSize[0]...resizeSize[1])
             var results: [[String: Any]] = []
             for w in workers {
-                let loader = BatchLoader(dataset: checked, sampler: sampler, augmentation: augmentation, rank: 0, ranks: 1,
-                                         withSaliency: true, steps: 0..<batches, workers: w)
+                let loader = BatchLoader(
+                    dataset: checked, sampler: sampler, augmentation: augmentation, rank: 0, ranks: 1,
+                    withSaliency: true, steps: 0..<batches, workers: w)
                 let start = Date()
                 loader.start()
                 for step in 0..<batches { _ = try loader.next(step: step) }
                 let seconds = Date().timeIntervalSince(start)
                 loader.stop()
                 let rate = Double(batches * batchSize) / seconds
-                print(String(format: "loader: %d worker(s): %.1f images/s (crop %d, %d batches of %d)", w, rate, cropSize, batches, batchSize))
+                print(
+                    String(
+                        format: "loader: %d worker(s): %.1f images/s (crop %d, %d batches of %d)", w, rate, cropSize,
+                        batches, batchSize))
                 results.append(["workers": w, "images_per_s": rate])
             }
             if let json { try EvalReport.writeJSON(["crop_size": cropSize, "results": results], to: json) }

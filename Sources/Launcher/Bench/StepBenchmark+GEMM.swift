@@ -7,11 +7,16 @@ extension StepBenchmark {
     static func gemmShapes(_ records: [LayerProfiler.Record]) -> [SgemmBenchmark.Shape: Int] {
         var shapes: [SgemmBenchmark.Shape: Int] = [:]
         for r in records {
-            let g = r.geometry, plane = g.hout * g.wout
+            let g = r.geometry
+            let plane = g.hout * g.wout
             shapes[.init(m: g.cout, n: plane, k: g.patch), default: 0] += g.n
             let backwardGEMMs = r.backwardMACs / max(g.macs, 1)
-            if backwardGEMMs >= 1 { shapes[.init(m: g.cout, n: g.patch, k: plane, transposeB: true), default: 0] += g.n }
-            if backwardGEMMs >= 2 { shapes[.init(m: g.patch, n: plane, k: g.cout, transposeA: true), default: 0] += g.n }
+            if backwardGEMMs >= 1 {
+                shapes[.init(m: g.cout, n: g.patch, k: plane, transposeB: true), default: 0] += g.n
+            }
+            if backwardGEMMs >= 2 {
+                shapes[.init(m: g.patch, n: plane, k: g.cout, transposeA: true), default: 0] += g.n
+            }
         }
         return shapes
     }

@@ -19,8 +19,9 @@ struct StepBenchmark {
         }
         let log = RankLog(rank: comm.rank)
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
-        let model = ClassifierModel(architecture: o.arch, method: o.method, numClasses: o.numClasses,
-                                    widthDivisor: o.widthDivisor)
+        let model = ClassifierModel(
+            architecture: o.arch, method: o.method, numClasses: o.numClasses,
+            widthDivisor: o.widthDivisor)
         model.initialize(seed: 1)
         if o.plan {
             log.info("backward plan of \(o.arch.rawValue) \(o.method.rawValue) (what each layer keeps and computes):")
@@ -34,8 +35,9 @@ struct StepBenchmark {
         let store = model.store
         let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
         let bucketedStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: buckets)
-        let flatStep = TrainingStep(model: model, comm: comm, optimizer: optimizer,
-                                    averaging: FlatAveraging(store: store, comm: comm))
+        let flatStep = TrainingStep(
+            model: model, comm: comm, optimizer: optimizer,
+            averaging: FlatAveraging(store: store, comm: comm))
 
         /// Mean times of `o.steps` steps (a barrier before each, so ranks start together).
         func average(_ trainingStep: TrainingStep) -> StepTimes {
@@ -43,25 +45,37 @@ struct StepBenchmark {
             for _ in 0..<o.steps {
                 comm.barrier()
                 let t = trainingStep.run(batch, step: 0).times
-                sum.total += t.total; sum.forward += t.forward; sum.backward += t.backward
-                sum.allreduce += t.allreduce; sum.optimizer += t.optimizer
+                sum.total += t.total
+                sum.forward += t.forward
+                sum.backward += t.backward
+                sum.allreduce += t.allreduce
+                sum.optimizer += t.optimizer
             }
             let n = Double(o.steps)
-            return StepTimes(forward: sum.forward / n, backward: sum.backward / n, allreduce: sum.allreduce / n,
-                             optimizer: sum.optimizer / n, total: sum.total / n)
+            return StepTimes(
+                forward: sum.forward / n, backward: sum.backward / n, allreduce: sum.allreduce / n,
+                optimizer: sum.optimizer / n, total: sum.total / n)
         }
 
-        let arch = o.arch, method = o.method, b = o.batchSize, c = o.cropSize
-        log.info("bench: \(arch.rawValue) \(method.rawValue), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × \(threads) thread(s), \(o.steps) timed step(s)")
-        _ = bucketedStep.run(batch, step: 0)            // warm-up: buffers, BLAS threads
+        let arch = o.arch
+        let method = o.method
+        let b = o.batchSize
+        let c = o.cropSize
+        log.info(
+            "bench: \(arch.rawValue) \(method.rawValue), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × "
+                + "\(threads) thread(s), \(o.steps) timed step(s)"
+        )
+        _ = bucketedStep.run(batch, step: 0)  // warm-up: buffers, BLAS threads
         LayerProfiler.shared.reset()
         LayerProfiler.shared.enabled = true
-        _ = bucketedStep.run(batch, step: 0)            // one profiled step: per-layer times and work
+        _ = bucketedStep.run(batch, step: 0)  // one profiled step: per-layer times and work
         LayerProfiler.shared.enabled = false
         let records = LayerProfiler.shared.records
-        let heapBefore = HeapAllocationCounter.read(), poolBefore = BufferPool.shared.statistics
+        let heapBefore = HeapAllocationCounter.read()
+        let poolBefore = BufferPool.shared.statistics
         let bucketed = average(bucketedStep)
-        let heapAfter = HeapAllocationCounter.read(), poolAfter = BufferPool.shared.statistics
+        let heapAfter = HeapAllocationCounter.read()
+        let poolAfter = BufferPool.shared.statistics
         let flat = comm.size > 1 ? average(flatStep) : bucketed
 
         let macs = records.reduce(0) { $0 + $1.forwardMACs + $1.backwardMACs }
@@ -84,23 +98,35 @@ struct StepBenchmark {
             "layers": records.map { r -> [String: Any] in
                 let flop = 2 * Double(r.forwardMACs + r.backwardMACs)
                 let seconds = r.forwardSeconds + r.backwardSeconds
-                return ["name": r.name, "forward_ms": r.forwardSeconds * 1000, "backward_ms": r.backwardSeconds * 1000,
-                        "gflops": seconds > 0 ? flop / seconds / 1e9 : 0]
+                return [
+                    "name": r.name, "forward_ms": r.forwardSeconds * 1000, "backward_ms": r.backwardSeconds * 1000,
+                    "gflops": seconds > 0 ? flop / seconds / 1e9 : 0,
+                ]
             },
         ]
-        log.info(String(format: "step %.3f s  (forward %.3f, backward %.3f, exposed allreduce %.4f, optimizer %.4f)",
-                        bucketed.total, bucketed.forward, bucketed.backward, bucketed.allreduce, bucketed.optimizer))
-        log.info(String(format: "step %.1f GFLOP → %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s; ratio %.3f; peak RSS %.0f MB",
-                        stepGFLOP, stepGFLOPS, sgemm.gflops, stepGFLOPS / sgemm.gflops, peakMB))
+        log.info(
+            String(
+                format: "step %.3f s  (forward %.3f, backward %.3f, exposed allreduce %.4f, optimizer %.4f)",
+                bucketed.total, bucketed.forward, bucketed.backward, bucketed.allreduce, bucketed.optimizer))
+        log.info(
+            String(
+                format:
+                    "step %.1f GFLOP → %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s; ratio %.3f; peak "
+                    + "RSS %.0f MB",
+                stepGFLOP, stepGFLOPS, sgemm.gflops, stepGFLOPS / sgemm.gflops, peakMB))
         let poolMisses = Double(poolAfter.heapAllocations - poolBefore.heapAllocations) / Double(o.steps)
         let poolMissBytes = Double(poolAfter.heapBytes - poolBefore.heapBytes) / Double(o.steps)
         result["tensor_buffers_from_heap_per_step"] = poolMisses
         result["tensor_bytes_from_heap_per_step"] = poolMissBytes
         result["tensor_buffers_reused_per_step"] = Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps)
         result["tensor_pool_peak_mb"] = Double(poolAfter.peakBytes) / 1e6
-        log.info(String(format: "tensor buffers per steady-state step: %.0f from the heap (%.3f MB), %.0f reused; pool peak %.0f MB",
-                        poolMisses, poolMissBytes / 1e6, Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps),
-                        Double(poolAfter.peakBytes) / 1e6))
+        log.info(
+            String(
+                format:
+                    "tensor buffers per steady-state step: %.0f from the heap (%.3f MB), %.0f reused; pool peak "
+                    + "%.0f MB",
+                poolMisses, poolMissBytes / 1e6, Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps),
+                Double(poolAfter.peakBytes) / 1e6))
         if let heapBefore, let heapAfter {
             let calls = Double(heapAfter.calls - heapBefore.calls) / Double(o.steps)
             let bytes = Double(heapAfter.bytes - heapBefore.bytes) / Double(o.steps)
@@ -113,7 +139,10 @@ struct StepBenchmark {
             result["flat_allreduce_seconds"] = flat.allreduce
             result["bucketed_allreduce_seconds"] = bucketed.allreduce
             result.merge(allreduceBandwidth(store: store, buckets: buckets)) { a, _ in a }
-            log.info(String(format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce, bucketed.allreduce))
+            log.info(
+                String(
+                    format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce,
+                    bucketed.allreduce))
         }
         return result
     }

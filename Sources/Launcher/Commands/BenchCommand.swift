@@ -13,10 +13,12 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Classes (VOC 20).") var numClasses: Int = 20
     @Option(help: "Bucket size in MB.") var bucketMb: Double = 25
     @Option(help: "Write the figures as JSON.") var json: String?
-    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor: Int = 1
+    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
+        Int = 1
     @Flag(help: "Print the backward plan: what each layer keeps for backward and which gradients it computes.")
     var plan = false
-    @Option(help: "Also save the randomly initialised network as a checkpoint (for inference timing).") var saveInitial: String?
+    @Option(help: "Also save the randomly initialised network as a checkpoint (for inference timing).") var saveInitial:
+        String?
 }
 
 struct BenchCommand: ParsableCommand {

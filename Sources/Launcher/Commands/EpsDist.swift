@@ -6,14 +6,19 @@ public struct EpsDist: ParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
         commandName: "eps-dist",
-        abstract: "EPS (CVPR 2021) weakly supervised segmentation: data-parallel training on CPU clusters, pseudo-masks, mIoU.",
+        abstract:
+            "EPS (CVPR 2021) weakly supervised segmentation: data-parallel training on CPU clusters, "
+            + "pseudo-masks, mIoU.",
         discussion: """
-        Run one process per rank under `mpirun -n N eps-dist ...` or `srun --mpi=pmix eps-dist ...`,
-        or as a plain process for a one-rank run. Exit status: 0 success, 1 failure (I/O, divergence, a lost rank),
-        2 bad usage or bad input (the message names the flag or file), 3 training stopped by SIGTERM/SIGUSR1 or
-        --stop-at-step after writing a checkpoint (continue with --resume).
-        """,
-        subcommands: [SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self, BenchCommand.self, BenchDataCommand.self])
+            Run one process per rank under `mpirun -n N eps-dist ...` or `srun --mpi=pmix eps-dist ...`,
+            or as a plain process for a one-rank run. Exit status: 0 success, 1 failure (I/O, divergence, a lost rank),
+            2 bad usage or bad input (the message names the flag or file), 3 training stopped by SIGTERM/SIGUSR1 or
+            --stop-at-step after writing a checkpoint (continue with --resume).
+            """,
+        subcommands: [
+            SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self,
+            BenchCommand.self, BenchDataCommand.self,
+        ])
 
     /// Parses, runs, and maps errors to the exit statuses
     /// (ArgumentParser's usage errors become 2).

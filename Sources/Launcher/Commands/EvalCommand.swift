@@ -21,7 +21,8 @@ struct EvalCommand: ParsableCommand {
             let names = ["background"] + (kind == .voc ? ClassNames.voc : ClassNames.coco)
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
-            var context = ContextConfusion(numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+            var context = ContextConfusion(
+                numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
             for id in ids {
                 let gt = try MaskFiles.read("\(gtDir)/\(id).png")
                 let pred = try MaskFiles.read("\(predDir)/\(id).png")
@@ -35,8 +36,10 @@ struct EvalCommand: ParsableCommand {
             print(EvalReport.table(matrix, classNames: names))
             if contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
             if let json {
-                try EvalReport.writeJSON(EvalReport.json(matrix, classNames: names, numImages: ids.count,
-                                                         context: contextDir != nil ? context : nil), to: json)
+                try EvalReport.writeJSON(
+                    EvalReport.json(
+                        matrix, classNames: names, numImages: ids.count,
+                        context: contextDir != nil ? context : nil), to: json)
             }
         }
     }

@@ -5,7 +5,10 @@ import Foundation
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Multi-scale CAM inference: pseudo-masks of every image, sharded over the ranks, with an optional mIoU report.")
+        abstract:
+            "Multi-scale CAM inference: pseudo-masks of every image, sharded over the ranks, with an optional "
+            + "mIoU report."
+    )
 
     @OptionGroup var options: InferOptions
 

@@ -14,7 +14,9 @@ extension Communicator {
         do {
             _ = try mine.get()
             _ = try packed.get()
-            return try JSONDecoder().decode([Data].self, from: Data(all)).map { try JSONDecoder().decode(T.self, from: $0) }
+            return try JSONDecoder().decode([Data].self, from: Data(all)).map {
+                try JSONDecoder().decode(T.self, from: $0)
+            }
         } catch {
             throw CommandError(message: "rank \(rank): exchanging \(T.self) between the ranks failed: \(error)")
         }

@@ -11,7 +11,9 @@ public final class RankLog {
         self.rank = rank
         if let path {
             // Append: a resumed run keeps what the interrupted one logged.
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
             file = FileHandle(forWritingAtPath: path)
             file?.seekToEndOfFile()
         }
@@ -19,7 +21,10 @@ public final class RankLog {
 
     /// A line for the console (rank 0) and the rank's file.
     public func info(_ message: String) {
-        if rank == 0 { print(message); fflush(stdout) }
+        if rank == 0 {
+            print(message)
+            fflush(stdout)
+        }
         record(message)
     }
 

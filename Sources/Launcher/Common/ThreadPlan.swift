@@ -14,7 +14,10 @@ enum ThreadPlan {
         let threads = max(requested ?? fromEnv ?? max(cores / max(comm.localSize, 1), 1), 1)
         ComputeThreads.set(threads)
         if threads * comm.localSize > cores {
-            log.warn("\(comm.localSize) ranks × \(threads) threads exceed the \(cores) cores of this node (oversubscribed; slower)")
+            log.warn(
+                "\(comm.localSize) ranks × \(threads) threads exceed the \(cores) cores of this node "
+                    + "(oversubscribed; slower)"
+            )
         }
         return threads
     }

@@ -9,7 +9,8 @@ enum CommandLineSettings {
         var out: [String: FlatYAMLDecoder.Value] = [:]
         for child in Mirror(reflecting: options).children {
             guard let label = child.label, label.hasPrefix("_"), let wrapper = child.value as? any GivenValue,
-                  let text = wrapper.givenText else { continue }
+                let text = wrapper.givenText
+            else { continue }
             let property = String(label.dropFirst())
             out[SettingKey.yaml(property)] = .init(text: text, source: SettingKey.flag(property))
         }
@@ -46,7 +47,9 @@ enum GivenText {
             guard let inner = mirror.children.first?.value else { return nil }
             return of(inner)
         }
-        if let list = value as? [Int] { return list.isEmpty ? nil : "[" + list.map(String.init).joined(separator: ", ") + "]" }
+        if let list = value as? [Int] {
+            return list.isEmpty ? nil : "[" + list.map(String.init).joined(separator: ", ") + "]"
+        }
         guard let encodable = value as? any Encodable else { return "\(value)" }
         return try? FlatYAMLEncoder.Scalar.text(encodable)
     }

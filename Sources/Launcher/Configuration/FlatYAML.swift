@@ -6,21 +6,25 @@ public enum FlatYAML {
     public static func parse(_ text: String, path: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw UsageError("\(path):\(n + 1): expected `key: value`, got '\(line)'")
             }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "-", with: "_")
             var value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let q = value.first, (q == "\"" || q == "'"), value.last == q { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
+                value = String(value.dropFirst().dropLast())
+            }
             out[key] = value
         }
         return out
     }
 
     public static func read(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw UsageError("\(path): config file not found or unreadable (--config)")
         }
         return try parse(text, path: path)

@@ -26,7 +26,9 @@ struct FlatYAMLDecoder {
         func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
             KeyedDecodingContainer(Keyed<Key>(values: values))
         }
-        func unkeyedContainer() throws -> UnkeyedDecodingContainer { throw UsageError("settings are a struct of named values") }
+        func unkeyedContainer() throws -> UnkeyedDecodingContainer {
+            throw UsageError("settings are a struct of named values")
+        }
         func singleValueContainer() throws -> SingleValueDecodingContainer {
             throw UsageError("settings are a struct of named values")
         }
@@ -39,7 +41,6 @@ struct FlatYAMLDecoder {
 
         func contains(_ key: Key) -> Bool { values[SettingKey.yaml(key.stringValue)] != nil }
         func decodeNil(forKey key: Key) throws -> Bool { !contains(key) }
-
 
         // The concrete requirements, all through the generic path.
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decodeValue(type, forKey: key) }
@@ -66,8 +67,8 @@ struct FlatYAMLDecoder {
             do {
                 return try T(from: ScalarDecoder(value: value))
             } catch {
-                let where_ = value.source.hasPrefix("--") ? value.source : "\(value.source): `\(name)`"
-                var message = "\(where_): '\(value.text)' is not \(Self.kind(T.self))"
+                let origin = value.source.hasPrefix("--") ? value.source : "\(value.source): `\(name)`"
+                var message = "\(origin): '\(value.text)' is not \(Self.kind(T.self))"
                 if let choices = T.self as? any (CaseIterable & RawRepresentable).Type {
                     message += "; use one of " + Self.choices(choices)
                 }
@@ -92,7 +93,9 @@ struct FlatYAMLDecoder {
         func nestedContainer<NestedKey: CodingKey>(
             keyedBy type: NestedKey.Type, forKey key: Key
         ) throws -> KeyedDecodingContainer<NestedKey> { throw UsageError("settings are flat") }
-        func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer { throw UsageError("settings are flat") }
+        func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer {
+            throw UsageError("settings are flat")
+        }
         func superDecoder() throws -> Decoder { TopDecoder(values: values) }
         func superDecoder(forKey key: Key) throws -> Decoder { TopDecoder(values: values) }
     }
@@ -164,7 +167,9 @@ struct FlatYAMLDecoder {
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy type: NestedKey.Type
         ) throws -> KeyedDecodingContainer<NestedKey> { throw UsageError("lists hold scalars") }
-        mutating func nestedUnkeyedContainer() throws -> UnkeyedDecodingContainer { throw UsageError("lists hold scalars") }
+        mutating func nestedUnkeyedContainer() throws -> UnkeyedDecodingContainer {
+            throw UsageError("lists hold scalars")
+        }
         mutating func superDecoder() throws -> Decoder { ScalarDecoder(value: items[currentIndex]) }
     }
 }

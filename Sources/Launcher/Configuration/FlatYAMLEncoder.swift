@@ -7,7 +7,9 @@ struct FlatYAMLEncoder {
     struct Output {
         var pairs: [(key: String, value: String)] = []
         var keys: [String] = []
-        var dictionary: [String: String] { Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b }) }
+        var dictionary: [String: String] {
+            Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b })
+        }
         var text: String { FlatYAML.render(pairs.map { ($0.key, $0.value) }) }
     }
 
@@ -26,7 +28,9 @@ struct FlatYAMLEncoder {
             KeyedEncodingContainer(Keyed<Key>(top: self))
         }
         func unkeyedContainer() -> UnkeyedEncodingContainer { fatalError("settings are a struct of named values") }
-        func singleValueContainer() -> SingleValueEncodingContainer { fatalError("settings are a struct of named values") }
+        func singleValueContainer() -> SingleValueEncodingContainer {
+            fatalError("settings are a struct of named values")
+        }
     }
 
     private struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -71,7 +75,9 @@ struct FlatYAMLEncoder {
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type, forKey key: Key
         ) -> KeyedEncodingContainer<NestedKey> { fatalError("settings are flat") }
-        mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer { fatalError("settings are flat") }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
+            fatalError("settings are flat")
+        }
         mutating func superEncoder() -> Encoder { top }
         mutating func superEncoder(forKey key: Key) -> Encoder { top }
     }

@@ -6,9 +6,13 @@ enum SettingKey {
 
     /// "bucketMb" → ["bucket", "mb"]; "cropSize" → ["crop", "size"].
     static func words(_ camel: String) -> [String] {
-        var words: [String] = [], current = ""
+        var words: [String] = []
+        var current = ""
         for ch in camel {
-            if ch.isUppercase, !current.isEmpty { words.append(current); current = "" }
+            if ch.isUppercase, !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
             current.append(Character(ch.lowercased()))
         }
         if !current.isEmpty { words.append(current) }
@@ -22,7 +26,8 @@ enum SettingKey {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var previous = row[0]

@@ -7,7 +7,7 @@ import Foundation
 /// included; precision tp/col, recall tp/row; pixel accuracy trace/total.
 public struct ConfusionMatrix: Equatable {
     public let numClasses: Int
-    public var counts: [Double]   // [gt * n + pred]
+    public var counts: [Double]  // [gt * n + pred]
 
     public init(numClasses: Int) {
         self.numClasses = numClasses
@@ -18,7 +18,8 @@ public struct ConfusionMatrix: Equatable {
         precondition(groundTruth.count == prediction.count)
         let n = numClasses
         for i in 0..<groundTruth.count {
-            let g = Int(groundTruth[i]), p = Int(prediction[i])
+            let g = Int(groundTruth[i])
+            let p = Int(prediction[i])
             if g < n && p < n { counts[g * n + p] += 1 }
         }
     }
@@ -59,11 +60,12 @@ public struct ConfusionMatrix: Equatable {
 public struct ContextConfusion {
     public let numClasses: Int
     public let regionNames: [String]
-    public var regionAsClass: [Double]   // [region * C + class]
-    public var truePositives: [Double]   // [class]
+    public var regionAsClass: [Double]  // [region * C + class]
+    public var truePositives: [Double]  // [class]
 
     public init(numClasses: Int, regionNames: [String]) {
-        self.numClasses = numClasses; self.regionNames = regionNames
+        self.numClasses = numClasses
+        self.regionNames = regionNames
         regionAsClass = [Double](repeating: 0, count: regionNames.count * numClasses)
         truePositives = [Double](repeating: 0, count: numClasses)
     }
@@ -71,14 +73,18 @@ public struct ContextConfusion {
     /// region: 0 = no context, k ≥ 1 = region k.
     public mutating func add(groundTruth: [UInt8], prediction: [UInt8], region: [UInt8]) {
         for i in 0..<prediction.count {
-            let p = Int(prediction[i]), g = Int(groundTruth[i]), r = Int(region[i])
+            let p = Int(prediction[i])
+            let g = Int(groundTruth[i])
+            let r = Int(region[i])
             guard p < numClasses else { continue }
             if g == p { truePositives[p] += 1 }
             if r > 0 && r < regionNames.count { regionAsClass[r * numClasses + p] += 1 }
         }
     }
 
-    public func ratio(region: Int, classIndex c: Int) -> Double { regionAsClass[region * numClasses + c] / truePositives[c] }
+    public func ratio(region: Int, classIndex c: Int) -> Double {
+        regionAsClass[region * numClasses + c] / truePositives[c]
+    }
 
     /// Region names from `<dir>/names.txt` (`index name` per line; synth writes
     /// it), or generic ones.

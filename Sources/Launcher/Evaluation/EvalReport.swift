@@ -15,22 +15,30 @@ public enum EvalReport {
             lines.append(row("\(c)", classNames[c], [pct(iou[c]), pct(prec[c]), pct(rec[c])]))
         }
         lines.append(String(format: "pixel accuracy %.2f  (%.0f pixels)", m.pixelAccuracy * 100, m.total))
-        lines.append(String(format: "mIoU %.2f  (an all-background mask would score %.2f)", m.meanIoU * 100, m.allBackgroundMeanIoU * 100))
+        lines.append(
+            String(
+                format: "mIoU %.2f  (an all-background mask would score %.2f)", m.meanIoU * 100,
+                m.allBackgroundMeanIoU * 100))
         return lines.joined(separator: "\n")
     }
 
     static func nanMean(_ v: [Double]) -> Double { ConfusionMatrix.nanMean(v) }
 
     /// Left-aligned in a field of `width` characters.
-    static func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
 
-    public static func json(_ m: ConfusionMatrix, classNames: [String], numImages: Int,
-                            context: ContextConfusion? = nil) -> [String: Any] {
-        func finite(_ x: Double) -> Any { x.isFinite ? x : NSNull() }   // JSON has no NaN
+    public static func json(
+        _ m: ConfusionMatrix, classNames: [String], numImages: Int,
+        context: ContextConfusion? = nil
+    ) -> [String: Any] {
+        func finite(_ x: Double) -> Any { x.isFinite ? x : NSNull() }  // JSON has no NaN
         func clean(_ v: [Double]) -> [Any] { v.map(finite) }
         var out: [String: Any] = [
             "miou": finite(m.meanIoU), "iou": clean(m.iou), "precision": clean(m.precision),
-            "recall": clean(m.recall), "pixel_accuracy": finite(m.pixelAccuracy), "num_images": numImages, "classes": classNames,
+            "recall": clean(m.recall), "pixel_accuracy": finite(m.pixelAccuracy), "num_images": numImages,
+            "classes": classNames,
             "miou_all_background": finite(m.allBackgroundMeanIoU),
             "confusion": m.counts,
         ]
@@ -38,9 +46,10 @@ public enum EvalReport {
             var ratios: [String: Any] = [:]
             for r in 1..<context.regionNames.count {
                 var perClass: [String: Any] = [:]
-                for c in 1..<context.numClasses where context.truePositives[c] > 0 || context.regionAsClass[r * context.numClasses + c] > 0 {
+                for c in 1..<context.numClasses
+                where context.truePositives[c] > 0 || context.regionAsClass[r * context.numClasses + c] > 0 {
                     let ratio = context.ratio(region: r, classIndex: c)
-                    perClass[classNames[c]] = ratio.isFinite ? ratio : NSNull()   // no true positive: undefined
+                    perClass[classNames[c]] = ratio.isFinite ? ratio : NSNull()  // no true positive: undefined
                 }
                 ratios[context.regionNames[r]] = perClass
             }
@@ -52,11 +61,13 @@ public enum EvalReport {
     public static func contextTable(_ context: ContextConfusion, classNames: [String]) -> String {
         var lines = ["context confusion (pixels of region predicted as class / true positives of class):"]
         for r in 1..<context.regionNames.count {
-            for c in 1..<context.numClasses where context.regionAsClass[r * context.numClasses + c] > 0 || context.truePositives[c] > 0 {
+            for c in 1..<context.numClasses
+            where context.regionAsClass[r * context.numClasses + c] > 0 || context.truePositives[c] > 0 {
                 let v = context.ratio(region: r, classIndex: c)
                 if context.regionAsClass[r * context.numClasses + c] > 0 {
-                    lines.append("  " + pad(context.regionNames[r], 8) + " as " + pad(classNames[c], 12)
-                                 + (v.isFinite ? String(format: " %.4f", v) : " n/a (no true positive of the class)"))
+                    lines.append(
+                        "  " + pad(context.regionNames[r], 8) + " as " + pad(classNames[c], 12)
+                            + (v.isFinite ? String(format: " %.4f", v) : " n/a (no true positive of the class)"))
                 }
             }
         }

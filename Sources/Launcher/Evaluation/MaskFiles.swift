@@ -8,10 +8,13 @@ enum MaskFiles {
     static func read(_ path: String, size: (width: Int, height: Int)? = nil) throws -> Image8 {
         let mask = try ImageCodecs.readPNG(path, indices: true)
         guard mask.channels == 1 else {
-            throw DataError(path, "expected a one-channel mask of indices (grey or palette PNG), found \(mask.channels) channels")
+            throw DataError(
+                path, "expected a one-channel mask of indices (grey or palette PNG), found \(mask.channels) channels")
         }
         if let size, mask.width != size.width || mask.height != size.height {
-            throw DataError(path, "mask is \(mask.width)×\(mask.height), expected \(size.width)×\(size.height) like its ground truth")
+            throw DataError(
+                path,
+                "mask is \(mask.width)×\(mask.height), expected \(size.width)×\(size.height) like its ground truth")
         }
         return mask
     }

@@ -6,7 +6,9 @@ public struct AgreedFailure: Error, CustomStringConvertible {
     /// False for an orderly stop (preemption): reported as a notice, not an error.
     public var isError = true
     public init(message: String, code: Int32, isError: Bool = true) {
-        self.message = message; self.code = code; self.isError = isError
+        self.message = message
+        self.code = code
+        self.isError = isError
     }
     public var description: String { message }
 }

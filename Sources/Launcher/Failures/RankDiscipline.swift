@@ -11,7 +11,10 @@ public enum RankDiscipline {
             comm.finalize()
             exit(ExitStatus.success)
         } catch let agreed as AgreedFailure {
-            if comm.isRoot { FileHandle.standardError.write(Data("\(agreed.isError ? "error" : "eps-dist"): \(agreed.message)\n".utf8)) }
+            if comm.isRoot {
+                FileHandle.standardError.write(
+                    Data("\(agreed.isError ? "error" : "eps-dist"): \(agreed.message)\n".utf8))
+            }
             comm.finalize()
             exit(agreed.code)
         } catch {
@@ -31,7 +34,8 @@ public enum RankDiscipline {
         let all = comm.gather(string: problems.joined(separator: "\n"), root: 0).filter { !$0.isEmpty }
         let text = all.joined(separator: "\n")
         let count = text.split(separator: "\n").count
-        throw AgreedFailure(message: "\(title) (\(count) problem\(count == 1 ? "" : "s")):\n\(text)", code: ExitStatus.badInput)
+        throw AgreedFailure(
+            message: "\(title) (\(count) problem\(count == 1 ? "" : "s")):\n\(text)", code: ExitStatus.badInput)
     }
 
     /// Runs `body` on rank 0 only; if it fails, every rank fails with the same

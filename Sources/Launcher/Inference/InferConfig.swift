@@ -15,7 +15,8 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Image ids to process, one per line.") var inferList: String
     @Option(help: "Image-level labels (default: VOC Annotations/*.xml).") var labels: String?
     @Option(help: "Image folder (default: the dataset's usual one).") var imgDir: String?
-    @Option(parsing: .upToNextOption, help: "Scales of the multi-scale inference (0.5 1.0 1.5 2.0).") var scales: [Float] = [0.5, 1.0, 1.5, 2.0]
+    @Option(parsing: .upToNextOption, help: "Scales of the multi-scale inference (0.5 1.0 1.5 2.0).") var scales:
+        [Float] = [0.5, 1.0, 1.5, 2.0]
     @Option(help: "Background score (0.20).") var thr: Float = 0.20
     @Option(help: "Output folder of pseudo-masks <id>.png (grey class indices).") var camPng: String
     @Option(help: "Also write max-normalised maps <id>.npy (float32 C×H×W).") var camNpy: String?
@@ -23,5 +24,6 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
-    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor: Int = 1
+    @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
+        Int = 1
 }

@@ -28,30 +28,41 @@ public final class Inferencer {
 
     public func run() throws {
         let o = options
-        guard !o.scales.isEmpty, o.scales.allSatisfy({ $0 > 0 }) else { throw UsageError("--scales needs positive values") }
+        guard !o.scales.isEmpty, o.scales.allSatisfy({ $0 > 0 }) else {
+            throw UsageError("--scales needs positive values")
+        }
         guard let kind = DatasetKind(rawValue: o.dataset) else { throw UsageError("--dataset must be voc or coco") }
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
         // Every image and scale has its own sizes: released buffers go back to
         // malloc, which can reuse them for any size, instead of to the
         // size-keyed cache made for repeating training steps.
         BufferPool.shared.keepsReleasedBuffers = false
-        let dataset = try Dataset.load(DatasetConfig(kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
-                                                     imageDir: o.imgDir, labelsFile: o.labels))
+        let dataset = try Dataset.load(
+            DatasetConfig(
+                kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
+                imageDir: o.imgDir, labelsFile: o.labels))
         let model = try loadModel(numClasses: dataset.numClasses)
         try RankDiscipline.onRoot(comm) {
             for dir in [o.camPng, o.camNpy, o.colorPng].compactMap({ $0 }) {
-                do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-                catch { throw UsageError("\(dir): cannot create the output folder: \(error.localizedDescription)") }
-                guard FileManager.default.isWritableFile(atPath: dir) else { throw UsageError("\(dir): output folder is not writable") }
+                do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                    throw UsageError("\(dir): cannot create the output folder: \(error.localizedDescription)")
+                }
+                guard FileManager.default.isWritableFile(atPath: dir) else {
+                    throw UsageError("\(dir): output folder is not writable")
+                }
             }
         }
         let shards = try assignShards(dataset)
         let mine = dataset.samples.indices.filter { shards[$0] == comm.rank }
-        log.info("eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) thread(s), scales \(o.scales), \(model.method.rawValue) maps")
+        log.info(
+            "eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) thread(s), "
+                + "scales \(o.scales), \(model.method.rawValue) maps"
+        )
 
         var confusion = ConfusionMatrix(numClasses: dataset.numClasses + 1)
-        var context = ContextConfusion(numClasses: dataset.numClasses + 1,
-                                       regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+        var context = ContextConfusion(
+            numClasses: dataset.numClasses + 1,
+            regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
         var entries: [ManifestEntry] = []
         var problems: [String] = []
         let started = Date()
@@ -61,7 +72,8 @@ public final class Inferencer {
             let maskPath = "\(o.camPng)/\(sample.id).png"
             do {
                 if sample.labels.isEmpty {
-                    sample.labels = try LabelSources.vocLabels(xml: "\(o.dataRoot)/Annotations/\(sample.id).xml", classes: dataset.classNames)
+                    sample.labels = try LabelSources.vocLabels(
+                        xml: "\(o.dataRoot)/Annotations/\(sample.id).xml", classes: dataset.classNames)
                 }
                 let mask: Image8
                 var status = "written"
@@ -82,10 +94,15 @@ public final class Inferencer {
                         context.add(groundTruth: gt.pixels, prediction: pred, region: region.pixels)
                     }
                 }
-                entries.append(ManifestEntry(id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0)))
+                entries.append(
+                    ManifestEntry(
+                        id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0)))
             } catch {
                 problems.append("\(error)")
-                entries.append(ManifestEntry(id: sample.id, shard: comm.rank, status: "failed: \(error)", seconds: Date().timeIntervalSince(t0)))
+                entries.append(
+                    ManifestEntry(
+                        id: sample.id, shard: comm.rank, status: "failed: \(error)",
+                        seconds: Date().timeIntervalSince(t0)))
             }
             if comm.isRoot && ((n + 1) % 20 == 0 || n + 1 == mine.count) {
                 let rate = Double(n + 1) / max(Date().timeIntervalSince(started), 1e-9)
@@ -103,16 +120,25 @@ public final class Inferencer {
                 let names = ["background"] + dataset.classNames
                 print(EvalReport.table(confusion, classNames: names))
                 if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
-                try EvalReport.writeJSON(EvalReport.json(confusion, classNames: names, numImages: all.count,
-                                                         context: o.contextDir != nil ? context : nil),
-                                         to: "\(o.camPng)/report.json")
+                try EvalReport.writeJSON(
+                    EvalReport.json(
+                        confusion, classNames: names, numImages: all.count,
+                        context: o.contextDir != nil ? context : nil),
+                    to: "\(o.camPng)/report.json")
             }
             let noLabel = all.filter { $0.status == "no-labels" }.count
-            if noLabel > 0 { log.warn("\(noLabel) image(s) had no label and got an all-background mask (see manifest.json)") }
-            if !allProblems.isEmpty {
-                throw UsageError("\(allProblems.count) image(s) failed (listed in \(o.camPng)/manifest.json):\n" + allProblems.joined(separator: "\n"))
+            if noLabel > 0 {
+                log.warn("\(noLabel) image(s) had no label and got an all-background mask (see manifest.json)")
             }
-            log.info("wrote \(all.filter { $0.status != "existing" }.count) mask(s), \(all.filter { $0.status == "existing" }.count) already present: \(o.camPng)")
+            if !allProblems.isEmpty {
+                throw UsageError(
+                    "\(allProblems.count) image(s) failed (listed in \(o.camPng)/manifest.json):\n"
+                        + allProblems.joined(separator: "\n"))
+            }
+            log.info(
+                "wrote \(all.filter { $0.status != "existing" }.count) mask(s), "
+                    + "\(all.filter { $0.status == "existing" }.count) already present: \(o.camPng)"
+            )
         }
     }
 
@@ -120,8 +146,9 @@ public final class Inferencer {
     func predict(_ sample: Sample, model: ClassifierModel) throws -> Image8 {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
-        var fusion = CAMFusion(numClasses: model.numClasses, height: image.height, width: image.width,
-                               labels: sample.labels, method: model.method)
+        var fusion = CAMFusion(
+            numClasses: model.numClasses, height: image.height, width: image.width,
+            labels: sample.labels, method: model.method)
         if sample.labels.contains(where: { $0 > 1e-5 }) {
             for scale in o.scales {
                 let w = PillowResize.roundHalfEven(Double(image.width) * Double(scale))
@@ -136,9 +163,13 @@ public final class Inferencer {
             }
         }
         let norm = fusion.normalized()
-        let mask = Image8(width: image.width, height: image.height, channels: 1, pixels: fusion.mask(threshold: o.thr, normalized: norm))
+        let mask = Image8(
+            width: image.width, height: image.height, channels: 1,
+            pixels: fusion.mask(threshold: o.thr, normalized: norm))
         if let dir = o.camNpy { try NumpyWriter.write(norm, to: "\(dir)/\(sample.id).npy") }
-        if let dir = o.colorPng { try ImageCodecs.writePNG(mask, to: "\(dir)/\(sample.id).png", palette: ImageCodecs.vocPalette) }
+        if let dir = o.colorPng {
+            try ImageCodecs.writePNG(mask, to: "\(dir)/\(sample.id).png", palette: ImageCodecs.vocPalette)
+        }
         try ImageCodecs.writePNG(mask, to: "\(o.camPng)/\(sample.id).png")
         return mask
     }
@@ -148,21 +179,27 @@ public final class Inferencer {
     func loadModel(numClasses: Int) throws -> ClassifierModel {
         let o = options
         let file = try RankDiscipline.onRoot(comm) { try WeightFiles.read(o.weights) }
-        let meta = comm.broadcast(string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? ""].joined(separator: " "), root: 0)
-            .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let meta = comm.broadcast(
+            string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? ""].joined(separator: " "), root: 0
+        )
+        .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         /// The flag, else what the checkpoint recorded, else the default.
         func pick<T: RawRepresentable & CaseIterable>(_ flag: T?, recorded: String, _ fallback: T) throws -> T
         where T.RawValue == String {
             if let flag { return flag }
             if recorded.isEmpty { return fallback }
             guard let value = T(rawValue: recorded) else {
-                throw UsageError("\(o.weights): records '\(recorded)', which this eps-dist does not know (\(T.helpList)); pass it explicitly")
+                throw UsageError(
+                    "\(o.weights): records '\(recorded)', which this eps-dist does not know (\(T.helpList)); "
+                        + "pass it explicitly"
+                )
             }
             return value
         }
         let arch = try pick(o.arch, recorded: meta[0], Architecture.resnet38)
         let method = try pick(o.method, recorded: meta.count > 1 ? meta[1] : "", Method.eps)
-        let model = ClassifierModel(architecture: arch, method: method, numClasses: numClasses, widthDivisor: o.widthDivisor)
+        let model = ClassifierModel(
+            architecture: arch, method: method, numClasses: numClasses, widthDivisor: o.widthDivisor)
         try RankDiscipline.onRoot(comm) { _ = try Checkpoint.restore(file!, into: model, path: o.weights) }
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
         return model
@@ -191,23 +228,30 @@ public final class Inferencer {
     /// adds --cam-npy or --color-png computes the image again).
     func outputsExist(_ id: String) -> Bool {
         let o = options
-        let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }].compactMap { $0 }
+        let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }]
+            .compactMap { $0 }
         return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The prediction cropped to the ground truth's size (as evaluate_png).
     static func cropped(_ mask: Image8, width: Int, height: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: width * height)  // PIL crop pads with 0
-        for y in 0..<min(height, mask.height) { for x in 0..<min(width, mask.width) { out[y * width + x] = mask.pixels[y * mask.width + x] } }
+        for y in 0..<min(height, mask.height) {
+            for x in 0..<min(width, mask.width) { out[y * width + x] = mask.pixels[y * mask.width + x] }
+        }
         return out
     }
 
     func writeManifest(_ entries: [ManifestEntry], order: [String]) throws {
         let byId = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let list: [[String: Any]] = order.compactMap { id in
-            byId[id].map { ["id": $0.id, "shard": $0.shard, "status": $0.status, "seconds": ($0.seconds * 1000).rounded() / 1000] }
+            byId[id].map {
+                ["id": $0.id, "shard": $0.shard, "status": $0.status, "seconds": ($0.seconds * 1000).rounded() / 1000]
+            }
         }
-        let object: [String: Any] = ["images": list, "count": list.count, "ranks": comm.size, "weights": options.weights]
+        let object: [String: Any] = [
+            "images": list, "count": list.count, "ranks": comm.size, "weights": options.weights,
+        ]
         try EvalReport.writeJSON(object, to: "\(options.camPng)/manifest.json")
     }
 }

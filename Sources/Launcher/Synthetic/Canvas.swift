@@ -4,20 +4,25 @@ import Support
 /// A float RGB drawing surface and binary masks for the synthetic scenes.
 struct Canvas {
     let width: Int, height: Int
-    var rgb: [Float]   // HWC, 0…255
+    var rgb: [Float]  // HWC, 0…255
 
     init(width: Int, height: Int) {
-        self.width = width; self.height = height
+        self.width = width
+        self.height = height
         rgb = [Float](repeating: 0, count: width * height * 3)
     }
 
     /// Paints every pixel where `inside` holds with `color(x, y)`.
     mutating func paint(_ mask: Mask, color: (Int, Int) -> (Float, Float, Float)) {
-        for y in 0..<height { for x in 0..<width where mask[x, y] {
-            let (r, g, b) = color(x, y)
-            let i = (y * width + x) * 3
-            rgb[i] = r; rgb[i + 1] = g; rgb[i + 2] = b
-        } }
+        for y in 0..<height {
+            for x in 0..<width where mask[x, y] {
+                let (r, g, b) = color(x, y)
+                let i = (y * width + x) * 3
+                rgb[i] = r
+                rgb[i + 1] = g
+                rgb[i + 2] = b
+            }
+        }
     }
 
     mutating func addNoise(_ amplitude: Float, rng: inout KeyedRandom) {
@@ -35,7 +40,8 @@ struct Mask {
     var bits: [Bool]
 
     init(width: Int, height: Int, _ inside: (Int, Int) -> Bool = { _, _ in false }) {
-        self.width = width; self.height = height
+        self.width = width
+        self.height = height
         bits = [Bool](repeating: false, count: width * height)
         for y in 0..<height { for x in 0..<width { bits[y * width + x] = inside(x, y) } }
     }
@@ -63,20 +69,24 @@ struct Mask {
     /// band VOC marks 255 (ignore) on object borders.
     func border(thickness: Int) -> Mask {
         var out = Mask(width: width, height: height)
-        for y in 0..<height { for x in 0..<width where self[x, y] {
-            var edge = false
-            for d in 1...thickness where !edge {
-                edge = !self[x - d, y] && x - d >= 0 || !self[x + d, y] && x + d < width
-                    || !self[x, y - d] && y - d >= 0 || !self[x, y + d] && y + d < height
+        for y in 0..<height {
+            for x in 0..<width where self[x, y] {
+                var edge = false
+                for d in 1...thickness where !edge {
+                    edge =
+                        !self[x - d, y] && x - d >= 0 || !self[x + d, y] && x + d < width
+                        || !self[x, y - d] && y - d >= 0 || !self[x, y + d] && y + d < height
+                }
+                out[x, y] = edge
             }
-            out[x, y] = edge
-        } }
+        }
         return out
     }
 
     static func ellipse(width: Int, height: Int, cx: Float, cy: Float, rx: Float, ry: Float) -> Mask {
         Mask(width: width, height: height) { x, y in
-            let dx = (Float(x) - cx) / rx, dy = (Float(y) - cy) / ry
+            let dx = (Float(x) - cx) / rx
+            let dy = (Float(y) - cy) / ry
             return dx * dx + dy * dy <= 1
         }
     }
@@ -88,13 +98,17 @@ struct Mask {
     }
 
     /// A triangle given by three corners.
-    static func triangle(width: Int, height: Int, _ a: (Float, Float), _ b: (Float, Float), _ c: (Float, Float)) -> Mask {
+    static func triangle(width: Int, height: Int, _ a: (Float, Float), _ b: (Float, Float), _ c: (Float, Float)) -> Mask
+    {
         func side(_ p: (Float, Float), _ q: (Float, Float), _ x: Float, _ y: Float) -> Float {
             (q.0 - p.0) * (y - p.1) - (q.1 - p.1) * (x - p.0)
         }
         return Mask(width: width, height: height) { xi, yi in
-            let x = Float(xi), y = Float(yi)
-            let s1 = side(a, b, x, y), s2 = side(b, c, x, y), s3 = side(c, a, x, y)
+            let x = Float(xi)
+            let y = Float(yi)
+            let s1 = side(a, b, x, y)
+            let s2 = side(b, c, x, y)
+            let s3 = side(c, a, x, y)
             return (s1 >= 0 && s2 >= 0 && s3 >= 0) || (s1 <= 0 && s2 <= 0 && s3 <= 0)
         }
     }

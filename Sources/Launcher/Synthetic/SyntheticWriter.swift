@@ -19,9 +19,12 @@ public enum SyntheticWriter {
     }
 
     /// The 80 COCO category ids in ascending order (index = class).
-    static let cocoCategoryIds = Array(1...11) + Array(13...25) + [27, 28] + Array(31...44) + Array(46...65) + [67, 70]
+    static let cocoCategoryIds =
+        Array(1...11) + Array(13...25) + [27, 28] + Array(31...44) + Array(46...65) + [67, 70]
         + Array(72...82) + Array(84...90)
-    static let cocoNameOfVOC = ["aeroplane": "airplane", "boat": "boat", "car": "car", "person": "person", "train": "train"]
+    static let cocoNameOfVOC = [
+        "aeroplane": "airplane", "boat": "boat", "car": "car", "person": "person", "train": "train",
+    ]
 
     struct Layout {
         let format: Format
@@ -38,75 +41,98 @@ public enum SyntheticWriter {
         }
         /// The dataset's 0-based class index of a scene object (VOC index in).
         func classIndex(_ vocIndex: Int) -> Int {
-            format == .voc ? vocIndex : ClassNames.coco.firstIndex(of: SyntheticWriter.cocoNameOfVOC[ClassNames.voc[vocIndex]]!)!
+            format == .voc
+                ? vocIndex : ClassNames.coco.firstIndex(of: SyntheticWriter.cocoNameOfVOC[ClassNames.voc[vocIndex]]!)!
         }
         var classNames: [String] { format == .voc ? ClassNames.voc : ClassNames.coco }
     }
 
-    public static func write(to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64, scale: Double = 1,
-                             progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+    public static func write(
+        to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64, scale: Double = 1,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Summary {
         let layout = Layout(format: format, root: root)
         for dir in layout.folders {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            catch { throw UsageError("\(dir): cannot create the output folder (--out): \(error.localizedDescription)") }
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw UsageError("\(dir): cannot create the output folder (--out): \(error.localizedDescription)")
+            }
         }
         var summary = Summary(trainIds: [], valIds: [], imagesPerClass: [:])
-        var cocoImages: [[String: Any]] = [], cocoAnnotations: [[String: Any]] = []
+        var cocoImages: [[String: Any]] = []
+        var cocoAnnotations: [[String: Any]] = []
         let total = train + val
         for index in 0..<total {
             let id = layout.id(index)
-            var scene = SyntheticScene.make(key: KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene), scale: scale)
+            var scene = SyntheticScene.make(
+                key: KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene), scale: scale)
             if format == .coco {
                 scene.groundTruth.pixels = scene.groundTruth.pixels.map { v in
                     v == 0 || v == 255 ? v : UInt8(layout.classIndex(Int(v) - 1) + 1)
                 }
             }
             try ImageCodecs.writeJPEG(scene.image, to: "\(layout.imageDir)/\(id).jpg", quality: 95)
-            try ImageCodecs.writePNG(scene.groundTruth, to: "\(layout.gtDir)/\(id).png", palette: ImageCodecs.vocPalette)
+            try ImageCodecs.writePNG(
+                scene.groundTruth, to: "\(layout.gtDir)/\(id).png", palette: ImageCodecs.vocPalette)
             try ImageCodecs.writePNG(scene.saliency, to: "\(root)/saliency/\(id).png")
             try ImageCodecs.writePNG(scene.context, to: "\(root)/context/\(id).png")
             switch format {
             case .voc:
-                try AtomicFile.write(Data(annotationXML(id: id, scene: scene).utf8), to: "\(root)/Annotations/\(id).xml")
+                try AtomicFile.write(
+                    Data(annotationXML(id: id, scene: scene).utf8), to: "\(root)/Annotations/\(id).xml")
             case .coco:
-                cocoImages.append(["id": index + 1, "file_name": "\(id).jpg", "width": scene.image.width, "height": scene.image.height])
+                cocoImages.append([
+                    "id": index + 1, "file_name": "\(id).jpg", "width": scene.image.width, "height": scene.image.height,
+                ])
                 for object in scene.objects {
                     let (x0, y0, x1, y1) = object.box
-                    cocoAnnotations.append(["id": cocoAnnotations.count + 1, "image_id": index + 1, "iscrowd": 0,
-                                            "category_id": cocoCategoryIds[layout.classIndex(object.classIndex)],
-                                            "bbox": [x0, y0, x1 - x0 + 1, y1 - y0 + 1]])
+                    cocoAnnotations.append([
+                        "id": cocoAnnotations.count + 1, "image_id": index + 1, "iscrowd": 0,
+                        "category_id": cocoCategoryIds[layout.classIndex(object.classIndex)],
+                        "bbox": [x0, y0, x1 - x0 + 1, y1 - y0 + 1],
+                    ])
                 }
             }
             if index < train { summary.trainIds.append(id) } else { summary.valIds.append(id) }
-            for object in scene.objects { summary.imagesPerClass[layout.classNames[layout.classIndex(object.classIndex)], default: 0] += 1 }
+            for object in scene.objects {
+                summary.imagesPerClass[layout.classNames[layout.classIndex(object.classIndex)], default: 0] += 1
+            }
             progress(index + 1, total)
         }
         if format == .coco {
             let categories = zip(cocoCategoryIds, ClassNames.coco).map { ["id": $0.0, "name": $0.1] as [String: Any] }
             let json: [String: Any] = ["images": cocoImages, "annotations": cocoAnnotations, "categories": categories]
-            try AtomicFile.write(try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]),
-                                 to: "\(root)/annotations/instances_train.json")
+            try AtomicFile.write(
+                try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]),
+                to: "\(root)/annotations/instances_train.json")
         }
-        try AtomicFile.write(Data((summary.trainIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/train.txt")
-        try AtomicFile.write(Data((summary.valIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/val.txt")
-        try AtomicFile.write(Data((SyntheticScene.contextNames.enumerated().map { "\($0.offset) \($0.element)" }
-            .joined(separator: "\n") + "\n").utf8), to: "\(root)/context/names.txt")
+        try AtomicFile.write(
+            Data((summary.trainIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/train.txt")
+        try AtomicFile.write(
+            Data((summary.valIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/val.txt")
+        try AtomicFile.write(
+            Data(
+                (SyntheticScene.contextNames.enumerated().map { "\($0.offset) \($0.element)" }
+                    .joined(separator: "\n") + "\n").utf8), to: "\(root)/context/names.txt")
         return summary
     }
 
     /// The VOC layout (the default of every command).
-    public static func writeVOC(to root: String, train: Int, val: Int, seed: UInt64,
-                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+    public static func writeVOC(
+        to root: String, train: Int, val: Int, seed: UInt64,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Summary {
         try write(to: root, format: .voc, train: train, val: val, seed: seed, progress: progress)
     }
 
     static func annotationXML(id: String, scene: SyntheticScene) -> String {
         var xml = "<annotation>\n  <folder>VOC2012</folder>\n  <filename>\(id).jpg</filename>\n"
-        xml += "  <size><width>\(scene.image.width)</width><height>\(scene.image.height)</height><depth>3</depth></size>\n"
+        xml +=
+            "  <size><width>\(scene.image.width)</width><height>\(scene.image.height)</height><depth>3</depth></size>\n"
         for object in scene.objects {
             let (x0, y0, x1, y1) = object.box
             xml += "  <object>\n    <name>\(ClassNames.voc[object.classIndex])</name>\n    <difficult>0</difficult>\n"
-            xml += "    <bndbox><xmin>\(x0 + 1)</xmin><ymin>\(y0 + 1)</ymin><xmax>\(x1 + 1)</xmax><ymax>\(y1 + 1)</ymax></bndbox>\n  </object>\n"
+            xml += "    <bndbox><xmin>\(x0 + 1)</xmin><ymin>\(y0 + 1)</ymin>"
+            xml += "<xmax>\(x1 + 1)</xmax><ymax>\(y1 + 1)</ymax></bndbox>\n  </object>\n"
         }
         return xml + "</annotation>\n"
     }

@@ -10,19 +10,25 @@ public enum Checkpoint {
     public static let format = "eps-dist-checkpoint-1"
     static let momentumPrefix = "optimizer.momentum."
 
-    public static func make(_ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
-                            includeOptimizer: Bool, resumeSignature: String = "") -> SafeTensorsFile {
+    public static func make(
+        _ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
+        includeOptimizer: Bool, resumeSignature: String = ""
+    ) -> SafeTensorsFile {
         let store = model.store
         var tensors: [String: Tensor] = [:]
         var order: [String] = []
         for (i, entry) in store.entries.enumerated() {
-            tensors[entry.name] = Tensor(shape: entry.shape, copying: UnsafeBufferPointer(store.valueBuffer(i)), cached: false)
+            tensors[entry.name] = Tensor(
+                shape: entry.shape, copying: UnsafeBufferPointer(store.valueBuffer(i)), cached: false)
             order.append(entry.name)
         }
         if includeOptimizer {
             for entry in store.entries where entry.trainable {
                 let name = momentumPrefix + entry.name
-                tensors[name] = Tensor(shape: entry.shape, copying: UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count), cached: false)
+                tensors[name] = Tensor(
+                    shape: entry.shape,
+                    copying: UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count),
+                    cached: false)
                 order.append(name)
             }
         }
@@ -35,9 +41,11 @@ public enum Checkpoint {
             counters.insert(name)
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
-        let metadata = ["format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
-                        "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML,
-                        "resume_signature": resumeSignature]
+        let metadata = [
+            "format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
+            "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML,
+            "resume_signature": resumeSignature,
+        ]
         var file = SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
         file.int64Names = counters
         return file
@@ -46,21 +54,32 @@ public enum Checkpoint {
     /// Loads weights (and momentum when present) into the model. Checks the
     /// architecture/method/class count recorded by eps-dist first, so a
     /// mismatch is named plainly rather than as a list of shapes.
-    public static func restore(_ file: SafeTensorsFile, into model: ClassifierModel, path: String,
-                               allowMissingHead: Bool = false) throws -> Int {
+    public static func restore(
+        _ file: SafeTensorsFile, into model: ClassifierModel, path: String,
+        allowMissingHead: Bool = false
+    ) throws -> Int {
         if file.metadata["format"] == format {
             var problems: [String] = []
-            if let a = file.metadata["arch"], a != model.architecture.rawValue { problems.append("architecture \(a), expected \(model.architecture.rawValue) (--arch)") }
-            if let m = file.metadata["method"], m != model.method.rawValue { problems.append("method \(m), expected \(model.method.rawValue) (--method)") }
-            if let c = file.metadata["num_classes"], c != "\(model.numClasses)" { problems.append("\(c) classes, expected \(model.numClasses) (--dataset)") }
+            if let a = file.metadata["arch"], a != model.architecture.rawValue {
+                problems.append("architecture \(a), expected \(model.architecture.rawValue) (--arch)")
+            }
+            if let m = file.metadata["method"], m != model.method.rawValue {
+                problems.append("method \(m), expected \(model.method.rawValue) (--method)")
+            }
+            if let c = file.metadata["num_classes"], c != "\(model.numClasses)" {
+                problems.append("\(c) classes, expected \(model.numClasses) (--dataset)")
+            }
             if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
         }
-        try WeightLoading.load(file.tensors, into: model.store, path: path,
-                               mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
+        try WeightLoading.load(
+            file.tensors, into: model.store, path: path,
+            mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
         let store = model.store
         for entry in store.entries where entry.trainable {
             if let m = file.tensors[momentumPrefix + entry.name], m.count == entry.count {
-                m.withUnsafeBufferPointer { (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count) }
+                m.withUnsafeBufferPointer {
+                    (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+                }
             }
         }
         return Int(file.metadata["step"] ?? "0") ?? 0

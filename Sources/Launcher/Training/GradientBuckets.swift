@@ -10,8 +10,8 @@ import Engine
 /// collectives start in the same order everywhere.
 final class GradientBuckets: GradientAveraging, GradientSink {
     struct Bucket {
-        var range: Range<Int>          // offsets in the gradient arena
-        var members: Set<Int>          // entry indices
+        var range: Range<Int>  // offsets in the gradient arena
+        var members: Set<Int>  // entry indices
         var pending: Set<Int> = []
         var request: CollectiveRequest? = nil
     }
@@ -25,14 +25,16 @@ final class GradientBuckets: GradientAveraging, GradientSink {
     init(store: ParameterStore, comm: Communicator, capacityFloats: Int) {
         self.store = store
         self.comm = comm
-        var current: [Int] = [], size = 0
+        var current: [Int] = []
+        var size = 0
         func close() {
             guard !current.isEmpty else { return }
             let lo = current.map { store.entries[$0].offset }.min()!
             let hi = current.map { store.entries[$0].offset + store.entries[$0].count }.max()!
             for i in current { bucketOf[i] = buckets.count }
             buckets.append(Bucket(range: lo..<hi, members: Set(current)))
-            current = []; size = 0
+            current = []
+            size = 0
         }
         for (i, entry) in store.entries.enumerated().reversed() where entry.trainable {
             current.append(i)
@@ -49,7 +51,10 @@ final class GradientBuckets: GradientAveraging, GradientSink {
     var sink: GradientSink { self }
 
     func beginStep() {
-        for b in buckets.indices { buckets[b].pending = buckets[b].members; buckets[b].request = nil }
+        for b in buckets.indices {
+            buckets[b].pending = buckets[b].members
+            buckets[b].request = nil
+        }
         inFlight = []
     }
 

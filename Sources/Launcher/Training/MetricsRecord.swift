@@ -24,8 +24,9 @@ struct MetricsRecord: Encodable {
         lossSal = result.lossSal
         self.lr = Double(lr)
         imagesPerS = imagesPerSecond
-        time = Times(data: dataSeconds, forward: result.times.forward, backward: result.times.backward,
-                     allreduce: result.times.allreduce, step: result.times.optimizer)
+        time = Times(
+            data: dataSeconds, forward: result.times.forward, backward: result.times.backward,
+            allreduce: result.times.allreduce, step: result.times.optimizer)
     }
 
     static let encoder: JSONEncoder = {

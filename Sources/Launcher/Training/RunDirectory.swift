@@ -17,19 +17,22 @@ public struct RunDirectory {
 
     public func create() throws {
         for dir in [path, checkpoints, logs] {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            catch { throw UsageError("\(dir): cannot create the run directory (--out): \(error.localizedDescription)") }
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw UsageError("\(dir): cannot create the run directory (--out): \(error.localizedDescription)")
+            }
         }
     }
 
     /// Complete step checkpoints (temp files never carry the final name), oldest first.
     /// None when the folder does not exist yet (a new run).
     public func stepCheckpoints() -> [(step: Int, path: String)] {
-        let names = FileManager.default.fileExists(atPath: checkpoints)
+        let names =
+            FileManager.default.fileExists(atPath: checkpoints)
             ? ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []) : []
         return names.compactMap { name -> (Int, String)? in
             guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
-                  let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
+                let step = Int(name.dropFirst(5).dropLast(12))
+            else { return nil }
             return (step, "\(checkpoints)/\(name)")
         }.sorted { $0.0 < $1.0 }
     }
@@ -45,11 +48,13 @@ public struct RunDirectory {
         guard FileManager.default.fileExists(atPath: metrics) else { return }
         let text: String
         do { text = try String(contentsOfFile: metrics, encoding: .utf8) } catch {
-            throw CommandError(message: "\(metrics): cannot read the metrics of the run to resume: \(error.localizedDescription)")
+            throw CommandError(
+                message: "\(metrics): cannot read the metrics of the run to resume: \(error.localizedDescription)")
         }
         let kept = text.split(separator: "\n").filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let s = object["step"] as? Int else { return false }
+                let s = object["step"] as? Int
+            else { return false }
             return s <= step
         }
         try AtomicFile.write(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: metrics)

@@ -11,7 +11,7 @@ final class StopRequests: @unchecked Sendable {
 
     init() {
         for (number, name) in [(SIGTERM, "SIGTERM"), (SIGUSR1, "SIGUSR1")] {
-            signal(number, SIG_IGN)   // the dispatch source gets it instead
+            signal(number, SIG_IGN)  // the dispatch source gets it instead
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in self?.request(name) }
             source.resume()
@@ -20,12 +20,14 @@ final class StopRequests: @unchecked Sendable {
     }
 
     func request(_ name: String) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if signalName == nil { signalName = name }
     }
 
     var requested: String? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return signalName
     }
 }
@@ -54,17 +56,24 @@ final class CollectiveWatchdog: @unchecked Sendable {
     }
 
     func arm(step: Int, _ what: String) {
-        lock.lock(); armed = (step, what, Date()); lock.unlock()
+        lock.lock()
+        armed = (step, what, Date())
+        lock.unlock()
     }
 
     func disarm() {
-        lock.lock(); armed = nil; lock.unlock()
+        lock.lock()
+        armed = nil
+        lock.unlock()
     }
 
     private func check() {
-        lock.lock(); let a = armed; lock.unlock()
+        lock.lock()
+        let a = armed
+        lock.unlock()
         guard let a, Date().timeIntervalSince(a.since) > timeout else { return }
-        let message = "error (rank \(rank)): \(a.what) of step \(a.step) did not complete within \(Int(timeout)) s "
+        let message =
+            "error (rank \(rank)): \(a.what) of step \(a.step) did not complete within \(Int(timeout)) s "
             + "(--collective-timeout); another rank is dead, stuck or far slower. Ending the job.\n"
         FileHandle.standardError.write(Data(message.utf8))
         _exit(ExitStatus.failure)

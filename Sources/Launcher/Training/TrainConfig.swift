@@ -20,13 +20,18 @@ public struct TrainConfig {
         let file = try options.config.map { try configFile($0) } ?? [:]
         let layered = file.merging(flags) { _, flag in flag }
         let kindText = layered["dataset"]?.text ?? DatasetKind.voc.rawValue
-        let kind = try FlatYAMLDecoder.decode(DatasetKind.self, fromText: kindText, source: layered["dataset"]?.source ?? "")
+        let kind = try FlatYAMLDecoder.decode(
+            DatasetKind.self, fromText: kindText, source: layered["dataset"]?.source ?? "")
         let preset = try FlatYAMLEncoder.encode(TrainSettings.preset(kind))
-        let defaults = preset.dictionary.mapValues { FlatYAMLDecoder.Value(text: $0, source: "the \(kind.rawValue) preset") }
-        let settings = try FlatYAMLDecoder.decode(TrainSettings.self, from: defaults.merging(layered) { _, given in given })
+        let defaults = preset.dictionary.mapValues {
+            FlatYAMLDecoder.Value(text: $0, source: "the \(kind.rawValue) preset")
+        }
+        let settings = try FlatYAMLDecoder.decode(
+            TrainSettings.self, from: defaults.merging(layered) { _, given in given })
         try settings.validate()
         if let step = options.stopAtStep, step < 1 { throw UsageError("--stop-at-step must be >= 1, not \(step)") }
-        return TrainConfig(settings: settings, resume: options.resume, stopAtStep: options.stopAtStep, skipBad: options.skipBad)
+        return TrainConfig(
+            settings: settings, resume: options.resume, stopAtStep: options.stopAtStep, skipBad: options.skipBad)
     }
 
     /// A config file's settings; a key that is not a setting is an error
@@ -36,8 +41,13 @@ public struct TrainConfig {
         let known = try FlatYAMLEncoder.encode(TrainSettings.preset(.voc)).keys
         let unknown = pairs.keys.filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
-            let hints = unknown.map { key in SettingKey.closest(to: key, in: known).map { "\(key) (did you mean \($0)?)" } ?? key }
-            throw UsageError("\(path): unknown setting(s): \(hints.joined(separator: ", ")); the settings are: \(known.joined(separator: ", "))")
+            let hints = unknown.map { key in
+                SettingKey.closest(to: key, in: known).map { "\(key) (did you mean \($0)?)" } ?? key
+            }
+            throw UsageError(
+                "\(path): unknown setting(s): \(hints.joined(separator: ", ")); the settings are: "
+                    + "\(known.joined(separator: ", "))"
+            )
         }
         return pairs.mapValues { .init(text: $0, source: path) }
     }
@@ -49,12 +59,17 @@ public struct TrainConfig {
     /// order and schedule would differ from the uninterrupted run (paths may move).
     public var resumeSignature: String {
         let s = settings
-        return "\(s.method) \(s.arch) \(s.widthDivisor) batch \(s.batchSize) crop \(s.cropSize) resize \(s.resize) iters \(s.maxIters) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) tau \(s.tau) lam \(s.lam) seed \(s.seed) jitter \(s.jitter)"
+        return
+            "\(s.method) \(s.arch) \(s.widthDivisor) batch \(s.batchSize) crop \(s.cropSize) resize \(s.resize) "
+            + "iters \(s.maxIters) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) tau \(s.tau) lam \(s.lam) "
+            + "seed \(s.seed) jitter \(s.jitter)"
     }
 
     /// What every rank must agree on (the run dir and thread count may differ).
     public var agreementSignature: String {
         let s = settings
-        return "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) \(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor)"
+        return
+            "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
+            + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor)"
     }
 }

@@ -11,7 +11,8 @@ public struct TrainOptions: ParsableArguments {
     typealias S = TrainSettings
 
     // Data
-    @Option(help: "Dataset layout, which also picks the defaults: \(DatasetKind.helpList) (voc).") var dataset: DatasetKind?
+    @Option(help: "Dataset layout, which also picks the defaults: \(DatasetKind.helpList) (voc).") var dataset:
+        DatasetKind?
     @Option(help: "Dataset root (the VOC2012 folder, or the COCO root).") var dataRoot: String?
     @Option(help: "List of training image ids, one per line.") var trainList: String?
     @Option(help: "Folder of saliency maps <id>.png (EPS).") var saliencyRoot: String?
@@ -22,9 +23,11 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Method: eps (saliency loss, C+1 maps) or cam (baseline) (\(S.defaultText(\.method))).")
     var method: Method?
     @Option(help: "Backbone: \(Architecture.helpList) (\(S.defaultText(\.arch))).") var arch: Architecture?
-    @Option(help: "Divide every layer's width by D (small test networks; \(S.defaultText(\.widthDivisor)) = the real one).")
+    @Option(
+        help: "Divide every layer's width by D (small test networks; \(S.defaultText(\.widthDivisor)) = the real one).")
     var widthDivisor: Int?
-    @Option(help: "Initial weights: .safetensors (an eps-dist checkpoint), .pth (PyTorch state dict) or .params (MXNet).")
+    @Option(
+        help: "Initial weights: .safetensors (an eps-dist checkpoint), .pth (PyTorch state dict) or .params (MXNet).")
     var weights: String?
     // Optimisation
     @Option(help: "Global batch size over all ranks (\(S.defaultText(\.batchSize))).") var batchSize: Int?
@@ -40,7 +43,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Weight λ of the estimated saliency (\(S.defaultText(\.lam))).") var lam: Float?
     @Option(help: "Random seed of initialisation, sample order and augmentation (\(S.defaultText(\.seed))).")
     var seed: UInt64?
-    @Flag(inversion: .prefixedNo, help: "Colour jitter of the training images (on, as the reference).") var jitter: Bool?
+    @Flag(inversion: .prefixedNo, help: "Colour jitter of the training images (on, as the reference).") var jitter:
+        Bool?
     // The run
     @Option(help: "Run directory for checkpoints, metrics and logs.") var out: String?
     @Option(help: "Write a step checkpoint every N steps (\(S.defaultText(\.checkpointEvery)) = only at the end).")
@@ -49,17 +53,18 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Log every N steps (\(S.defaultText(\.logEvery))).") var logEvery: Int?
     @Option(help: "Decode/augmentation threads per rank (\(S.defaultText(\.workers))).") var workers: Int?
     @Option(help: "Compute threads per rank (default: cores of the node / ranks on it).") var threads: Int?
-    @Option(help: "Gradient averaging: bucketed (non-blocking, overlapping backward) or flat (one allreduce) (\(S.defaultText(\.allreduce))).")
+    @Option(help: "Gradient averaging: bucketed (overlapping backward) or flat (\(S.defaultText(\.allreduce))).")
     var allreduce: AllreduceMode?
     @Option(help: "Bucket size in MB for --allreduce bucketed (\(S.defaultText(\.bucketMb))).") var bucketMb: Double?
-    @Option(help: "Abort when a collective has not completed after this many seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
+    @Option(
+        help: "Abort when a collective is not done after S seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
     var collectiveTimeout: Double?
 
     // How to run, not what to train (not written to config.yaml)
     @Option(help: "Read settings from a YAML file of `key: value` lines (a run's config.yaml works); flags win.")
     var config: String?
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
-    @Option(help: "Stop after step N as if preempted: write a step checkpoint and exit 3 (e.g. to fit a batch-queue time slot; continue with --resume).")
+    @Option(help: "Stop after step N as if preempted: step checkpoint, exit 3 (to fit a queue slot; then --resume).")
     var stopAtStep: Int?
     @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
 

@@ -77,12 +77,14 @@ public struct TrainSettings: Codable, Equatable, Sendable {
         try require(!dataRoot.isEmpty, "missing --data-root (the dataset root)")
         try require(!trainList.isEmpty, "missing --train-list (image ids, one per line)")
         try require(!out.isEmpty, "missing --out (the run directory)")
-        try require(method != .eps || !(saliencyRoot ?? "").isEmpty,
-                    "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
+        try require(
+            method != .eps || !(saliencyRoot ?? "").isEmpty,
+            "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
         try require(batchSize > 0, "--batch-size must be positive, not \(batchSize)")
         try require(cropSize >= 8, "--crop-size must be at least 8, not \(cropSize)")
-        try require(resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1],
-                    "--resize-size takes two sizes LO HI with 0 < LO <= HI, not \(resizeSize)")
+        try require(
+            resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1],
+            "--resize-size takes two sizes LO HI with 0 < LO <= HI, not \(resizeSize)")
         try require(maxIters > 0, "--max-iters must be positive, not \(maxIters)")
         try require(lr.isFinite && lr > 0, "--lr must be a finite number > 0, not \(lr)")
         try require(wtDec.isFinite && wtDec >= 0, "--wt-dec must be a finite number >= 0, not \(wtDec)")
@@ -90,20 +92,23 @@ public struct TrainSettings: Codable, Equatable, Sendable {
         try require((0...1).contains(tau), "--tau must lie in [0, 1], not \(tau)")
         try require((0...1).contains(lam), "--lam must lie in [0, 1], not \(lam)")
         try require(widthDivisor >= 1, "--width-divisor must be >= 1, not \(widthDivisor)")
-        try require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), not \(checkpointEvery)")
+        try require(
+            checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), not \(checkpointEvery)")
         try require(keepCheckpoints >= 1, "--keep-checkpoints must be >= 1, not \(keepCheckpoints)")
         try require(logEvery >= 1, "--log-every must be >= 1, not \(logEvery)")
         try require(workers >= 1, "--workers must be >= 1, not \(workers)")
         try require(threads.map { $0 >= 1 } ?? true, "--threads must be >= 1, not \(threads ?? 0)")
         try require(bucketMb.isFinite && bucketMb > 0, "--bucket-mb must be a finite number > 0, not \(bucketMb)")
-        try require(collectiveTimeout.isFinite && collectiveTimeout >= 0,
-                    "--collective-timeout must be a finite number >= 0 (0 = never), not \(collectiveTimeout)")
+        try require(
+            collectiveTimeout.isFinite && collectiveTimeout >= 0,
+            "--collective-timeout must be a finite number >= 0 (0 = never), not \(collectiveTimeout)")
     }
 
     /// Where the dataset's files are.
     public var datasetConfig: DatasetConfig {
-        DatasetConfig(kind: dataset, dataRoot: dataRoot, listFile: trainList, imageDir: imgDir,
-                      saliencyRoot: saliencyRoot, labelsFile: labels)
+        DatasetConfig(
+            kind: dataset, dataRoot: dataRoot, listFile: trainList, imageDir: imgDir,
+            saliencyRoot: saliencyRoot, labelsFile: labels)
     }
 
     /// The random resize range of the long side.

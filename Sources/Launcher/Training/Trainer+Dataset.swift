@@ -9,15 +9,19 @@ extension Trainer {
     /// share of the files, and all problems are reported together by rank 0.
     func loadValidatedDataset() throws -> Dataset {
         let dataset = try Dataset.load(config.datasetConfig)
-        let mine = dataset.with(samples: dataset.samples.enumerated().filter { $0.offset % comm.size == comm.rank }.map { $0.element })
+        let mine = dataset.with(
+            samples: dataset.samples.enumerated().filter { $0.offset % comm.size == comm.rank }.map { $0.element })
         let (checked, problems) = mine.validated(requireSaliency: config.method == .eps)
         let messages = problems.map { $0.description }
         if config.skipBad {
             let dropped = Set(try comm.allGatherStrings(problems.map { $0.path }))
-            if !dropped.isEmpty { log.info("--skip-bad: dropping \(dropped.count) sample(s):\n" + messages.joined(separator: "\n")) }
+            if !dropped.isEmpty {
+                log.info("--skip-bad: dropping \(dropped.count) sample(s):\n" + messages.joined(separator: "\n"))
+            }
         } else {
-            try RankDiscipline.agree(comm, problems: messages,
-                                     title: "the dataset has problems; fix them or pass --skip-bad")
+            try RankDiscipline.agree(
+                comm, problems: messages,
+                title: "the dataset has problems; fix them or pass --skip-bad")
         }
         // Every rank needs every label; gather the validated shares in dataset order.
         let keptIds = Set(try comm.allGatherStrings(checked.samples.map { $0.id }))
@@ -26,7 +30,9 @@ extension Trainer {
         let allLabels = try comm.allGatherLabels(labels)
         let samples = dataset.samples.compactMap { s -> Sample? in
             guard keptIds.contains(s.id), let l = allLabels[s.id] else { return nil }
-            var copy = s; copy.labels = l; return copy
+            var copy = s
+            copy.labels = l
+            return copy
         }
         log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.trainList))")
         return dataset.with(samples: samples)

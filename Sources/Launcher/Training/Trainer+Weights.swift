@@ -16,21 +16,26 @@ extension Trainer {
             if config.resume, let newest = run.stepCheckpoints().last {
                 let file = try SafeTensorsFile.read(newest.path)
                 if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != config.resumeSignature {
-                    throw UsageError("\(newest.path) was written by a run with other settings:\n  saved: \(saved)\n  now:   \(config.resumeSignature)\n"
-                                     + "resume with the same flags (e.g. --config \(run.config))")
+                    throw UsageError(
+                        "\(newest.path) was written by a run with other settings:\n  saved: \(saved)\n  now:   "
+                            + "\(config.resumeSignature)\n"
+                            + "resume with the same flags (e.g. --config \(run.config))")
                 }
                 let step = try Checkpoint.restore(file, into: model, path: newest.path)
                 log.info("resuming from \(newest.path) at step \(step)")
                 return step
             }
             if let weights = config.weights {
-                _ = try Checkpoint.restore(try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
+                _ = try Checkpoint.restore(
+                    try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
                 log.info("initial weights: \(weights)")
             } else if config.arch != .tiny {
                 // Every BN is frozen (as the reference), so a random init has no
                 // normalisation at all and the deep residual stack blows up.
-                log.warn("no --weights: \(config.arch.rawValue) starts from a random initialisation with frozen BatchNorm, "
-                         + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)")
+                log.warn(
+                    "no --weights: \(config.arch.rawValue) starts from a random initialisation with frozen BatchNorm, "
+                        + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)"
+                )
             }
             return 0
         }
@@ -47,8 +52,11 @@ extension Trainer {
         let rootHash = comm.broadcast(string: mine, root: 0)
         let differs = comm.gather(string: rootHash == mine ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
         if comm.allreduceMax(rootHash == mine ? 0 : 1) > 0 {
-            throw AgreedFailure(message: "ranks disagree on the network or the config: rank(s) \(differs.joined(separator: ", ")) differ from rank 0 "
-                                + "(different eps-dist builds or flags on different nodes?)", code: ExitStatus.badInput)
+            throw AgreedFailure(
+                message:
+                    "ranks disagree on the network or the config: rank(s) \(differs.joined(separator: ", ")) "
+                    + "differ from rank 0 "
+                    + "(different eps-dist builds or flags on different nodes?)", code: ExitStatus.badInput)
         }
     }
 }

@@ -20,7 +20,10 @@ public final class Trainer {
         self.run = run
         try RankDiscipline.onRoot(comm) {
             if run.holdsRun && !config.resume {
-                throw UsageError("\(config.out) already holds a run (checkpoints); pass --resume to continue it or choose another --out")
+                throw UsageError(
+                    "\(config.out) already holds a run (checkpoints); pass --resume to continue it or choose "
+                        + "another --out"
+                )
             }
             try run.create()
         }
@@ -31,18 +34,29 @@ public final class Trainer {
     public func train() throws {
         guard config.batchSize % comm.size == 0 else {
             // Every rank sees this alike: fail together, rank 0 reports.
-            throw AgreedFailure(message: "--batch-size \(config.batchSize) is not divisible by the \(comm.size) ranks; use a multiple of \(comm.size)",
-                                code: ExitStatus.badInput)
+            throw AgreedFailure(
+                message:
+                    "--batch-size \(config.batchSize) is not divisible by the \(comm.size) ranks; use a "
+                    + "multiple of \(comm.size)",
+                code: ExitStatus.badInput)
         }
         let threads = ThreadPlan.configure(requested: config.threads, comm: comm, log: log)
-        log.info("eps-dist train: \(comm.size) rank(s) × \(threads) thread(s), \(config.method.rawValue) on \(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), \(config.maxIters) steps")
+        log.info(
+            "eps-dist train: \(comm.size) rank(s) × \(threads) thread(s), \(config.method.rawValue) on "
+                + "\(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), "
+                + "\(config.maxIters) steps"
+        )
 
         let dataset = try loadValidatedDataset()
         guard dataset.samples.count >= config.batchSize else {
-            throw UsageError("\(config.trainList): \(dataset.samples.count) usable images, fewer than one global batch of \(config.batchSize)")
+            throw UsageError(
+                "\(config.trainList): \(dataset.samples.count) usable images, fewer than one global batch of "
+                    + "\(config.batchSize)"
+            )
         }
-        let model = ClassifierModel(architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
-                                    widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
+        let model = ClassifierModel(
+            architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
+            widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
         let startStep = try initializeWeights(model)
         try checkAgreement(model)
 
@@ -57,21 +71,26 @@ public final class Trainer {
         }
         let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMb)
         log.record("gradient averaging: \(averaging.summary)")
-        let optimizer = PolySGD(baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
-        let trainingStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: averaging,
-                                        watchdog: CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank))
+        let optimizer = PolySGD(
+            baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
+        let trainingStep = TrainingStep(
+            model: model, comm: comm, optimizer: optimizer, averaging: averaging,
+            watchdog: CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank))
         let clock = RunClock(firstStep: startStep, lastStep: config.maxIters, imagesPerStep: config.batchSize)
-        let report = TrainingReport(log: log, metrics: metrics, progress: ProgressLine(enabled: comm.isRoot && ProgressLine.wanted),
-                                    clock: clock, logEvery: config.logEvery)
+        let report = TrainingReport(
+            log: log, metrics: metrics, progress: ProgressLine(enabled: comm.isRoot && ProgressLine.wanted),
+            clock: clock, logEvery: config.logEvery)
         let stops = StopRequests()
-        let local = config.batchSize / comm.size, crop = config.cropSize
+        let local = config.batchSize / comm.size
+        let crop = config.cropSize
         for step in startStep..<config.maxIters {
             let dataStart = Date()
             let batch = try loader.next(step: step)
             let dataSeconds = Date().timeIntervalSince(dataStart)
-            let input = LocalBatch(images: Tensor(shape: [local, 3, crop, crop], data: batch.images),
-                                   saliency: batch.saliency.map { Tensor(shape: [local, 1, crop, crop], data: $0) },
-                                   labels: batch.labels, sampleKeys: batch.sampleKeys)
+            let input = LocalBatch(
+                images: Tensor(shape: [local, 3, crop, crop], data: batch.images),
+                saliency: batch.saliency.map { Tensor(shape: [local, 1, crop, crop], data: $0) },
+                labels: batch.labels, sampleKeys: batch.sampleKeys)
             let stopVote = stops.requested != nil || config.stopAtStep == step + 1
             let result = trainingStep.run(input, step: step, stopVote: stopVote)
             let done = step + 1
@@ -81,7 +100,9 @@ public final class Trainer {
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
                 try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
                 if comm.isRoot {
-                    for kept in run.prune(keep: config.keepCheckpoints) { log.warn("cannot remove the old checkpoint \(kept)") }
+                    for kept in run.prune(keep: config.keepCheckpoints) {
+                        log.warn("cannot remove the old checkpoint \(kept)")
+                    }
                 }
             }
         }
@@ -92,11 +113,14 @@ public final class Trainer {
 
     /// This rank's loader of the global batches of `steps`.
     func makeLoader(_ dataset: Dataset, steps: Range<Int>) -> BatchLoader {
-        let sampler = GlobalSampler(datasetSize: dataset.samples.count, globalBatch: config.batchSize, seed: config.seed)
-        let augmentation = EPSAugmentation(cropSize: config.cropSize, resizeRange: config.resize,
-                                           jitter: config.jitter ? ColorJitter() : nil)
-        return BatchLoader(dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
-                           ranks: comm.size, withSaliency: config.method == .eps, steps: steps, workers: config.workers)
+        let sampler = GlobalSampler(
+            datasetSize: dataset.samples.count, globalBatch: config.batchSize, seed: config.seed)
+        let augmentation = EPSAugmentation(
+            cropSize: config.cropSize, resizeRange: config.resize,
+            jitter: config.jitter ? ColorJitter() : nil)
+        return BatchLoader(
+            dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
+            ranks: comm.size, withSaliency: config.method == .eps, steps: steps, workers: config.workers)
     }
 
     /// A signal or --stop-at-step on any rank: write a step checkpoint and
@@ -107,16 +131,21 @@ public final class Trainer {
         let cause = causes[comm.allreduceMax(requested.flatMap { causes.firstIndex(of: $0) } ?? 0)]
         try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
         log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
-        throw AgreedFailure(message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
-                            code: ExitStatus.preempted, isError: false)
+        throw AgreedFailure(
+            message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
+            code: ExitStatus.preempted, isError: false)
     }
 
     /// The loss became NaN or infinite on some rank: every rank stops with
     /// exit status 1; no checkpoint of this run is written or touched.
     func diverged(at step: Int, _ result: StepResult) -> AgreedFailure {
-        let last = run.stepCheckpoints().last.map { "the last good step checkpoint is \($0.path)" } ?? "no step checkpoint was written"
+        let last =
+            run.stepCheckpoints().last.map { "the last good step checkpoint is \($0.path)" }
+            ?? "no step checkpoint was written"
         return AgreedFailure(
-            message: "training diverged at step \(step): loss \(result.loss) (cls \(result.lossCls), sal \(result.lossSal)) is not finite; "
+            message:
+                "training diverged at step \(step): loss \(result.loss) (cls \(result.lossCls), sal "
+                + "\(result.lossSal)) is not finite; "
                 + "the weights were not updated and \(last). Try a lower --lr (now \(config.lr)) or check --weights.",
             code: ExitStatus.failure)
     }
@@ -124,9 +153,11 @@ public final class Trainer {
     /// Rank 0 writes (temp file, fsync, rename); every rank learns whether it worked.
     func writeCheckpoint(_ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool) throws {
         try RankDiscipline.onRoot(comm) {
-            try Checkpoint.make(model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
-                                resumeSignature: config.resumeSignature)
-                .write(to: path)
+            try Checkpoint.make(
+                model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
+                resumeSignature: config.resumeSignature
+            )
+            .write(to: path)
             log.record("checkpoint \(path)")
         }
     }

@@ -31,9 +31,13 @@ final class TrainingReport {
         let mean = window.mean
         window.reset()
         progress.clear()
-        log.info(String(format: "step %6d/%d  loss %.4f  cls %.4f  sal %.4f  lr %.6f  %.1f img/s  eta ",
-                        done, total, mean.cls + mean.sal, mean.cls, mean.sal, lr, rate) + eta)
-        try metrics?.append(MetricsRecord(step: done, result: result, lr: lr, imagesPerSecond: rate,
-                                          dataSeconds: dataSeconds))
+        log.info(
+            String(
+                format: "step %6d/%d  loss %.4f  cls %.4f  sal %.4f  lr %.6f  %.1f img/s  eta ",
+                done, total, mean.cls + mean.sal, mean.cls, mean.sal, lr, rate) + eta)
+        try metrics?.append(
+            MetricsRecord(
+                step: done, result: result, lr: lr, imagesPerSecond: rate,
+                dataSeconds: dataSeconds))
     }
 }

@@ -38,8 +38,10 @@ final class TrainingStep {
     /// Ends the rank with a message if a collective hangs (nil: no watchdog).
     let watchdog: CollectiveWatchdog?
 
-    init(model: TrainableModel, comm: Communicator, optimizer: PolySGD, averaging: GradientAveraging,
-         watchdog: CollectiveWatchdog? = nil) {
+    init(
+        model: TrainableModel, comm: Communicator, optimizer: PolySGD, averaging: GradientAveraging,
+        watchdog: CollectiveWatchdog? = nil
+    ) {
         self.model = model
         self.comm = comm
         self.optimizer = optimizer
