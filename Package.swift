@@ -14,16 +14,19 @@ let package = Package(
         .executable(name: "mpi-selftest", targets: ["MPISelfTest"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
-        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
-                       providers: [.apt(["libopenmpi-dev"])]),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
-        .target(name: "CImage", path: "Sources/CImage",
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
+        .target(
+            name: "CImage", path: "Sources/CImage",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
         .target(name: "Support", swiftSettings: optimize),
         .target(name: "Engine", dependencies: ["CBLAS", "Support"], swiftSettings: optimize),
         .target(name: "Data", dependencies: ["CImage", "Support"], swiftSettings: optimize),
@@ -32,12 +35,15 @@ let package = Package(
         // executable is a two-line main.
         .target(
             name: "Launcher",
-            dependencies: ["Engine", "Data", "Distributed", "Support", "CSystem",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Engine", "Data", "Distributed", "Support", "CSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: optimize),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
-        .executableTarget(name: "MPISelfTest", dependencies: ["Distributed"],
-                          path: "Sources/MPISelfTest", swiftSettings: optimize),
+        .executableTarget(
+            name: "MPISelfTest", dependencies: ["Distributed"],
+            path: "Sources/MPISelfTest", swiftSettings: optimize),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
