@@ -14,7 +14,7 @@ f64_rel_err.*).
 
 Nothing here comes from the official EPS repository. The saliency loss, the
 poly-lr SGD with its momentum quirk and the CAM inference post-processing are
-written from the EPS reference notes (docs/REFERENCE.md §3–§5). The ResNet-38
+written from the EPS reference notes (docs/REFERENCE.md, sections 3–5). The ResNet-38
 blocks are resnet38_model.ResBlock / ResBlockBot. Everything else is plain
 torch.nn.functional and torch.optim.SGD.
 
@@ -176,7 +176,7 @@ def leaf(t):
     return t.clone().requires_grad_(True)
 
 
-# ----- EPS pieces, from docs/REFERENCE.md §3 -------------------------------------------------
+# ----- EPS pieces, from docs/REFERENCE.md, section 3 -------------------------------------------------
 def nearest_resize(x, h, w):
     """F.interpolate's default (legacy) nearest mode, which eps.py uses on the saliency."""
     return F.interpolate(x, size=(h, w))
@@ -192,7 +192,7 @@ def saliency_overlap(prob_fg, sal_small):
 
 
 def eps_saliency_loss(cam, saliency, label, tau, lam):
-    """The EPS saliency loss (docs/REFERENCE.md §3.2). Returns the loss and the intermediate maps."""
+    """The EPS saliency loss (docs/REFERENCE.md, section 3.2). Returns the loss and the intermediate maps."""
     n, k, h, w = cam.shape
     classes = k - 1
     sal_small = nearest_resize(saliency, h, w)
@@ -224,7 +224,7 @@ def classification_loss(pred, label):
 
 
 class PolySGD(torch.optim.SGD):
-    """EPS's poly-lr SGD (docs/REFERENCE.md §4.1). Its constructor hands the weight decay value to SGD
+    """EPS's poly-lr SGD (docs/REFERENCE.md, section 4.1). Its constructor hands the weight decay value to SGD
     where SGD expects the momentum, so the SGD momentum is wt_dec (5e-4) and the default weight decay
     is 0; every group here sets its own decay. 0.9 is the poly power, not a momentum. Before step t
     (0-based) the lr of each group is initial_lr·(1 − t/max_step)^power while t < max_step; after that
@@ -374,7 +374,7 @@ def make_eps_loss(spec):
     design = "; ".join(f"item{i}: " + ",".join(f"class{k}={m}" for k, m in d) for i, d in enumerate(designs))
     params = {"num_classes": str(C), "tau": repr(tau), "lam": repr(lam), "design": design,
               "design_attempt": str(attempt)}
-    desc = ("EPS saliency loss (docs/REFERENCE.md §3.2): saliency_resized = legacy nearest resize of the saliency "
+    desc = ("EPS saliency loss (docs/REFERENCE.md, section 3.2): saliency_resized = legacy nearest resize of the saliency "
             "to the cam size; prob = softmax(cam) over 21 channels; iou_saliency = |round(prob_c) & "
             "round(sal)| / (|round(prob_c)| + 1e-4 h w) (no gradient); valid_channel = iou > tau; fg = labelled "
             "and valid, bg = background channel + labelled and not valid; fg_map = sum of fg probs, bg_map = 1 - "
@@ -595,7 +595,7 @@ def make_poly_sgd(spec):
     def run(t):
         params = {name: leaf(t[name]) for _, name in members}
         in_group = [[params[name] for gg, name in members if gg == g] for g in range(4)]
-        # the four groups of EPS's get_optimizer (docs/REFERENCE.md §4.2)
+        # the four groups of EPS's get_optimizer (docs/REFERENCE.md, section 4.2)
         opt = PolySGD([{"params": in_group[0], "lr": lr, "weight_decay": wt_dec},
                        {"params": in_group[1], "lr": 2 * lr, "weight_decay": 0},
                        {"params": in_group[2], "lr": 10 * lr, "weight_decay": wt_dec},
@@ -617,7 +617,7 @@ def make_poly_sgd(spec):
 
     params = {"lr": repr(lr), "wt_dec": repr(wt_dec), "max_step": str(spec["max_step"]), "steps": str(spec["steps"]),
               "group_lr_mult": "1,2,10,20", "group_weight_decay": f"{wt_dec},0,{wt_dec},0"}
-    desc = ("EPS's poly-lr SGD (docs/REFERENCE.md §4.1–4.2) with its four groups: g0 backbone conv weights (lr, wd = "
+    desc = ("EPS's poly-lr SGD (docs/REFERENCE.md, sections 4.1–4.2) with its four groups: g0 backbone conv weights (lr, wd = "
             "wt_dec), g1 backbone conv biases (2 lr, wd 0), g2 fc8 weight (10 lr, wd = wt_dec), g3 fc8 bias (20 lr, "
             "wd 0). The weight decay value lands in SGD's momentum slot, so SGD momentum = wt_dec = 5e-4; 0.9 is the "
             "poly power. Before step t (0-based), while t < max_step, lr_g = initial lr_g (1 - t/max_step)^0.9; "
@@ -740,7 +740,7 @@ def make_infer_cam(spec):
         lab = t["label"]
         maps = []
         for k, (_, flip, _, _, _, _) in enumerate(entries):
-            # docs/REFERENCE.md §5.1 step 2: softmax over the 21 channels, bilinear to the image, fg × label, unflip
+            # docs/REFERENCE.md, section 5.1 step 2: softmax over the 21 channels, bilinear to the image, fg × label, unflip
             up = F.interpolate(F.softmax(t[f"cam_{k}"], dim=1), size=(H, W), mode="bilinear", align_corners=False)[0]
             fg = up[:C] * lab[:, None, None]
             maps.append((fg.flip(-1) if flip else fg).numpy())
@@ -757,7 +757,7 @@ def make_infer_cam(spec):
     params = {"orig_h": str(H), "orig_w": str(W), "scales": ",".join(map(str, scales)), "thr": repr(thr),
               "entries": "; ".join(f"cam_{k}: scale={s} flip={fl} image={ih}x{iw} cam={ch}x{cw}"
                                    for k, (s, fl, ih, iw, ch, cw) in enumerate(entries))}
-    desc = ("EPS CAM inference after the network (docs/REFERENCE.md §5): cam_k = network logits [1,21,h,w] for each "
+    desc = ("EPS CAM inference after the network (docs/REFERENCE.md, section 5): cam_k = network logits [1,21,h,w] for each "
             "scale in the given order, unflipped then flipped. Each: softmax over channels, bilinear "
             "(align_corners=False) to the original HxW, channels 0..19 times label, flipped ones flipped back. "
             "sum_cam = sum_k; norm_cam = sum_cam / (max over H,W + 1e-5); pred = argmax over [thr, norm_cam of the "

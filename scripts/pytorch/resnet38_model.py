@@ -1,7 +1,7 @@
 """A PyTorch ResNet-38 ("Wider or Deeper" model A1, as used by EPS) with the
 EPS head, written for eps-dist's test fixtures.
 
-Written from the description in docs/REFERENCE.md §2.1–2.3 (not copied from the
+Written from the description in docs/REFERENCE.md, sections 2.1–2.3 (not copied from the
 official code). The state_dict names match the official
 `network/resnet38d.Net` + `network/resnet38_eps.Net` exactly, so an official
 checkpoint loads into this module with strict=True and vice versa:

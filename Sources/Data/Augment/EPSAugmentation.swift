@@ -1,6 +1,6 @@
 import Support
 
-/// The reference's training transform (docs/REFERENCE.md §1.5), per sample:
+/// The reference's training transform (docs/REFERENCE.md, section 1.5), per sample:
 /// random long side in [lo, hi] (Pillow bicubic, image and saliency with the
 /// same target), joint horizontal flip, colour jitter on the image only,
 /// ImageNet normalisation, joint random crop into zero-filled crop×crop

@@ -4,7 +4,7 @@ import Glibc
 /// arena; layers hold named views (offset, count). Allreduce, broadcast,
 /// checkpoints and buckets are then plain slices of these buffers.
 public final class ParameterStore: @unchecked Sendable {
-    /// The reference optimizer's four parameter groups (docs/REFERENCE.md §4.2).
+    /// The reference optimizer's four parameter groups (docs/REFERENCE.md, section 4.2).
     public enum Group: Int, Sendable, CaseIterable {
         case backboneWeight = 0
         case backboneBias = 1

@@ -1,5 +1,5 @@
 /// The EPS saliency loss, exactly as the official `get_eps_loss`
-/// (docs/REFERENCE.md §3.2). cam [n, C+1, h, w] raw maps, background last;
+/// (docs/REFERENCE.md, section 3.2). cam [n, C+1, h, w] raw maps, background last;
 /// saliency [n, 1, H, W] in [0, 1]; labels [n, C] multi-hot.
 public enum SaliencyLoss {
     public struct Result {

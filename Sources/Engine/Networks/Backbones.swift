@@ -36,7 +36,7 @@ public enum Backbones {
         return Backbone(layers: planned(Sequential(layers, name: "tiny")), featureChannels: 128)
     }
 
-    /// The reference ResNet-38 (docs/REFERENCE.md §2.1) with the state_dict names
+    /// The reference ResNet-38 (docs/REFERENCE.md, section 2.1) with the state_dict names
     /// of network/resnet38d.Net. EPS freezes conv1a, the b2 stage and every
     /// BatchNorm, so the backward pass stops at b3's input. `widthDivisor`
     /// narrows every width (tests only; 1 = the real network).

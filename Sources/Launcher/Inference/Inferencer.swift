@@ -4,7 +4,7 @@ import Engine
 import Foundation
 import Support
 
-/// Sharded multi-scale CAM inference (docs/REFERENCE.md §5; outputs: docs/ARCHITECTURE.md, "Files"): every rank
+/// Sharded multi-scale CAM inference (docs/REFERENCE.md, section 5; outputs: docs/ARCHITECTURE.md, "Files"): every rank
 /// takes a share of the list balanced by image area, skips masks that exist
 /// (resume), writes its masks atomically; rank 0 merges the manifest and the
 /// ranks' confusion matrices into one report.

@@ -44,7 +44,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var collectiveTimeout: Double
 
     /// The defaults of a dataset: the official code's settings for its VOC
-    /// and COCO runs (docs/REFERENCE.md §4.3). Paths are empty (required).
+    /// and COCO runs (docs/REFERENCE.md, section 4.3). Paths are empty (required).
     public static func preset(_ kind: DatasetKind) -> TrainSettings {
         let coco = kind == .coco
         return TrainSettings(
@@ -52,7 +52,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             method: .eps, arch: .resnet38, widthDivisor: 1, weights: nil,
             batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
             maxIters: coco ? 256_500 : 20_000, lr: 0.01, wtDec: 5e-4,
-            momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md §7)
+            momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md, section 7)
             tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
             out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
             allreduce: .bucketed, bucketMb: 25, collectiveTimeout: 900)
