@@ -103,6 +103,15 @@ public struct Dataset: Sendable {
             !$0.isEmpty
         }
         guard !ids.isEmpty else { throw DataError(path, "list file names no image id") }
+        var seen = Set<String>()
+        var repeated: [String] = []
+        for id in ids where !seen.insert(id).inserted && !repeated.contains(id) { repeated.append(id) }
+        guard repeated.isEmpty else {
+            throw DataError(
+                path,
+                "\(repeated.count) id(s) listed more than once (each would count again): "
+                    + repeated.prefix(10).joined(separator: ", ") + (repeated.count > 10 ? ", ..." : ""))
+        }
         return ids
     }
 

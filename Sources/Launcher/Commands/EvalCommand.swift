@@ -13,26 +13,26 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Ids to evaluate, one per line.") var datalist: String
     @Option(help: "Write the report as JSON.") var json: String?
     @Option(help: "Context region masks <id>.png (adds the context-confusion ratio).") var contextDir: String?
-    @Option(help: "Dataset (class names and count): voc or coco.") var dataset: String = "voc"
+    @Option(help: "Dataset (class names and count): \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
+    @Option(help: "A prediction value to skip like ground truth's 255 (default: every value must be a class).")
+    var predictionIgnore: UInt8?
 
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
-            guard let kind = DatasetKind(rawValue: dataset) else { throw UsageError("--dataset must be voc or coco") }
-            let names = ["background"] + (kind == .voc ? ClassNames.voc : ClassNames.coco)
+            let names = ["background"] + (dataset == .voc ? ClassNames.voc : ClassNames.coco)
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(
                 numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+            let scorer = MaskEvaluation(numClasses: names.count, predictionIgnore: predictionIgnore)
             for id in ids {
-                let gt = try MaskFiles.read("\(gtDir)/\(id).png")
-                let pred = try MaskFiles.read("\(predDir)/\(id).png")
-                let p = Inferencer.cropped(pred, width: gt.width, height: gt.height)
-                matrix.add(groundTruth: gt.pixels, prediction: p)
-                if let contextDir {
-                    let region = try MaskFiles.read("\(contextDir)/\(id).png", size: (gt.width, gt.height))
-                    context.add(groundTruth: gt.pixels, prediction: p, region: region.pixels)
-                }
+                let predPath = "\(predDir)/\(id).png"
+                try scorer.add(
+                    groundTruthPath: "\(gtDir)/\(id).png", prediction: try MaskFiles.read(predPath),
+                    predictionPath: predPath, contextPath: contextDir.map { "\($0)/\(id).png" },
+                    into: &matrix, context: &context)
             }
+            try MaskEvaluation.requireScored(matrix, images: ids.count)
             print(EvalReport.table(matrix, classNames: names))
             if contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
             if let json {

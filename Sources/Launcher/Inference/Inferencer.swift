@@ -60,6 +60,7 @@ public final class Inferencer {
         )
 
         var confusion = ConfusionMatrix(numClasses: dataset.numClasses + 1)
+        let scorer = MaskEvaluation(numClasses: dataset.numClasses + 1, predictionIgnore: nil)
         var context = ContextConfusion(
             numClasses: dataset.numClasses + 1,
             regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
@@ -86,13 +87,10 @@ public final class Inferencer {
                     mask = try predict(sample, model: model)
                 }
                 if let gtDir = o.gtDir {
-                    let gt = try MaskFiles.read("\(gtDir)/\(sample.id).png")
-                    let pred = Self.cropped(mask, width: gt.width, height: gt.height)
-                    confusion.add(groundTruth: gt.pixels, prediction: pred)
-                    if let contextDir = o.contextDir {
-                        let region = try MaskFiles.read("\(contextDir)/\(sample.id).png", size: (gt.width, gt.height))
-                        context.add(groundTruth: gt.pixels, prediction: pred, region: region.pixels)
-                    }
+                    try scorer.add(
+                        groundTruthPath: "\(gtDir)/\(sample.id).png", prediction: mask,
+                        predictionPath: "\(o.camPng)/\(sample.id).png",
+                        contextPath: o.contextDir.map { "\($0)/\(sample.id).png" }, into: &confusion, context: &context)
                 }
                 entries.append(
                     ManifestEntry(
@@ -117,6 +115,7 @@ public final class Inferencer {
         try RankDiscipline.onRoot(comm) {
             try writeManifest(all, order: dataset.samples.map(\.id))
             if o.gtDir != nil {
+                try MaskEvaluation.requireScored(confusion, images: all.count)
                 let names = ["background"] + dataset.classNames
                 print(EvalReport.table(confusion, classNames: names))
                 if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
@@ -231,15 +230,6 @@ public final class Inferencer {
         let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }]
             .compactMap { $0 }
         return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    /// The prediction cropped to the ground truth's size (as evaluate_png).
-    static func cropped(_ mask: Image8, width: Int, height: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: width * height)  // PIL crop pads with 0
-        for y in 0..<min(height, mask.height) {
-            for x in 0..<min(width, mask.width) { out[y * width + x] = mask.pixels[y * mask.width + x] }
-        }
-        return out
     }
 
     func writeManifest(_ entries: [ManifestEntry], order: [String]) throws {
