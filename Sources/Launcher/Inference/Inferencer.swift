@@ -114,8 +114,9 @@ public final class Inferencer {
         let allProblems = try comm.allGatherStrings(problems)
         try RankDiscipline.onRoot(comm) {
             try writeManifest(all, order: dataset.samples.map(\.id))
-            if o.gtDir != nil {
-                try MaskEvaluation.requireScored(confusion, images: all.count)
+            // Failed images are reported below; with none, an unscored evaluation is an error itself.
+            if allProblems.isEmpty && o.gtDir != nil { try MaskEvaluation.requireScored(confusion, images: all.count) }
+            if o.gtDir != nil && confusion.total > 0 {
                 let names = ["background"] + dataset.classNames
                 print(EvalReport.table(confusion, classNames: names))
                 if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
