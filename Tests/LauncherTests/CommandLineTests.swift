@@ -45,6 +45,19 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// --resume with nothing to resume is an error saying where it looked
+    /// (a typo in --out must not restart a long run from step 0);
+    /// --resume-auto starts fresh then.
+    func testResumeWithoutCheckpointIsAnError() throws {
+        let out = ProcessHarness.temporaryDirectory("resume-nothing") + "/typo"
+        let args = SyntheticFixture.trainArguments(out: out, iterations: 2)
+        try assertBadUsage(args + ["--resume"], mentions: "\(out)/checkpoints holds no step checkpoint")
+        let auto = try ProcessHarness.epsDist(args + ["--resume-auto"], timeout: 120)
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/checkpoint.safetensors"))
+        try assertBadUsage(args + ["--resume", "--resume-auto"], mentions: "not both")
+    }
+
     func testMissingDatasetFolder() throws {
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
         args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"

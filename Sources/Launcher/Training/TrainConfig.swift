@@ -8,7 +8,7 @@ import Foundation
 @dynamicMemberLookup
 public struct TrainConfig {
     public var settings: TrainSettings
-    public var resume: Bool
+    public var resume: ResumeMode
     public var stopAtStep: Int?
     public var skipBad: Bool
 
@@ -31,7 +31,8 @@ public struct TrainConfig {
         try settings.validate()
         if let step = options.stopAtStep, step < 1 { throw UsageError("--stop-at-step must be >= 1, not \(step)") }
         return TrainConfig(
-            settings: settings, resume: options.resume, stopAtStep: options.stopAtStep, skipBad: options.skipBad)
+            settings: settings, resume: try ResumeMode(resume: options.resume, auto: options.resumeAuto),
+            stopAtStep: options.stopAtStep, skipBad: options.skipBad)
     }
 
     /// A config file's settings; a key that is not a setting is an error
@@ -72,4 +73,25 @@ public struct TrainConfig {
             "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
             + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor)"
     }
+}
+
+/// Whether a run continues the one in --out.
+public enum ResumeMode: Sendable {
+    /// A new run: --out must not hold one.
+    case no
+    /// --resume: continue from the newest step checkpoint, which must exist.
+    case required
+    /// --resume-auto: continue if there is a step checkpoint, else start.
+    case ifPresent
+
+    init(resume: Bool, auto: Bool) throws {
+        switch (resume, auto) {
+        case (false, false): self = .no
+        case (true, false): self = .required
+        case (false, true): self = .ifPresent
+        case (true, true): throw UsageError("pass --resume or --resume-auto, not both")
+        }
+    }
+
+    public var resumes: Bool { self != .no }
 }

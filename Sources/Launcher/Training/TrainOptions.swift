@@ -63,13 +63,16 @@ public struct TrainOptions: ParsableArguments {
     // How to run, not what to train (not written to config.yaml)
     @Option(help: "Read settings from a YAML file of `key: value` lines (a run's config.yaml works); flags win.")
     var config: String?
-    @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
+    @Flag(help: "Continue from the newest complete step checkpoint in --out (an error when there is none).")
+    var resume = false
+    @Flag(help: "Continue from the newest step checkpoint in --out if there is one, else start (requeued batch jobs).")
+    var resumeAuto = false
     @Option(help: "Stop after step N as if preempted: step checkpoint, exit 3 (to fit a queue slot; then --resume).")
     var stopAtStep: Int?
     @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
 
     /// The flags that are not settings.
-    static let invocationFlags: Set<String> = ["config", "resume", "stopAtStep", "skipBad"]
+    static let invocationFlags: Set<String> = ["config", "resume", "resumeAuto", "stopAtStep", "skipBad"]
 
     /// Flags named like no setting, and settings without a flag (both must be
     /// empty: a test checks it, so the two declarations cannot drift apart).

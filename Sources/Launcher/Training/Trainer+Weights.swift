@@ -10,10 +10,16 @@ extension Trainer {
     func initializeWeights(_ model: ClassifierModel) throws -> Int {
         let step = try RankDiscipline.onRoot(comm) { () -> Int in
             model.initialize(seed: config.seed)
-            if config.resume && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
+            if config.resume.resumes && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
                 throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
             }
-            if config.resume, let newest = run.stepCheckpoints().last {
+            if config.resume == .required && run.stepCheckpoints().isEmpty {
+                throw UsageError(
+                    "--resume: \(run.checkpoints) holds no step checkpoint (step-NNNNNN.safetensors) to continue "
+                        + "from; check --out, start without --resume, or pass --resume-auto to start when there is none"
+                )
+            }
+            if config.resume.resumes, let newest = run.stepCheckpoints().last {
                 let file = try SafeTensorsFile.read(newest.path)
                 if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != config.resumeSignature {
                     throw UsageError(

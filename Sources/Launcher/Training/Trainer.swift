@@ -19,7 +19,7 @@ public final class Trainer {
         let run = RunDirectory(config.out)
         self.run = run
         try RankDiscipline.onRoot(comm) {
-            if run.holdsRun && !config.resume {
+            if run.holdsRun && !config.resume.resumes {
                 throw UsageError(
                     "\(config.out) already holds a run (checkpoints); pass --resume to continue it or choose "
                         + "another --out"
