@@ -139,4 +139,19 @@ final class GradientFlowTests: XCTestCase {
         _ = net.forward(x, ForwardContext(training: true))
         XCTAssertNil(net.backward(x, sink: DiscardGradientReports()))
     }
+
+    /// The divergence check of the training step.
+    func testGradientFinitenessCheck() {
+        let store = ParameterStore()
+        store.declare("w", shape: [1000], kind: .parameter(.backboneWeight))
+        let g = store.gradientBuffer(0)
+        for i in 0..<1000 { g[i] = Float(i) * 1e30 }
+        XCTAssertTrue(store.gradientsAreFinite())
+        for bad in [Float.nan, .infinity, -.infinity] {
+            g[777] = bad
+            XCTAssertFalse(store.gradientsAreFinite(), "\(bad)")
+            g[777] = 1
+        }
+        XCTAssertTrue(store.gradientsAreFinite())
+    }
 }

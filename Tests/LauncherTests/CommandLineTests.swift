@@ -58,6 +58,39 @@ final class CommandLineTests: XCTestCase {
         try assertBadUsage(args + ["--resume", "--resume-auto"], mentions: "not both")
     }
 
+    /// Weights with a NaN (a diverged run's, a corrupt conversion) are refused
+    /// by train --weights and infer --weights, naming the tensor.
+    func testNonFiniteWeightsAreRefused() throws {
+        let out = ProcessHarness.temporaryDirectory("finite-weights")
+        let run = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: "\(out)/run", iterations: 2), timeout: 120)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        var file = try SafeTensorsFile.read("\(out)/run/checkpoint.safetensors")
+        file.tensors["conv3.weight"]![5] = .nan
+        try file.write(to: "\(out)/nan.safetensors")
+        let train = SyntheticFixture.trainArguments(
+            out: "\(out)/again", extra: ["--weights", "\(out)/nan.safetensors"])
+        try assertBadUsage(train, mentions: "conv3.weight: value nan at index 5 is not finite")
+        let infer = [
+            "infer", "--weights", "\(out)/nan.safetensors", "--data-root", SyntheticFixture.root,
+            "--infer-list", SyntheticFixture.valList, "--cam-png", "\(out)/masks",
+        ]
+        try assertBadUsage(infer, mentions: "conv3.weight: value nan")
+    }
+
+    /// Infer flags out of range are refused before any work, naming the flag.
+    func testInferFlagRanges() throws {
+        let base = [
+            "infer", "--weights", "w.safetensors", "--data-root", SyntheticFixture.root,
+            "--infer-list", SyntheticFixture.valList, "--cam-png", ProcessHarness.temporaryDirectory("ranges"),
+        ]
+        try assertBadUsage(base + ["--thr", "nan"], mentions: "--thr")
+        try assertBadUsage(base + ["--thr", "1.5"], mentions: "--thr")
+        try assertBadUsage(base + ["--scales", "0", "1"], mentions: "--scales")
+        try assertBadUsage(base + ["--scales", "inf"], mentions: "--scales")
+        try assertBadUsage(base + ["--threads", "0"], mentions: "--threads")
+    }
+
     func testMissingDatasetFolder() throws {
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
         args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"

@@ -24,6 +24,11 @@ public enum WeightLoading {
                 problems.append("\(entry.name): shape \(t.shape) in the file, the network has \(entry.shape)")
                 continue
             }
+            // NaN or infinite values would train or infer to garbage without a word.
+            if let bad = t.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                problems.append("\(entry.name): value \(t[bad]) at index \(bad) is not finite (a diverged run?)")
+                continue
+            }
             loaded.append((entry, t))
         }
         for (name, t) in tensors.sorted(by: { $0.key < $1.key }) where store.index(of: name) == nil {

@@ -10,7 +10,7 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Backbone: \(Architecture.helpList) (default: the one recorded in the checkpoint, else resnet38).")
     var arch: Architecture?
     @Option(help: "Method: \(Method.helpList) (default: as recorded in the checkpoint, else eps).") var method: Method?
-    @Option(help: "Dataset layout: voc or coco.") var dataset: String = "voc"
+    @Option(help: "Dataset layout: \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
     @Option(help: "Dataset root.") var dataRoot: String
     @Option(help: "Image ids to process, one per line.") var inferList: String
     @Option(help: "Image-level labels (default: VOC Annotations/*.xml).") var labels: String?
@@ -26,4 +26,16 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Compute threads per rank.") var threads: Int?
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
         Int = 1
+
+    /// Every range check of the infer flags, naming the flag (ArgumentParser calls it after parsing).
+    public func validate() throws {
+        guard !scales.isEmpty, scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 8 }) else {
+            throw UsageError("--scales needs values in (0, 8], not \(scales)")
+        }
+        guard thr.isFinite, (0...1).contains(thr) else {
+            throw UsageError("--thr (the background score) must lie in [0, 1], not \(thr)")
+        }
+        guard threads.map({ $0 >= 1 }) ?? true else { throw UsageError("--threads must be >= 1") }
+        guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1, not \(widthDivisor)") }
+    }
 }

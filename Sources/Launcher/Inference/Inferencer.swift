@@ -28,10 +28,8 @@ public final class Inferencer {
 
     public func run() throws {
         let o = options
-        guard !o.scales.isEmpty, o.scales.allSatisfy({ $0 > 0 }) else {
-            throw UsageError("--scales needs positive values")
-        }
-        guard let kind = DatasetKind(rawValue: o.dataset) else { throw UsageError("--dataset must be voc or coco") }
+
+        let kind = o.dataset
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
         // Every image and scale has its own sizes: released buffers go back to
         // malloc, which can reuse them for any size, instead of to the

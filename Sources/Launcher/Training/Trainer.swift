@@ -144,9 +144,11 @@ public final class Trainer {
             ?? "no step checkpoint was written"
         return AgreedFailure(
             message:
-                "training diverged at step \(step): loss \(result.loss) (cls \(result.lossCls), sal "
-                + "\(result.lossSal)) is not finite; "
-                + "the weights were not updated and \(last). Try a lower --lr (now \(config.lr)) or check --weights.",
+                "training diverged at step \(step): "
+                + (result.nonFiniteLoss
+                    ? "loss \(result.loss) (cls \(result.lossCls), sal \(result.lossSal)) is not finite"
+                    : "the averaged gradient holds NaN or infinite values (loss \(result.loss))")
+                + "; the weights were not updated and \(last). Try a lower --lr (now \(config.lr)) or check --weights.",
             code: ExitStatus.failure)
     }
 

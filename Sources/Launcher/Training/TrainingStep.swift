@@ -19,16 +19,17 @@ struct StepResult {
     var loss: Double { lossCls + lossSal }
     /// Some rank asked to stop after this step (signal, or --stop-at-step).
     var stopRequested: Bool
-    /// Some rank's loss was NaN or infinite: the optimizer did not run, so
-    /// the weights are still those of the previous step.
-    var nonFinite: Bool
+    /// Some rank's loss, or the averaged gradient, was NaN or infinite: the
+    /// optimizer did not run, so the weights are still those of the previous step.
+    var nonFiniteLoss: Bool, nonFiniteGradient: Bool
+    var nonFinite: Bool { nonFiniteLoss || nonFiniteGradient }
     var times: StepTimes
 }
 
 /// One data-parallel training step, the same for `train` and `bench`:
 /// zero the gradients → forward, loss and backward of the rank's local batch
 /// (the averaging's sink may start allreduces during backward) → finish the
-/// gradient averaging → share the losses, stop vote and divergence flag in one
+/// gradient averaging → share the losses, stop vote and divergence flags in one
 /// allreduce → optimizer update. Every rank ends with the same weights.
 final class TrainingStep {
     let model: TrainableModel
@@ -58,17 +59,22 @@ final class TrainingStep {
         let backwardDone = Date()
         watchdog?.arm(step: step + 1, "the gradient allreduce")
         averaging.finish()
-        var shared = [Double(losses.lossCls), Double(losses.lossSal), stopVote ? 1 : 0, losses.total.isFinite ? 0 : 1]
+        let gradientFinite = model.store.gradientsAreFinite()
+        var shared = [
+            Double(losses.lossCls), Double(losses.lossSal), stopVote ? 1 : 0, losses.total.isFinite ? 0 : 1,
+            gradientFinite ? 0 : 1,
+        ]
         comm.allreduceSum(&shared)
         watchdog?.disarm()
         let averaged = Date()
-        let nonFinite = shared[3] > 0
-        if !nonFinite { optimizer.step(model.store, step: step) }
+        let nonFiniteLoss = shared[3] > 0
+        let nonFiniteGradient = shared[4] > 0
+        if !nonFiniteLoss && !nonFiniteGradient { optimizer.step(model.store, step: step) }
         let end = Date()
         let ranks = Double(comm.size)
         return StepResult(
             lossCls: shared[0] / ranks, lossSal: shared[1] / ranks, stopRequested: shared[2] > 0,
-            nonFinite: nonFinite,
+            nonFiniteLoss: nonFiniteLoss, nonFiniteGradient: nonFiniteGradient,
             times: StepTimes(
                 forward: losses.forwardSeconds, backward: losses.backwardSeconds,
                 allreduce: averaged.timeIntervalSince(backwardDone), optimizer: end.timeIntervalSince(averaged),
