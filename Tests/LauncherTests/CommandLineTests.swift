@@ -1,6 +1,7 @@
 import Data
 import Engine
 import Foundation
+import Glibc
 import XCTest
 
 /// The CLI contract (docs/ARCHITECTURE.md, "Command line"): exit 2 with a message naming the problem for
@@ -89,6 +90,42 @@ final class CommandLineTests: XCTestCase {
         try assertBadUsage(base + ["--scales", "0", "1"], mentions: "--scales")
         try assertBadUsage(base + ["--scales", "inf"], mentions: "--scales")
         try assertBadUsage(base + ["--threads", "0"], mentions: "--threads")
+    }
+
+    /// Paths that name a directory, a fifo or an empty file where a file is
+    /// expected (or a file where a folder is) give exit 2 naming the path:
+    /// never a hang on a fifo, a trap, or a silent default.
+    func testInputsThatAreNotFiles() throws {
+        let dir = ProcessHarness.temporaryDirectory("not-files")
+        let fifo = "\(dir)/fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let empty = "\(dir)/empty"
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let args = SyntheticFixture.trainArguments(out: "\(dir)/run")
+        func with(_ flag: String, _ value: String) -> [String] {
+            var a = args
+            if let i = a.firstIndex(of: flag) { a[i + 1] = value } else { a += [flag, value] }
+            return a
+        }
+        for (flag, path, needle) in [
+            ("--train-list", dir, "is a directory"), ("--train-list", fifo, "not a regular file"),
+            ("--train-list", empty, "names no image id"), ("--labels", dir, "is a directory"),
+            ("--labels", fifo, "not a regular file"), ("--labels", empty, "is empty"),
+            ("--config", dir, "is a directory"), ("--config", fifo, "not a regular file"),
+            ("--weights", dir, "is a directory"), ("--weights", fifo, "not a regular file"),
+            ("--data-root", empty, "is a file, not the dataset folder"),
+            ("--saliency-root", empty, "is a file, not the saliency folder"),
+        ] {
+            let result = try ProcessHarness.epsDist(with(flag, path), timeout: 30)
+            XCTAssertEqual(result.status, 2, "\(flag) \(path): \(result.stderr)")
+            XCTAssertTrue(
+                result.stderr.contains(path) && result.stderr.contains(needle),
+                "\(flag) \(path): expected '\(needle)' in \(result.stderr)")
+        }
+        let eval = try ProcessHarness.epsDist(
+            ["eval", "--gt-dir", dir, "--pred-dir", dir, "--datalist", fifo], timeout: 30)
+        XCTAssertEqual(eval.status, 2, eval.stderr)
+        XCTAssertTrue(eval.stderr.contains(fifo), eval.stderr)
     }
 
     func testMissingDatasetFolder() throws {

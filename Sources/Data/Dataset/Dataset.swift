@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 public enum DatasetKind: String, CaseIterable, Sendable { case voc, coco }
 
@@ -68,15 +69,11 @@ public struct Dataset: Sendable {
     /// Reads the id list and the labels; fails on the first structural
     /// problem (missing folder or list). Per-sample problems are found by `validate`.
     public static func load(_ config: DatasetConfig) throws -> Dataset {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: config.dataRoot, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(config.dataRoot, "dataset folder not found (--data-root)")
-        }
+        try InputFile.requireDirectory(config.dataRoot, what: "the dataset folder (--data-root)")
         if let sal = config.saliencyRoot {
-            guard FileManager.default.fileExists(atPath: sal, isDirectory: &isDir), isDir.boolValue else {
-                throw DataError(sal, "saliency folder not found (--saliency-root)")
-            }
+            try InputFile.requireDirectory(sal, what: "the saliency folder (--saliency-root)")
         }
+        if let images = config.imageDir { try InputFile.requireDirectory(images, what: "the image folder (--img-dir)") }
         let ids = try readList(config.listFile)
         let classes = config.kind == .voc ? ClassNames.voc : ClassNames.coco
         let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
@@ -95,10 +92,7 @@ public struct Dataset: Sendable {
 
     /// Ids of a list file: one per line, blanks ignored.
     public static func readList(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw DataError(path, "list file not found or unreadable")
-        }
+        let text = try InputFile.text(path, what: "the list file")
         let ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }

@@ -12,9 +12,10 @@ public enum LabelSources {
     /// Object class names of a VOC annotation (only `annotation/object/name`,
     /// not the names of person parts).
     public static func vocObjectNames(xml path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(path, "annotation not found; give --labels or add Annotations/<id>.xml")
         }
+        let data = try InputFile.read(path, what: "a VOC annotation")
         let collector = VOCObjectNameCollector()
         let parser = XMLParser(data: data)
         parser.delegate = collector
@@ -41,9 +42,8 @@ public enum LabelSources {
     /// `cls_labels.npy` (pickled dict id → float multi-hot), a COCO instances
     /// JSON, JSON `{"id": [idx, ...]}`, or text `id idx idx ...` (0-based).
     public static func readLabelFile(_ path: String, numClasses: Int) throws -> LabelTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(path, "labels file not found (--labels)")
-        }
+        let data = try InputFile.read(path, what: "the labels file (--labels)")
+        guard !data.isEmpty else { throw DataError(path, "the labels file (--labels) is empty") }
         if data.starts(with: [0x93] + Array("NUMPY".utf8)) {
             return try numpyLabels(Array(data), path: path, numClasses: numClasses)
         }

@@ -104,11 +104,9 @@ public enum ImageCodecs {
     }
 
     static func readBytes(_ path: String) throws -> Data {
-        guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(path, "cannot read the file (permissions?)")
+        do { return try InputFile.read(path, what: "an image") } catch let e as InputFileError {
+            throw DataError(path, e.reason)
         }
-        return data
     }
 
     /// The standard VOC colour map (index i → RGB), 256 entries.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The flat YAML used for run configs: `key: value` per line, lists as
 /// `[a, b]`, `#` comments. Enough for config.yaml; nothing nested.
@@ -23,11 +24,7 @@ public enum FlatYAML {
     }
 
     public static func read(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw UsageError("\(path): config file not found or unreadable (--config)")
-        }
-        return try parse(text, path: path)
+        try parse(try InputFile.text(path, what: "the config file (--config)"), path: path)
     }
 
     /// `[a, b]` → ["a", "b"]; a plain value → [value].

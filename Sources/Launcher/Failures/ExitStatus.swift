@@ -1,5 +1,6 @@
 import Data
 import Engine
+import Support
 
 /// The exit statuses of every command (docs/ARCHITECTURE.md, "Command line").
 public enum ExitStatus {
@@ -13,7 +14,7 @@ public enum ExitStatus {
     /// 2 for bad usage or bad input, 1 for anything else.
     public static func code(for error: Error) -> Int32 {
         switch error {
-        case is UsageError, is DataError, is WeightFileError: return badInput
+        case is UsageError, is DataError, is WeightFileError, is InputFileError: return badInput
         default: return failure
         }
     }
