@@ -69,6 +69,44 @@ final class LabelAndSamplerTests: XCTestCase {
         XCTAssertEqual(hot(table["COCO_train2014_000000000025"]), [23])
     }
 
+    /// A COCO instances JSON with a missing key or a malformed entry names
+    /// the file and the key (before: a generic message, or entries skipped).
+    func testCOCOSchemaErrorsNameTheKey() throws {
+        let base =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/instances_tiny.json"))) as! [String: Any]
+        func check(_ edit: (inout [String: Any]) -> Void, _ needle: String, line: UInt = #line) throws {
+            var object = base
+            edit(&object)
+            let path = "\(dir)/bad-\(line).json"
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try LabelSources.readLabelFile(path, numClasses: 80), line: line) { error in
+                XCTAssertTrue("\(error)".contains(path) && "\(error)".contains(needle), "\(error)", line: line)
+            }
+        }
+        for key in ["images", "annotations", "categories"] {
+            try check({ $0[key] = nil }, "lacks the key \"\(key)\"")
+        }
+        try check(
+            { o in
+                var images = o["images"] as! [[String: Any]]
+                images[0]["file_name"] = nil
+                o["images"] = images
+            }, "images[0] lacks a \"file_name\"")
+        try check(
+            { o in
+                var annotations = o["annotations"] as! [[String: Any]]
+                annotations[1]["category_id"] = nil
+                o["annotations"] = annotations
+            }, "annotations[1] lacks a numeric \"category_id\"")
+        try check(
+            { o in
+                var annotations = o["annotations"] as! [[String: Any]]
+                annotations[0]["image_id"] = 123_456_789
+                o["annotations"] = annotations
+            }, "image_id 123456789, not in images")
+    }
+
     /// The sample stream does not depend on the number of ranks: the ranks'
     /// shares concatenate to the global batch, and the keys are the same.
     func testSampleStreamIsIndependentOfRankCount() {

@@ -64,7 +64,7 @@ public enum LabelSources {
                 throw DataError(
                     path, "labels JSON does not parse; expected {\"id\": [class indices]} or a COCO instances file")
             }
-            if object["annotations"] != nil && object["categories"] != nil {
+            if Self.cocoKeys.contains(where: { object[$0] != nil }) {
                 return try cocoLabels(object, path: path, numClasses: numClasses)
             }
             for (id, value) in object {
@@ -126,34 +126,55 @@ extension LabelSources {
         }
     }
 
+    /// The top-level keys of a COCO instances JSON (any one marks the file as COCO).
+    static let cocoKeys = ["images", "annotations", "categories"]
+
     /// COCO instances JSON: categories in ascending id order are the classes;
-    /// image ids are the file names without extension.
+    /// image ids are the file names without extension. A missing key or a
+    /// malformed entry is an error naming the file, the key and the entry.
     static func cocoLabels(_ object: [String: Any], path: String, numClasses: Int) throws -> LabelTable {
-        guard let categories = object["categories"] as? [[String: Any]],
-            let images = object["images"] as? [[String: Any]],
-            let annotations = object["annotations"] as? [[String: Any]]
-        else {
-            throw DataError(path, "COCO instances JSON lacks images, annotations or categories")
+        func list(_ key: String) throws -> [[String: Any]] {
+            guard let value = object[key] else {
+                throw DataError(
+                    path, "COCO instances JSON lacks the key \"\(key)\" (it needs \(cocoKeys.joined(separator: ", ")))")
+            }
+            guard let entries = value as? [[String: Any]] else {
+                throw DataError(path, "COCO instances JSON: \"\(key)\" is not a list of objects")
+            }
+            return entries
         }
-        let categoryIds = categories.compactMap { ($0["id"] as? NSNumber)?.intValue }.sorted()
+        func int(_ entry: [String: Any], _ key: String, in list: String, at index: Int) throws -> Int {
+            guard let n = entry[key] as? NSNumber else {
+                throw DataError(path, "COCO instances JSON: \(list)[\(index)] lacks a numeric \"\(key)\"")
+            }
+            return n.intValue
+        }
+        let categories = try list("categories")
+        let images = try list("images")
+        let annotations = try list("annotations")
+        let categoryIds = try categories.enumerated().map { try int($1, "id", in: "categories", at: $0) }.sorted()
         guard categoryIds.count == numClasses else {
-            throw DataError(path, "\(categoryIds.count) categories, expected \(numClasses)")
+            throw DataError(path, "\(categoryIds.count) categories, expected \(numClasses) (--dataset?)")
         }
         guard Set(categoryIds).count == categoryIds.count else { throw DataError(path, "category ids repeat") }
         let classOf = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($0.element, $0.offset) })
         var nameOf: [Int: String] = [:]
-        for image in images {
-            guard let id = (image["id"] as? NSNumber)?.intValue, let file = image["file_name"] as? String else {
-                continue
+        for (index, image) in images.enumerated() {
+            let id = try int(image, "id", in: "images", at: index)
+            guard let file = image["file_name"] as? String else {
+                throw DataError(path, "COCO instances JSON: images[\(index)] lacks a \"file_name\"")
             }
             nameOf[id] = (file as NSString).deletingPathExtension
         }
         var table: LabelTable = [:]
         for name in nameOf.values { table[name] = [Float](repeating: 0, count: numClasses) }
-        for a in annotations {
-            guard let imageId = (a["image_id"] as? NSNumber)?.intValue, let name = nameOf[imageId],
-                let category = (a["category_id"] as? NSNumber)?.intValue
-            else { continue }
+        for (index, a) in annotations.enumerated() {
+            let imageId = try int(a, "image_id", in: "annotations", at: index)
+            let category = try int(a, "category_id", in: "annotations", at: index)
+            guard let name = nameOf[imageId] else {
+                throw DataError(
+                    path, "COCO instances JSON: annotations[\(index)] names image_id \(imageId), not in images")
+            }
             guard let c = classOf[category] else {
                 throw DataError(path, "annotation with unknown category id \(category)")
             }
