@@ -7,10 +7,43 @@ import Foundation
 /// Writes a file so that no partial file ever carries the final name:
 /// temp name in the same folder, fsync, rename.
 public enum AtomicFile {
+    /// An output that could not be written (disk full, permissions, a
+    /// vanished folder): an I/O failure, exit status 1.
     public struct WriteError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
         public var description: String { "cannot write \(path): \(reason)" }
+    }
+
+    /// `<path>.tmp-<host>-<pid>`: the writer's host and process, so a later
+    /// run can tell its own host's leftovers of dead writers from live ones.
+    static func temporaryName(for path: String) -> String { path + temporaryMarker + "\(host)-\(getpid())" }
+    static let temporaryMarker = ".tmp-"
+    static let host: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return String(cString: name).replacingOccurrences(of: "-", with: "_")
+    }()
+
+    /// Removes the temporary files in `dir` left by writers of this host
+    /// that no longer run (a killed run); returns their paths. Temporaries of
+    /// live processes and of other hosts are left alone.
+    @discardableResult
+    public static func removeStaleTemporaries(in dir: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        var removed: [String] = []
+        for name in names {
+            guard let marker = name.range(of: temporaryMarker, options: .backwards) else { continue }
+            let owner = name[marker.upperBound...].split(separator: "-")
+            guard owner.count == 2, owner[0] == host, let pid = Int32(owner[1]) else { continue }
+            let alive = kill(pid, 0) == 0 || errno == EPERM
+            if !alive && unlink("\(dir)/\(name)") == 0 { removed.append("\(dir)/\(name)") }
+        }
+        return removed
     }
 
     /// True for an existing non-regular file (a device such as /dev/null or
@@ -25,11 +58,13 @@ public enum AtomicFile {
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw WriteError(path: path, reason: "cannot open for writing")
             }
-            handle.write(data)
-            handle.closeFile()
+            defer { try? handle.close() }
+            do { try handle.write(contentsOf: data) } catch {
+                throw WriteError(path: path, reason: "\(error.localizedDescription) (disk full?)")
+            }
             return
         }
-        let temp = path + ".tmp-\(getpid())"
+        let temp = temporaryName(for: path)
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var ok = true
@@ -56,7 +91,7 @@ public enum AtomicFile {
     /// For writers that only take a path (C codecs): `produce` writes the temp
     /// path it is given; then fsync and rename. On error the temp file is removed.
     public static func write(to path: String, using produce: (String) throws -> Void) throws {
-        let temp = path + ".tmp-\(getpid())"
+        let temp = temporaryName(for: path)
         do {
             try produce(temp)
             let fd = open(temp, O_RDONLY)

@@ -99,7 +99,7 @@ public enum ImageCodecs {
                     temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
                     nil, 0, &err, err.count)
             }
-            guard status == 0 else { throw DataError(path, "cannot write PNG: \(String(cString: err))") }
+            guard status == 0 else { throw AtomicFile.WriteError(path: path, reason: "PNG: \(String(cString: err))") }
         }
     }
 

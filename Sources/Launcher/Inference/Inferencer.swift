@@ -41,13 +41,10 @@ public final class Inferencer {
                 imageDir: o.imgDir, labelsFile: o.labels))
         let model = try loadModel(numClasses: dataset.numClasses)
         try RankDiscipline.onRoot(comm) {
-            for dir in [o.camPng, o.camNpy, o.colorPng].compactMap({ $0 }) {
-                do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                    throw UsageError("\(dir): cannot create the output folder: \(error.localizedDescription)")
-                }
-                guard FileManager.default.isWritableFile(atPath: dir) else {
-                    throw UsageError("\(dir): output folder is not writable")
-                }
+            for (dir, flag) in [(o.camPng, "--cam-png"), (o.camNpy, "--cam-npy"), (o.colorPng, "--color-png")] {
+                guard let dir else { continue }
+                let removed = try OutputFolder.prepare(dir, flag: flag)
+                if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(dir)") }
             }
         }
         let shards = try assignShards(dataset)
@@ -64,6 +61,7 @@ public final class Inferencer {
             regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
         var entries: [ManifestEntry] = []
         var problems: [String] = []
+        var writeFailures = 0  // I/O failures (exit 1), not bad input
         let started = Date()
         for (n, index) in mine.enumerated() {
             var sample = dataset.samples[index]
@@ -95,6 +93,7 @@ public final class Inferencer {
                         id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0)))
             } catch {
                 problems.append("\(error)")
+                if ExitStatus.code(for: error) == ExitStatus.failure { writeFailures += 1 }
                 entries.append(
                     ManifestEntry(
                         id: sample.id, shard: comm.rank, status: "failed: \(error)",
@@ -110,6 +109,7 @@ public final class Inferencer {
         comm.allreduceSum(&context.truePositives)
         let all = try comm.allGather(entries).flatMap { $0 }
         let allProblems = try comm.allGatherStrings(problems)
+        let anyWriteFailure = comm.allreduceMax(writeFailures) > 0
         try RankDiscipline.onRoot(comm) {
             try writeManifest(all, order: dataset.samples.map(\.id))
             // Failed images are reported below; with none, an unscored evaluation is an error itself.
@@ -129,9 +129,11 @@ public final class Inferencer {
                 log.warn("\(noLabel) image(s) had no label and got an all-background mask (see manifest.json)")
             }
             if !allProblems.isEmpty {
-                throw UsageError(
+                let message =
                     "\(allProblems.count) image(s) failed (listed in \(o.camPng)/manifest.json):\n"
-                        + allProblems.joined(separator: "\n"))
+                    + allProblems.joined(separator: "\n")
+                if anyWriteFailure { throw CommandError(message: message) }
+                throw UsageError(message)
             }
             log.info(
                 "wrote \(all.filter { $0.status != "existing" }.count) mask(s), "

@@ -52,11 +52,7 @@ public enum SyntheticWriter {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Summary {
         let layout = Layout(format: format, root: root)
-        for dir in layout.folders {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw UsageError("\(dir): cannot create the output folder (--out): \(error.localizedDescription)")
-            }
-        }
+        for dir in layout.folders { try OutputFolder.prepare(dir, flag: "--out") }
         var summary = Summary(trainIds: [], valIds: [], imagesPerClass: [:])
         var cocoImages: [[String: Any]] = []
         var cocoAnnotations: [[String: Any]] = []

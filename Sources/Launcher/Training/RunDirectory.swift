@@ -15,12 +15,9 @@ public struct RunDirectory {
     public func log(rank: Int) -> String { "\(logs)/rank-\(rank).log" }
     public func stepCheckpoint(_ step: Int) -> String { checkpoints + String(format: "/step-%06d.safetensors", step) }
 
-    public func create() throws {
-        for dir in [path, checkpoints, logs] {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw UsageError("\(dir): cannot create the run directory (--out): \(error.localizedDescription)")
-            }
-        }
+    /// Creates the folders; returns the leftover temporaries of killed writers it removed.
+    public func create() throws -> [String] {
+        try [path, checkpoints, logs].flatMap { try OutputFolder.prepare($0, flag: "--out") }
     }
 
     /// Complete step checkpoints (temp files never carry the final name), oldest first.

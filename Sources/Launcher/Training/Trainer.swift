@@ -25,7 +25,8 @@ public final class Trainer {
                         + "another --out"
                 )
             }
-            try run.create()
+            let removed = try run.create()
+            if !removed.isEmpty { print("removed \(removed.count) leftover temporary file(s) of an interrupted run") }
         }
         log = RankLog(rank: comm.rank, path: run.log(rank: comm.rank))
     }
