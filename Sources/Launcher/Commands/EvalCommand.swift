@@ -24,6 +24,9 @@ struct EvalCommand: ParsableCommand {
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(
                 numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+            // Say what made the masks, when their folder records it.
+            let provenance = try InferenceProvenance.read(in: predDir)
+            print("masks: " + (provenance?.summary ?? "no provenance.json in \(predDir) (not made by eps-dist infer)"))
             let scorer = MaskEvaluation(numClasses: names.count, predictionIgnore: predictionIgnore)
             for id in ids {
                 let predPath = "\(predDir)/\(id).png"
@@ -36,10 +39,10 @@ struct EvalCommand: ParsableCommand {
             print(EvalReport.table(matrix, classNames: names))
             if contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
             if let json {
-                try EvalReport.writeJSON(
-                    EvalReport.json(
-                        matrix, classNames: names, numImages: ids.count,
-                        context: contextDir != nil ? context : nil), to: json)
+                var report = EvalReport.json(
+                    matrix, classNames: names, numImages: ids.count, context: contextDir != nil ? context : nil)
+                report["provenance"] = try provenance.map { try $0.jsonObject() }
+                try EvalReport.writeJSON(report, to: json)
             }
         }
     }

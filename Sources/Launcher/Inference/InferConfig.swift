@@ -24,6 +24,11 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
+    @Flag(
+        help:
+            "Redo every output in the folders, whatever settings made them (else a re-run reuses only outputs made with the same settings, and refuses folders made with others)."
+    )
+    var overwrite = false
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
         Int = 1
 

@@ -24,6 +24,10 @@ public final class Inferencer {
         var shard: Int
         var status: String
         var seconds: Double
+        /// The image the mask was made from: its size and ContentHash (nil in old manifests).
+        var width: Int? = nil
+        var height: Int? = nil
+        var imageHash: String? = nil
     }
 
     public func run() throws {
@@ -40,13 +44,29 @@ public final class Inferencer {
                 kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
                 imageDir: o.imgDir, labelsFile: o.labels))
         let model = try loadModel(numClasses: dataset.numClasses)
-        try RankDiscipline.onRoot(comm) {
-            for (dir, flag) in [(o.camPng, "--cam-png"), (o.camNpy, "--cam-npy"), (o.colorPng, "--color-png")] {
-                guard let dir else { continue }
+        // Rank 0 checks every output folder, then claims them, before any rank writes.
+        let folders = [(o.camPng, "--cam-png"), (o.camNpy, "--cam-npy"), (o.colorPng, "--color-png")]
+            .compactMap { dir, flag in dir.map { ($0, flag) } }
+        let previousJSON = try RankDiscipline.onRoot(comm) { () -> Data in
+            let provenance = try provenance(model: model, dataset: kind)
+            for (dir, flag) in folders {
                 let removed = try OutputFolder.prepare(dir, flag: flag)
                 if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(dir)") }
+                try provenance.check(dir, flag: flag, overwrite: o.overwrite)
             }
+            let previous = o.overwrite ? [] : try Self.readManifest(in: o.camPng)
+            for (dir, _) in folders { try provenance.write(in: dir) }
+            if o.overwrite {
+                for name in ["manifest.json", "report.json"] {
+                    try? FileManager.default.removeItem(atPath: "\(o.camPng)/\(name)")
+                }
+            }
+            log.info("masks: \(provenance.summary)")
+            return try JSONEncoder().encode(previous)
         }
+        let previousEntries = try JSONDecoder().decode(
+            [ManifestEntry].self, from: Data(comm.broadcast(bytes: [UInt8](previousJSON ?? Data()), root: 0)))
+        let previous = Dictionary(previousEntries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let shards = try assignShards(dataset)
         let mine = dataset.samples.indices.filter { shards[$0] == comm.rank }
         log.info(
@@ -74,12 +94,19 @@ public final class Inferencer {
                 }
                 let mask: Image8
                 var status = "written"
-                if outputsExist(sample.id) {
-                    mask = try MaskFiles.read(maskPath)
+                let imageHash = try InputFile.read(sample.imagePath, what: "an image").withUnsafeBytes {
+                    ContentHash.hex($0)
+                }
+                if let reused = reusableMask(sample, imageHash: imageHash, previous: previous[sample.id]) {
+                    mask = reused
                     status = "existing"
                 } else {
                     let noLabels = !sample.labels.contains { $0 > 1e-5 }
-                    if noLabels { status = "no-labels" }
+                    if noLabels {
+                        status = "no-labels"
+                    } else if outputsExist(sample.id) && !o.overwrite {
+                        status = "redone (stale)"
+                    }
                     mask = try predict(sample, model: model)
                 }
                 if let gtDir = o.gtDir {
@@ -90,7 +117,8 @@ public final class Inferencer {
                 }
                 entries.append(
                     ManifestEntry(
-                        id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0)))
+                        id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0),
+                        width: mask.width, height: mask.height, imageHash: imageHash))
             } catch {
                 problems.append("\(error)")
                 if ExitStatus.code(for: error) == ExitStatus.failure { writeFailures += 1 }
@@ -118,11 +146,10 @@ public final class Inferencer {
                 let names = ["background"] + dataset.classNames
                 print(EvalReport.table(confusion, classNames: names))
                 if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
-                try EvalReport.writeJSON(
-                    EvalReport.json(
-                        confusion, classNames: names, numImages: all.count,
-                        context: o.contextDir != nil ? context : nil),
-                    to: "\(o.camPng)/report.json")
+                var report = EvalReport.json(
+                    confusion, classNames: names, numImages: all.count, context: o.contextDir != nil ? context : nil)
+                report["provenance"] = try InferenceProvenance.read(in: o.camPng).map { try $0.jsonObject() }
+                try EvalReport.writeJSON(report, to: "\(o.camPng)/report.json")
             }
             let noLabel = all.filter { $0.status == "no-labels" }.count
             if noLabel > 0 {
@@ -233,11 +260,45 @@ public final class Inferencer {
         return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// An existing mask that can stand: all outputs of the image exist, the
+    /// mask decodes at the image's size, and the image is the one it was made
+    /// from (when the manifest recorded it). Anything else is made again.
+    func reusableMask(_ sample: Sample, imageHash: String, previous: ManifestEntry?) -> Image8? {
+        guard !options.overwrite, outputsExist(sample.id) else { return nil }
+        if let recorded = previous?.imageHash, recorded != imageHash { return nil }
+        guard let mask = try? MaskFiles.read("\(options.camPng)/\(sample.id).png"),
+            let size = try? ImageCodecs.jpegSize(sample.imagePath), mask.width == size.width, mask.height == size.height
+        else { return nil }
+        return mask
+    }
+
+    /// The entries of a folder's manifest ([] when there is none yet).
+    static func readManifest(in dir: String) throws -> [ManifestEntry] {
+        let path = "\(dir)/manifest.json"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        struct Manifest: Decodable { var images: [ManifestEntry] }
+        do {
+            let data = try InputFile.read(path, what: "a manifest")
+            return try InferenceProvenance.decoder.decode(Manifest.self, from: data).images
+        } catch {
+            throw UsageError("\(path): unreadable manifest (\(error)); pass --overwrite to redo the folder")
+        }
+    }
+
     func writeManifest(_ entries: [ManifestEntry], order: [String]) throws {
         let byId = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let list: [[String: Any]] = order.compactMap { id in
             byId[id].map {
-                ["id": $0.id, "shard": $0.shard, "status": $0.status, "seconds": ($0.seconds * 1000).rounded() / 1000]
+                var entry: [String: Any] = [
+                    "id": $0.id, "shard": $0.shard, "status": $0.status,
+                    "seconds": ($0.seconds * 1000).rounded() / 1000,
+                ]
+                if let w = $0.width, let h = $0.height, let hash = $0.imageHash {
+                    entry["width"] = w
+                    entry["height"] = h
+                    entry["image_hash"] = hash
+                }
+                return entry
             }
         }
         let object: [String: Any] = [

@@ -1,0 +1,117 @@
+import Data
+import Engine
+import Foundation
+import XCTest
+
+/// Outputs record what made them and are never reused when the settings
+/// differ: a re-run into the same folder with other weights or another
+/// --thr is refused before anything is written (before: "wrote 0 mask(s)"
+/// and the old masks' score); --overwrite redoes the folder; a stale mask of
+/// another size is made again.
+final class InferenceProvenanceTests: XCTestCase {
+    nonisolated(unsafe) static var runs: [Int: String] = [:]
+
+    /// A short training run (`seed` picks different weights).
+    func checkpoint(seed: Int) throws -> String {
+        if let run = Self.runs[seed] { return "\(run)/checkpoint.safetensors" }
+        let run = ProcessHarness.temporaryDirectory("provenance-run-\(seed)")
+        var args = SyntheticFixture.trainArguments(out: run, iterations: 3)
+        args[args.firstIndex(of: "--seed")! + 1] = "\(seed)"
+        let r = try ProcessHarness.epsDist(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.runs[seed] = run
+        return "\(run)/checkpoint.safetensors"
+    }
+
+    func infer(weights: String, out: String, extra: [String] = []) throws -> ProcessHarness.Output {
+        try ProcessHarness.epsDist(
+            [
+                "infer", "--weights", weights, "--data-root", SyntheticFixture.root, "--infer-list",
+                SyntheticFixture.valList, "--cam-png", out, "--scales", "1.0", "--gt-dir",
+                "\(SyntheticFixture.root)/SegmentationClassAug",
+            ] + extra)
+    }
+
+    func modificationDates(_ dir: String) throws -> [String: Date] {
+        var out: [String: Date] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+            out[name] = try FileManager.default.attributesOfItem(atPath: "\(dir)/\(name)")[.modificationDate] as? Date
+        }
+        return out
+    }
+
+    func testOtherSettingsAreRefusedAndOverwriteRedoes() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance")
+        let first = try infer(weights: weights, out: out)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let provenance = try String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8)
+        XCTAssertTrue(provenance.contains("\"thr\"") && provenance.contains("weights_hash"), provenance)
+        XCTAssertTrue(first.stdout.contains("masks: eps-dist"), first.stdout)
+
+        // The same settings: every mask is reused.
+        let same = try infer(weights: weights, out: out)
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertTrue(same.stdout.contains("wrote 0 mask(s)"), same.stdout)
+
+        // Another threshold, other weights: refused, nothing touched.
+        let before = try modificationDates(out)
+        let thr = try infer(weights: weights, out: out, extra: ["--thr", "0.5"])
+        XCTAssertEqual(thr.status, 2, thr.stderr)
+        XCTAssertTrue(thr.stderr.contains("thr: 0.2 → 0.5") && thr.stderr.contains("--overwrite"), thr.stderr)
+        let other = try infer(weights: try checkpoint(seed: 6), out: out)
+        XCTAssertEqual(other.status, 2, other.stderr)
+        XCTAssertTrue(other.stderr.contains("weights (content hash)"), other.stderr)
+        XCTAssertEqual(try modificationDates(out), before, "a refused run wrote into the folder")
+
+        // --overwrite redoes every mask with the new settings.
+        let redo = try infer(weights: weights, out: out, extra: ["--thr", "0.5", "--overwrite"])
+        XCTAssertEqual(redo.status, 0, redo.stderr)
+        let ids = try Dataset.readList(SyntheticFixture.valList)
+        XCTAssertTrue(redo.stdout.contains("wrote \(ids.count) mask(s), 0 already present"), redo.stdout)
+        XCTAssertTrue(try String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8).contains("0.5"))
+    }
+
+    func testStaleMaskOfAnotherSizeIsMadeAgain() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance-stale")
+        XCTAssertEqual(try infer(weights: weights, out: out).status, 0)
+        let id = try Dataset.readList(SyntheticFixture.valList)[0]
+        try ImageCodecs.writePNG(Image8(width: 3, height: 3, channels: 1), to: "\(out)/\(id).png")
+        let again = try infer(weights: weights, out: out)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("wrote 1 mask(s)"), again.stdout)
+        let mask = try ImageCodecs.readPNG("\(out)/\(id).png", indices: true)
+        let image = try ImageCodecs.jpegSize("\(SyntheticFixture.root)/JPEGImages/\(id).jpg")
+        XCTAssertEqual([mask.width, mask.height], [image.width, image.height])
+        XCTAssertTrue(try String(contentsOfFile: "\(out)/manifest.json", encoding: .utf8).contains("redone (stale)"))
+    }
+
+    /// Masks without provenance (an older eps-dist, or copied in by hand)
+    /// cannot be checked: refused unless --overwrite.
+    func testOutputsWithoutProvenanceAreRefused() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance-unknown")
+        let id = try Dataset.readList(SyntheticFixture.valList)[0]
+        try ImageCodecs.writePNG(Image8(width: 3, height: 3, channels: 1), to: "\(out)/\(id).png")
+        let refused = try infer(weights: weights, out: out)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("without provenance.json"), refused.stderr)
+        XCTAssertEqual(try infer(weights: weights, out: out, extra: ["--overwrite"]).status, 0)
+    }
+
+    /// eval says what made the masks it scores.
+    func testEvalPrintsTheProvenance() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance-eval")
+        XCTAssertEqual(try infer(weights: weights, out: out).status, 0)
+        let json = "\(out)/eval.json"
+        let eval = try ProcessHarness.epsDist([
+            "eval", "--gt-dir", "\(SyntheticFixture.root)/SegmentationClassAug", "--pred-dir", out,
+            "--datalist", SyntheticFixture.valList, "--json", json,
+        ])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertTrue(eval.stdout.contains("masks: eps-dist") && eval.stdout.contains(weights), eval.stdout)
+        XCTAssertTrue(try String(contentsOfFile: json, encoding: .utf8).contains("weights_hash"))
+    }
+}
