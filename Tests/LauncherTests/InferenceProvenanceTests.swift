@@ -114,4 +114,27 @@ final class InferenceProvenanceTests: XCTestCase {
         XCTAssertTrue(eval.stdout.contains("masks: eps-dist") && eval.stdout.contains(weights), eval.stdout)
         XCTAssertTrue(try String(contentsOfFile: json, encoding: .utf8).contains("weights_hash"))
     }
+
+    /// An image too large for --max-pixels fails alone, with a clear line in
+    /// the manifest; the others are made (before: a huge image aborted the run
+    /// on a 32 GB allocation).
+    func testImagesOverMaxPixelsFailAlone() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("max-pixels")
+        let ids = try Dataset.readList(SyntheticFixture.valList)
+        let sizes = try ids.map { try ImageCodecs.jpegSize("\(SyntheticFixture.root)/JPEGImages/\($0).jpg") }
+        let areas = sizes.map { $0.width * $0.height }
+        // Between the smallest and the largest image, or refuse all but the smallest.
+        let limit = areas.min()!
+        let result = try infer(weights: weights, out: out, extra: ["--max-pixels", "\(limit)"])
+        let refused = areas.filter { $0 > limit }.count
+        XCTAssertGreaterThan(refused, 0, "the fixture's images all have one size: \(sizes)")
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("over --max-pixels \(limit)"), result.stderr)
+        let manifest = try String(contentsOfFile: "\(out)/manifest.json", encoding: .utf8)
+        XCTAssertEqual(manifest.components(separatedBy: "over --max-pixels").count - 1, refused, manifest)
+        for (id, area) in zip(ids, areas) where area <= limit {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(id).png"), "\(id) was not made")
+        }
+    }
 }

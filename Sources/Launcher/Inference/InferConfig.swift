@@ -24,6 +24,12 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
+    @Option(
+        help: """
+            Largest input, in pixels, of an image at its largest scale (\(InferOptions.defaultMaxPixels): VOC and COCO \
+            at scale 2 fit; ResNet-38 needs about 5.7 GB per million). A larger image fails alone, the rest go on.
+            """)
+    var maxPixels: Int = InferOptions.defaultMaxPixels
     @Flag(
         help:
             "Redo every output in the folders, whatever settings made them (else a re-run reuses only outputs made with the same settings, and refuses folders made with others)."
@@ -41,6 +47,10 @@ public struct InferOptions: ParsableArguments {
             throw UsageError("--thr (the background score) must lie in [0, 1], not \(thr)")
         }
         guard threads.map({ $0 >= 1 }) ?? true else { throw UsageError("--threads must be >= 1") }
+        guard maxPixels >= 1 else { throw UsageError("--max-pixels must be >= 1, not \(maxPixels)") }
         guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1, not \(widthDivisor)") }
     }
+
+    /// COCO's largest images (640×640) at scale 2 are 1.64 million pixels.
+    static let defaultMaxPixels = 2_000_000
 }

@@ -101,6 +101,7 @@ public final class Inferencer {
                     mask = reused
                     status = "existing"
                 } else {
+                    try checkSize(sample)
                     let noLabels = !sample.labels.contains { $0 > 1e-5 }
                     if noLabels {
                         status = "no-labels"
@@ -258,6 +259,21 @@ public final class Inferencer {
         let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }]
             .compactMap { $0 }
         return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Refuses an image whose largest scale exceeds --max-pixels, before any
+    /// allocation (a huge image would otherwise end the whole run on memory).
+    func checkSize(_ sample: Sample) throws {
+        let size = try ImageCodecs.jpegSize(sample.imagePath)
+        let scale = Double(options.scales.max() ?? 1)
+        let w = PillowResize.roundHalfEven(Double(size.width) * scale)
+        let h = PillowResize.roundHalfEven(Double(size.height) * scale)
+        guard w * h <= options.maxPixels else {
+            throw DataError(
+                sample.imagePath,
+                "image is \(size.width)×\(size.height): at scale \(scale) that is \(w * h) pixels, over --max-pixels "
+                    + "\(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales")
+        }
     }
 
     /// An existing mask that can stand: all outputs of the image exist, the
