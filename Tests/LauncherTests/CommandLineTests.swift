@@ -128,6 +128,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(eval.stderr.contains(fifo), eval.stderr)
     }
 
+    /// A batch and crop whose activations cannot fit the node are refused
+    /// before training, naming the figures (before: an allocation trap).
+    func testBatchThatCannotFitMemoryIsRefused() throws {
+        let out = ProcessHarness.temporaryDirectory("too-big")
+        try assertBadUsage(
+            SyntheticFixture.trainArguments(out: out, extra: ["--crop-size", "8000"]), mentions: "--crop-size 8000 need"
+        )
+        try assertBadUsage(["bench", "--arch", "resnet38", "--crop-size", "6000"], mentions: "GB")
+    }
+
     func testMissingDatasetFolder() throws {
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
         args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"

@@ -89,11 +89,16 @@ final class TrainConfigTests: XCTestCase {
             ("--lr", "inf"), ("--lr", "nan"), ("--lr", "0"), ("--tau", "nan"), ("--lam", "1.5"),
             ("--workers", "-1"), ("--workers", "0"), ("--momentum", "1"), ("--bucket-mb", "0"),
             ("--collective-timeout", "-1"), ("--log-every", "0"), ("--threads", "0"),
-            ("--keep-checkpoints", "0"), ("--stop-at-step", "0"),
+            ("--keep-checkpoints", "0"), ("--stop-at-step", "0"), ("--crop-size", "100000"),
+            ("--workers", "100000"), ("--bucket-mb", "1e30"),
         ] {
             XCTAssertThrowsError(try resolve(required + ["\(flag)=\(value)"]), "\(flag) \(value)") { error in
                 XCTAssertTrue("\(error)".contains(flag), "\(flag) \(value): \(error)")
             }
+        }
+        // Sizes that would overflow or not fit any node (these trapped before).
+        XCTAssertThrowsError(try resolve(required + ["--resize-size", "1", "100000000"])) { error in
+            XCTAssertTrue("\(error)".contains("--resize-size"), "\(error)")
         }
         XCTAssertThrowsError(try resolve(["--data-root", "/d", "--train-list", "/l", "--out", "/o"])) { error in
             XCTAssertTrue("\(error)".contains("--saliency-root"), "\(error)")

@@ -116,3 +116,18 @@ public enum Backbones {
         return net
     }
 }
+
+extension Architecture {
+    /// Training memory per input pixel of one image of the local batch, at
+    /// full width: activations kept for backward plus the convolution
+    /// workspace, measured with `eps-dist bench` (pool high-water mark:
+    /// resnet38 3.4 KB/px at crop 224, 4.3 KB/px at 448; resnet50 0.9; tiny
+    /// 0.6), rounded up. Narrower networks (width divisor d) need about 1/d.
+    public var trainingBytesPerPixel: Double {
+        switch self {
+        case .tiny: return 1_000
+        case .resnet38: return 5_000
+        case .resnet50: return 1_200
+        }
+    }
+}

@@ -14,11 +14,18 @@ struct StepBenchmark {
 
     func run() throws -> [String: Any] {
         let o = options
-        guard o.batchSize > 0, o.cropSize >= 8, o.steps > 0 else {
-            throw UsageError("--batch-size, --crop-size (≥ 8) and --steps must be positive")
+        guard (1...1024).contains(o.batchSize), (8...TrainSettings.maxSide).contains(o.cropSize),
+            (1...1000).contains(o.steps), (1...1000).contains(o.numClasses), o.widthDivisor >= 1,
+            o.bucketMb.isFinite, o.bucketMb > 0, o.bucketMb <= 1_000_000, o.threads.map({ $0 >= 1 }) ?? true
+        else {
+            throw UsageError(
+                "bench takes --batch-size 1…1024, --crop-size 8…\(TrainSettings.maxSide), --steps 1…1000, "
+                    + "--num-classes 1…1000, --width-divisor ≥ 1, --threads ≥ 1 and --bucket-mb in (0, 1e6]")
         }
         let log = RankLog(rank: comm.rank)
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        try TrainingMemory.check(
+            arch: o.arch, widthDivisor: o.widthDivisor, localBatch: o.batchSize, crop: o.cropSize, comm: comm)
         let model = ClassifierModel(
             architecture: o.arch, method: o.method, numClasses: o.numClasses,
             widthDivisor: o.widthDivisor)

@@ -81,10 +81,12 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             method != .eps || !(saliencyRoot ?? "").isEmpty,
             "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
         try require(batchSize > 0, "--batch-size must be positive, not \(batchSize)")
-        try require(cropSize >= 8, "--crop-size must be at least 8, not \(cropSize)")
         try require(
-            resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1],
-            "--resize-size takes two sizes LO HI with 0 < LO <= HI, not \(resizeSize)")
+            (8...Self.maxSide).contains(cropSize), "--crop-size must lie in 8…\(Self.maxSide), not \(cropSize)")
+        try require(
+            resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1]
+                && resizeSize[1] <= Self.maxSide,
+            "--resize-size takes two sizes LO HI with 0 < LO <= HI <= \(Self.maxSide), not \(resizeSize)")
         try require(maxIters > 0, "--max-iters must be positive, not \(maxIters)")
         try require(lr.isFinite && lr > 0, "--lr must be a finite number > 0, not \(lr)")
         try require(wtDec.isFinite && wtDec >= 0, "--wt-dec must be a finite number >= 0, not \(wtDec)")
@@ -96,9 +98,11 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), not \(checkpointEvery)")
         try require(keepCheckpoints >= 1, "--keep-checkpoints must be >= 1, not \(keepCheckpoints)")
         try require(logEvery >= 1, "--log-every must be >= 1, not \(logEvery)")
-        try require(workers >= 1, "--workers must be >= 1, not \(workers)")
+        try require((1...256).contains(workers), "--workers must lie in 1…256, not \(workers)")
         try require(threads.map { $0 >= 1 } ?? true, "--threads must be >= 1, not \(threads ?? 0)")
-        try require(bucketMb.isFinite && bucketMb > 0, "--bucket-mb must be a finite number > 0, not \(bucketMb)")
+        try require(
+            bucketMb.isFinite && bucketMb > 0 && bucketMb <= 1_000_000,
+            "--bucket-mb must lie in (0, 1e6], not \(bucketMb)")
         try require(
             collectiveTimeout.isFinite && collectiveTimeout >= 0,
             "--collective-timeout must be a finite number >= 0 (0 = never), not \(collectiveTimeout)")
@@ -110,6 +114,10 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             kind: dataset, dataRoot: dataRoot, listFile: trainList, imageDir: imgDir,
             saliencyRoot: saliencyRoot, labelsFile: labels)
     }
+
+    /// The largest crop or resize side: beyond it a single image would not fit
+    /// a node (and sizes would overflow); the memory check is finer.
+    public static let maxSide = 8192
 
     /// The random resize range of the long side.
     public var resize: ClosedRange<Int> { resizeSize[0]...resizeSize[1] }

@@ -42,6 +42,9 @@ public final class Trainer {
                 code: ExitStatus.badInput)
         }
         let threads = ThreadPlan.configure(requested: config.threads, comm: comm, log: log)
+        try TrainingMemory.check(
+            arch: config.arch, widthDivisor: config.widthDivisor, localBatch: config.batchSize / comm.size,
+            crop: config.cropSize, comm: comm)
         log.info(
             "eps-dist train: \(comm.size) rank(s) × \(threads) thread(s), \(config.method.rawValue) on "
                 + "\(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), "

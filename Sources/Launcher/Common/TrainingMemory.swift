@@ -1,0 +1,21 @@
+import Distributed
+import Engine
+import Foundation
+
+/// Refuses a batch and crop whose activations cannot fit the node's memory
+/// shared by its ranks: an allocation failure would end the job with a trap
+/// half-way. Every rank decides from its own node; the outcome is agreed.
+enum TrainingMemory {
+    static func check(arch: Architecture, widthDivisor: Int, localBatch: Int, crop: Int, comm: Communicator) throws {
+        let needed = Double(localBatch * crop * crop) * arch.trainingBytesPerPixel / Double(widthDivisor)
+        let node = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        let perRank = node / Double(max(comm.localSize, 1))
+        guard comm.allreduceMax(needed > 0.9 * perRank ? 1 : 0) > 0 else { return }
+        let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1e9) }
+        throw AgreedFailure(
+            message: "\(localBatch) image(s) per rank at --crop-size \(crop) need about \(gigabytes(needed)) for "
+                + "\(arch.rawValue)'s activations; a node has \(gigabytes(perRank)) for each of its ranks. "
+                + "Lower --crop-size or --batch-size, or use more ranks on more nodes.",
+            code: ExitStatus.badInput)
+    }
+}
