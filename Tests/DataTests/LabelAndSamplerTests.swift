@@ -107,6 +107,19 @@ final class LabelAndSamplerTests: XCTestCase {
             }, "image_id 123456789, not in images")
     }
 
+    /// A list id must be a plain name: it names files inside the dataset and
+    /// output folders (an id like '../x' would write outside them).
+    func testListIdsArePlainNames() throws {
+        for bad in ["../escape", "/JPEGImages/2008_000006.jpg", "a/b", ".hidden", "a\\b"] {
+            try "2007_000032\n\(bad)\n".write(toFile: "\(dir)/list.txt", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Dataset.readList("\(dir)/list.txt"), bad) { error in
+                XCTAssertTrue("\(error)".contains("entry 2") && "\(error)".contains("list.txt"), "\(error)")
+            }
+        }
+        try "\u{FEFF}2007_000032\r\n2007_000039\r\n".write(toFile: "\(dir)/bom.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Dataset.readList("\(dir)/bom.txt"), ["2007_000032", "2007_000039"])
+    }
+
     /// The sample stream does not depend on the number of ranks: the ranks'
     /// shares concatenate to the global batch, and the keys are the same.
     func testSampleStreamIsIndependentOfRankCount() {

@@ -114,4 +114,20 @@ final class TrainConfigTests: XCTestCase {
         let top = EpsDist.helpMessage().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(top.contains("3 training stopped by SIGTERM/SIGUSR1"), top)
     }
+
+    /// A `#` inside a value is kept (YAML comments need a space before them),
+    /// quoted values round-trip, and a key given twice is an error.
+    func testConfigValuesCommentsAndDuplicates() throws {
+        let path = try writeConfig("data_root: /data/run#3   # the third run\nout: '/runs/a b #2'\nlr: 0.05 # faster\n")
+        let config = try resolve(["--config", path, "--train-list", "/l", "--saliency-root", "/s"])
+        XCTAssertEqual(config.dataRoot, "/data/run#3")
+        XCTAssertEqual(config.out, "/runs/a b #2")
+        XCTAssertEqual(config.lr, 0.05)
+        let again = try resolve(["--config", try writeConfig(try config.yaml())])
+        XCTAssertEqual(again.settings, config.settings)
+        let twice = try writeConfig("lr: 0.1\nseed: 3\nlr: 0.2\n")
+        XCTAssertThrowsError(try resolve(required + ["--config", twice])) { error in
+            XCTAssertTrue("\(error)".contains("\(twice):3") && "\(error)".contains("line 1"), "\(error)")
+        }
+    }
 }

@@ -92,11 +92,22 @@ public struct Dataset: Sendable {
 
     /// Ids of a list file: one per line, blanks ignored.
     public static func readList(_ path: String) throws -> [String] {
-        let text = try InputFile.text(path, what: "the list file")
+        var text = try InputFile.text(path, what: "the list file")
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }  // a byte-order mark from an editor
         let ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }
         guard !ids.isEmpty else { throw DataError(path, "list file names no image id") }
+        // An id names files inside the dataset and output folders: it must not leave them.
+        if let bad = ids.firstIndex(where: { $0.contains("/") || $0.contains("\\") || $0.hasPrefix(".") }) {
+            throw DataError(
+                path,
+                "id '\(ids[bad])' (entry \(bad + 1)) is not a plain file name: ids have no '/', '\\' or leading '.' "
+                    + "(a list of paths like '/JPEGImages/x.jpg' needs only 'x')")
+        }
+        if let bad = ids.firstIndex(where: { $0.unicodeScalars.contains { $0.value < 0x20 } }) {
+            throw DataError(path, "entry \(bad + 1) holds a control character")
+        }
         var seen = Set<String>()
         var repeated: [String] = []
         for id in ids where !seen.insert(id).inserted && !repeated.contains(id) { repeated.append(id) }

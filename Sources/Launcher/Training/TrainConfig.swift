@@ -71,7 +71,8 @@ public struct TrainConfig {
         let s = settings
         return
             "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
-            + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor)"
+            + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
+            + "eps-dist \(EpsDistVersion.current)"
     }
 }
 
