@@ -138,6 +138,33 @@ final class CommandLineTests: XCTestCase {
         try assertBadUsage(["bench", "--arch", "resnet38", "--crop-size", "6000"], mentions: "GB")
     }
 
+    /// Outputs that would destroy inputs are refused: infer masks into the
+    /// ground-truth folder, grey and colour masks into one folder, synth into
+    /// a real dataset (it rewrites the list files).
+    func testOutputsThatWouldOverwriteInputsAreRefused() throws {
+        let gt = "\(SyntheticFixture.root)/SegmentationClassAug"
+        let infer = [
+            "infer", "--weights", "w.safetensors", "--data-root", SyntheticFixture.root,
+            "--infer-list", SyntheticFixture.valList, "--gt-dir", gt,
+        ]
+        try assertBadUsage(infer + ["--cam-png", gt + "/", "--overwrite"], mentions: "is the --gt-dir folder")
+        let masks = ProcessHarness.temporaryDirectory("same-out")
+        try assertBadUsage(infer + ["--cam-png", masks, "--color-png", masks], mentions: "are one folder")
+        let dataset = ProcessHarness.temporaryDirectory("real-dataset")
+        try "2007_000032\n".write(toFile: "\(dataset)/train.txt", atomically: true, encoding: .utf8)
+        try assertBadUsage(
+            ["synth", "--out", dataset, "--train", "2", "--val", "0"], mentions: "not a synthetic dataset")
+        XCTAssertEqual(try String(contentsOfFile: "\(dataset)/train.txt", encoding: .utf8), "2007_000032\n")
+        // An earlier synth output may be written again.
+        let synthetic = ProcessHarness.temporaryDirectory("synth-again")
+        for seed in ["1", "2"] {
+            let r = try ProcessHarness.epsDist([
+                "synth", "--out", synthetic, "--train", "2", "--val", "0", "--seed", seed,
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+    }
+
     func testMissingDatasetFolder() throws {
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
         args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"

@@ -22,7 +22,10 @@ struct SynthCommand: ParsableCommand {
             guard let layout = SyntheticWriter.Format(rawValue: format) else {
                 throw UsageError("--format must be voc or coco, not '\(format)'")
             }
-            guard train > 0, val >= 0 else { throw UsageError("--train must be positive and --val non-negative") }
+            guard (1...1_000_000).contains(train), (0...1_000_000).contains(val) else {
+                throw UsageError("--train must lie in 1…1000000 and --val in 0…1000000")
+            }
+            try SyntheticWriter.requireFreshOrSynthetic(out)
             guard scale >= 0.5, scale <= 8 else { throw UsageError("--scale must lie in 0.5…8") }
             let started = Date()
             let summary = try SyntheticWriter.write(

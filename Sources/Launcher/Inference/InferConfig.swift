@@ -47,10 +47,39 @@ public struct InferOptions: ParsableArguments {
             throw UsageError("--thr (the background score) must lie in [0, 1], not \(thr)")
         }
         guard threads.map({ $0 >= 1 }) ?? true else { throw UsageError("--threads must be >= 1") }
+        try checkOutputsAreNotInputs()
         guard maxPixels >= 1 else { throw UsageError("--max-pixels must be >= 1, not \(maxPixels)") }
         guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1, not \(widthDivisor)") }
     }
 
     /// COCO's largest images (640×640) at scale 2 are 1.64 million pixels.
     static let defaultMaxPixels = 2_000_000
+
+    /// Masks written into the ground-truth, context or image folder would
+    /// destroy them (with --overwrite), and grey and colour masks into one
+    /// folder would overwrite each other.
+    func checkOutputsAreNotInputs() throws {
+        func real(_ path: String) -> String {
+            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        let inputs =
+            [("--gt-dir", gtDir), ("--context-dir", contextDir), ("--img-dir", imgDir)]
+            .compactMap { flag, dir in dir.map { (flag, real($0)) } } + [
+                ("--data-root JPEGImages", real("\(dataRoot)/JPEGImages"))
+            ]
+        let pngOutputs = [("--cam-png", camPng), ("--color-png", colorPng)].compactMap { flag, dir in
+            dir.map { (flag, real($0)) }
+        }
+        for (outFlag, out) in pngOutputs + (camNpy.map { [("--cam-npy", real($0))] } ?? []) {
+            if let (inFlag, _) = inputs.first(where: { $0.1 == out }) {
+                throw UsageError(
+                    "\(outFlag) is the \(inFlag) folder (\(out)): masks would overwrite the inputs; choose another \(outFlag)"
+                )
+            }
+        }
+        if pngOutputs.count == 2 && pngOutputs[0].1 == pngOutputs[1].1 {
+            throw UsageError(
+                "--cam-png and --color-png are one folder (\(pngOutputs[0].1)): give them different folders")
+        }
+    }
 }

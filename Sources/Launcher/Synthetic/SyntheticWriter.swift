@@ -47,6 +47,20 @@ public enum SyntheticWriter {
         var classNames: [String] { format == .voc ? ClassNames.voc : ClassNames.coco }
     }
 
+    /// The marker a synthetic dataset carries, so `synth` may write into it again.
+    static let marker = "SYNTHETIC.txt"
+
+    /// `synth` writes list files and images: it must not write into someone's
+    /// real dataset, only into a new or empty folder or an earlier synth output.
+    public static func requireFreshOrSynthetic(_ root: String) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        guard names.isEmpty || names.contains(marker) else {
+            throw UsageError(
+                "\(root) (--out) already holds \(names.count) file(s) and is not a synthetic dataset of eps-dist "
+                    + "(no \(marker)); synth would replace its list files: choose a new or empty folder")
+        }
+    }
+
     public static func write(
         to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64, scale: Double = 1,
         progress: (Int, Int) -> Void = { _, _ in }
@@ -109,6 +123,11 @@ public enum SyntheticWriter {
             Data(
                 (SyntheticScene.contextNames.enumerated().map { "\($0.offset) \($0.element)" }
                     .joined(separator: "\n") + "\n").utf8), to: "\(root)/context/names.txt")
+        try AtomicFile.write(
+            Data(
+                "A synthetic dataset written by `eps-dist synth` (seed \(seed), \(train) train + \(val) val, scale \(scale)).\n"
+                    .utf8),
+            to: "\(root)/\(marker)")
         return summary
     }
 
