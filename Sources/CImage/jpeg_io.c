@@ -29,6 +29,11 @@ int cimage_jpeg_decode(const uint8_t *data, size_t size, uint8_t **pixels,
     int w, hh, subsamp, colorspace;
     if (tjDecompressHeader3(h, data, (unsigned long)size, &w, &hh, &subsamp, &colorspace) != 0)
         return fail(h, err, errlen);
+    if (w <= 0 || hh <= 0 || (uint64_t)w * (uint64_t)hh > CIMAGE_MAX_PIXELS) {
+        tjDestroy(h);
+        snprintf(err, errlen, "image is %dx%d, more than the %u pixels eps-dist reads", w, hh, CIMAGE_MAX_PIXELS);
+        return -1;
+    }
     uint8_t *buf = (uint8_t *)malloc((size_t)w * hh * 3);
     if (!buf) { tjDestroy(h); snprintf(err, errlen, "out of memory"); return -1; }
     // STOPONWARNING: a truncated file is an error, not a half-grey picture.

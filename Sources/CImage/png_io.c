@@ -38,6 +38,11 @@ int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
     png_set_sig_bytes(png, 8);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    if ((uint64_t)w * h > CIMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "image is %ux%u, more than the %u pixels eps-dist reads", (unsigned)w, (unsigned)h,
+                 CIMAGE_MAX_PIXELS);
+        png_longjmp(png, 1);
+    }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (depth == 16) png_set_strip_16(png);
     if (depth < 8) png_set_packing(png);

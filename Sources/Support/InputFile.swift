@@ -47,6 +47,18 @@ public enum InputFile {
         }
     }
 
+    /// Checks that `path` is a readable regular file (for readers that open
+    /// the path themselves, such as libpng: a fifo would block them forever).
+    public static func requireRegularFile(_ path: String, what: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw InputFileError(path: path, reason: "\(what) not found")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw InputFileError(path: path, reason: "is not a regular file, not \(what)")
+        }
+    }
+
     /// `read`, as UTF-8 text.
     public static func text(_ path: String, what: String) throws -> String {
         guard let text = String(data: try read(path, what: what), encoding: .utf8) else {

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The largest image the readers decode (VOC and COCO are below 1 million
+/// pixels): a header claiming more is an error, not a multi-gigabyte allocation.
+#define CIMAGE_MAX_PIXELS (200u * 1000u * 1000u)
+
 /// Reads a PNG. With `want_indices` a palette PNG yields its raw palette
 /// indices (1 channel); otherwise palettes expand to RGB. Grey stays 1
 /// channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced to 8 bits.

@@ -69,7 +69,9 @@ public enum ImageCodecs {
     /// Reads a PNG. `indices`: palette PNGs give their raw indices (class
     /// labels), not colours. Grey stays 1 channel; colour gives 3.
     public static func readPNG(_ path: String, indices: Bool = false) throws -> Image8 {
-        guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "file not found") }
+        do { try InputFile.requireRegularFile(path, what: "a PNG") } catch let e as InputFileError {
+            throw DataError(path, e.reason)
+        }
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var w: Int32 = 0
         var h: Int32 = 0

@@ -86,7 +86,6 @@ public final class Inferencer {
         for (n, index) in mine.enumerated() {
             var sample = dataset.samples[index]
             let t0 = Date()
-            let maskPath = "\(o.camPng)/\(sample.id).png"
             do {
                 if sample.labels.isEmpty {
                     sample.labels = try LabelSources.vocLabels(
