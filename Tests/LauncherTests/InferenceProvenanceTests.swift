@@ -137,4 +137,29 @@ final class InferenceProvenanceTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(id).png"), "\(id) was not made")
         }
     }
+
+    /// Even with --max-pixels raised, an image the node cannot hold fails
+    /// alone (a JPEG whose header claims 60000×60000) instead of aborting.
+    func testNodeMemoryBoundsEveryImage() throws {
+        let weights = try checkpoint(seed: 5)
+        let root = ProcessHarness.temporaryDirectory("huge-image")
+        try FileManager.default.removeItem(atPath: root)
+        try FileManager.default.copyItem(atPath: SyntheticFixture.root, toPath: root)
+        let id = try Dataset.readList(SyntheticFixture.valList)[0]
+        let path = "\(root)/JPEGImages/\(id).jpg"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let sof = try XCTUnwrap((0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes.replaceSubrange((sof + 5)...(sof + 8), with: [0xEA, 0x60, 0xEA, 0x60])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let out = ProcessHarness.temporaryDirectory("huge-out")
+        let result = try ProcessHarness.epsDist([
+            "infer", "--weights", weights, "--data-root", root, "--infer-list",
+            "\(root)/ImageSets/Segmentation/val.txt",
+            "--cam-png", out, "--scales", "1.0", "--max-pixels", "100000000000",
+        ])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("\(id).jpg") && result.stderr.contains("GB"), result.stderr)
+        let others = try Dataset.readList(SyntheticFixture.valList).dropFirst()
+        for other in others { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(other).png"), other) }
+    }
 }

@@ -100,7 +100,7 @@ public final class Inferencer {
                     mask = reused
                     status = "existing"
                 } else {
-                    try checkSize(sample)
+                    try checkSize(sample, model: model)
                     let noLabels = !sample.labels.contains { $0 > 1e-5 }
                     if noLabels {
                         status = "no-labels"
@@ -262,7 +262,7 @@ public final class Inferencer {
 
     /// Refuses an image whose largest scale exceeds --max-pixels, before any
     /// allocation (a huge image would otherwise end the whole run on memory).
-    func checkSize(_ sample: Sample) throws {
+    func checkSize(_ sample: Sample, model: ClassifierModel) throws {
         let size = try ImageCodecs.jpegSize(sample.imagePath)
         let scale = Double(options.scales.max() ?? 1)
         let w = PillowResize.roundHalfEven(Double(size.width) * scale)
@@ -272,6 +272,18 @@ public final class Inferencer {
                 sample.imagePath,
                 "image is \(size.width)×\(size.height): at scale \(scale) that is \(w * h) pixels, over --max-pixels "
                     + "\(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales")
+        }
+        // Even under a raised --max-pixels, never start what the node cannot hold.
+        let needed = Double(w * h) * model.architecture.trainingBytesPerPixel / Double(options.widthDivisor)
+        let node = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        let perRank = node / Double(max(comm.localSize, 1))
+        guard needed <= 0.9 * perRank else {
+            throw DataError(
+                sample.imagePath,
+                String(
+                    format: "image is %d×%d: at scale %g it needs about %.1f GB, a node has %.1f GB per rank; "
+                        + "lower --scales or --max-pixels",
+                    size.width, size.height, scale, needed / 1e9, perRank / 1e9))
         }
     }
 
