@@ -46,6 +46,20 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// An update that overflows the weights while the loss was still finite
+    /// stops the run before a checkpoint of them is written.
+    func testOverflowingWeightsAreNeverCheckpointed() throws {
+        let out = ProcessHarness.temporaryDirectory("overflow")
+        var args = SyntheticFixture.trainArguments(out: out, extra: ["--checkpoint-every", "1"])
+        args[args.firstIndex(of: "--lr")! + 1] = "3e38"
+        let result = try ProcessHarness.epsDist(args, timeout: 120)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the weights hold NaN or infinite values"), result.stderr)
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: "\(out)/checkpoints")) ?? []
+        XCTAssertEqual(written.filter { $0.hasSuffix(".safetensors") }, [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/checkpoint.safetensors"))
+    }
+
     /// --resume with nothing to resume is an error saying where it looked
     /// (a typo in --out must not restart a long run from step 0);
     /// --resume-auto starts fresh then.

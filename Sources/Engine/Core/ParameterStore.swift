@@ -135,11 +135,16 @@ public final class ParameterStore: @unchecked Sendable {
 
     public func zeroGradients() { gradients.update(repeating: 0, count: count) }
 
-    /// False when any gradient is NaN or infinite (x·0 is 0 only for finite x;
-    /// the loop vectorises: ~30 ms for ResNet-38's 105 M floats on one core).
-    public func gradientsAreFinite() -> Bool {
+    /// False when any gradient is NaN or infinite.
+    public func gradientsAreFinite() -> Bool { Self.allFinite(gradients, count: count) }
+    /// False when any value (parameter or buffer) is NaN or infinite.
+    public func valuesAreFinite() -> Bool { Self.allFinite(values, count: count) }
+
+    /// x·0 is 0 only for finite x; the loop vectorises (~30 ms for
+    /// ResNet-38's 105 M floats on one core).
+    static func allFinite(_ p: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         var sum: Float = 0
-        for i in 0..<count { sum += gradients[i] * 0 }
+        for i in 0..<count { sum += p[i] * 0 }
         return sum == 0
     }
 

@@ -156,8 +156,17 @@ public final class Trainer {
             code: ExitStatus.failure)
     }
 
-    /// Rank 0 writes (temp file, fsync, rename); every rank learns whether it worked.
+    /// Rank 0 writes (temp file, fsync, rename); every rank learns whether it
+    /// worked. Weights that became NaN or infinite in the last update (a loss
+    /// still finite, a learning rate too large) stop the run instead: every
+    /// rank holds the same weights, so every rank decides the same.
     func writeCheckpoint(_ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool) throws {
+        guard model.store.valuesAreFinite() else {
+            throw AgreedFailure(
+                message: "training diverged at step \(step): the weights hold NaN or infinite values after the update, "
+                    + "so no checkpoint was written (\(path)). Try a lower --lr (now \(config.lr)) or check --weights.",
+                code: ExitStatus.failure)
+        }
         try RankDiscipline.onRoot(comm) {
             try Checkpoint.make(
                 model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
