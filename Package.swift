@@ -4,9 +4,8 @@ import PackageDescription
 // Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, Support,
 // CSystem, ArgumentParser}; Engine → {CBLAS, Support}; Data → {CImage, Support}; Distributed → CMPI.
 // Only Distributed sees MPI; Support (atomic files, keyed random streams, byte readers) depends on nothing.
-// Release builds keep every check (-O, not -Ounchecked): measured equal speed
-// (docs/PERFORMANCE.md), and a precondition stays an error, not undefined behaviour.
-let optimize: [SwiftSetting] = []
+// Release builds keep every check (SwiftPM's -O, not -Ounchecked): measured equal
+// speed (docs/PERFORMANCE.md), and a precondition stays an error, not undefined behaviour.
 
 let package = Package(
     name: "eps-dist",
@@ -29,10 +28,10 @@ let package = Package(
         .target(
             name: "CImage", path: "Sources/CImage",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
-        .target(name: "Support", swiftSettings: optimize),
-        .target(name: "Engine", dependencies: ["CBLAS", "Support"], swiftSettings: optimize),
-        .target(name: "Data", dependencies: ["CImage", "Support"], swiftSettings: optimize),
-        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: optimize),
+        .target(name: "Support"),
+        .target(name: "Engine", dependencies: ["CBLAS", "Support"]),
+        .target(name: "Data", dependencies: ["CImage", "Support"]),
+        .target(name: "Distributed", dependencies: ["CMPI"]),
         // The commands live in a library so that tests can call them; the
         // executable is a two-line main.
         .target(
@@ -40,12 +39,11 @@ let package = Package(
             dependencies: [
                 "Engine", "Data", "Distributed", "Support", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: optimize),
+            ]),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
         .executableTarget(
             name: "MPISelfTest", dependencies: ["Distributed"],
-            path: "Sources/MPISelfTest", swiftSettings: optimize),
+            path: "Sources/MPISelfTest"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),

@@ -76,6 +76,21 @@ final class GradientFlowTests: XCTestCase {
         checkReports(model, crop: 48)
     }
 
+    /// A trained bn2a in the first trained block (whose input gradient is not
+    /// needed) still gets its gradient: the block computes t's gradient for it.
+    func testTrainedFirstBatchNormOfTheFirstTrainedBlockIsReached() {
+        for arch in [Architecture.resnet38] {
+            let model = ClassifierModel(architecture: arch, method: .eps, numClasses: 4, widthDivisor: 16)
+            for entry in model.store.entries
+            where entry.name.hasPrefix("b3.bn_branch2a") || entry.name.hasPrefix("b6.bn_branch2a") {
+                model.store.setTrainable(entry.name, true)
+            }
+            model.backbone.layers.planBackward(reached: true, inputGradient: false)
+            checkReports(model, crop: 32)
+            XCTAssertGreaterThan(model.store.gradientTensor("b3.bn_branch2a.weight").maxAbs, 0)
+        }
+    }
+
     /// ResNet-38 in EPS: conv1a and the b2 stage are frozen and before every
     /// trained layer, so backward never reaches them; b3's convolutions on
     /// t = relu(bn2a(x)) compute no input gradient, and bn2a/relu2a are skipped.

@@ -64,12 +64,24 @@ final class InferenceProvenanceTests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("weights (content hash)"), other.stderr)
         XCTAssertEqual(try modificationDates(out), before, "a refused run wrote into the folder")
 
-        // --overwrite redoes every mask with the new settings.
+        // A mask without a record of its image (no manifest, no progress line) is made again.
+        try FileManager.default.removeItem(atPath: "\(out)/manifest.json")
+        let unrecorded = try infer(weights: weights, out: out)
+        XCTAssertEqual(unrecorded.status, 0, unrecorded.stderr)
+        XCTAssertTrue(unrecorded.stdout.contains("0 already present"), unrecorded.stdout)
+
+        // --overwrite redoes every mask with the new settings, and removes the
+        // outputs of ids outside the list, which would now carry its provenance.
+        try ImageCodecs.writePNG(Image8(width: 3, height: 3, channels: 1), to: "\(out)/not_in_the_list.png")
         let redo = try infer(weights: weights, out: out, extra: ["--thr", "0.5", "--overwrite"])
         XCTAssertEqual(redo.status, 0, redo.stderr)
         let ids = try Dataset.readList(SyntheticFixture.valList)
         XCTAssertTrue(redo.stdout.contains("wrote \(ids.count) mask(s), 0 already present"), redo.stdout)
         XCTAssertTrue(try String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8).contains("0.5"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/not_in_the_list.png"))
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("progress-rank-") }, [],
+            "the progress files are merged into the manifest")
     }
 
     func testStaleMaskOfAnotherSizeIsMadeAgain() throws {

@@ -58,6 +58,6 @@ public final class BatchNormLayer: Layer {
             sink.gradientReady(weightIndex)
             sink.gradientReady(biasIndex)
         }
-        return gx
+        return plan.inputGradient ? gx : nil
     }
 }

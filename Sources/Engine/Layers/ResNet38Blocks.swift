@@ -38,15 +38,16 @@ public final class ResBlock: Layer {
     public let sublayers: [Layer]
     public var hasTrainedParameters: Bool { sublayers.contains { $0.hasTrainedParameters } }
 
-    /// t = relu(bn2a(x)) feeds only convolutions: without an input gradient,
-    /// bn2a and relu2a are not reached and keep nothing.
+    /// t = relu(bn2a(x)) feeds only convolutions: without an input gradient
+    /// (and with bn2a frozen), bn2a and relu2a are not reached and keep nothing.
     public func planBackward(reached: Bool, inputGradient: Bool) {
         for layer in [conv2b1, relu2b1, bn2b1] as [Layer] { layer.planBackward(reached: reached, inputGradient: true) }
-        conv2a.planBackward(reached: reached, inputGradient: inputGradient)
-        conv1?.planBackward(reached: reached, inputGradient: inputGradient)
-        for layer in [relu2a, bn2a] as [Layer] {
-            layer.planBackward(reached: reached && inputGradient, inputGradient: true)
-        }
+        // t's gradient serves the block's input gradient, or a trained bn2a.
+        let tGradient = inputGradient || bn2a.hasTrainedParameters
+        conv2a.planBackward(reached: reached, inputGradient: tGradient)
+        conv1?.planBackward(reached: reached, inputGradient: tGradient)
+        relu2a.planBackward(reached: reached && tGradient, inputGradient: true)
+        bn2a.planBackward(reached: reached && tGradient, inputGradient: inputGradient)
         plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
     }
 
@@ -62,9 +63,9 @@ public final class ResBlock: Layer {
         let gu = bn2b1.backward(relu2b1.backward(conv2b1.backward(gradY, sink: sink)!, sink: sink)!, sink: sink)!
         let gtBranch = conv2a.backward(gu, sink: sink)
         let gtShortcut = conv1?.backward(gradY, sink: sink)
-        guard plan.inputGradient, var gt = gtBranch else { return nil }
+        guard bn2a.plan.reached, var gt = gtBranch else { return nil }
         if let gtShortcut { gt.add(gtShortcut) }
-        var gx = bn2a.backward(relu2a.backward(gt, sink: sink)!, sink: sink)!
+        guard var gx = bn2a.backward(relu2a.backward(gt, sink: sink)!, sink: sink) else { return nil }
         if conv1 == nil { gx.add(gradY) }
         return gx
     }
@@ -110,16 +111,16 @@ public final class ResBlockBottleneck: Layer {
     public let sublayers: [Layer]
     public var hasTrainedParameters: Bool { sublayers.contains { $0.hasTrainedParameters } }
 
-    /// As ResBlock's: bn2a and relu2a are reached only for an input gradient.
+    /// As ResBlock's: bn2a and relu2a are reached only for an input gradient or a trained bn2a.
     public func planBackward(reached: Bool, inputGradient: Bool) {
         for layer in [conv2b2, drop2b2, relu2b2, bn2b2, conv2b1, drop2b1, relu2b1, bn2b1] as [Layer] {
             layer.planBackward(reached: reached, inputGradient: true)
         }
-        conv2a.planBackward(reached: reached, inputGradient: inputGradient)
-        conv1.planBackward(reached: reached, inputGradient: inputGradient)
-        for layer in [relu2a, bn2a] as [Layer] {
-            layer.planBackward(reached: reached && inputGradient, inputGradient: true)
-        }
+        let tGradient = inputGradient || bn2a.hasTrainedParameters
+        conv2a.planBackward(reached: reached, inputGradient: tGradient)
+        conv1.planBackward(reached: reached, inputGradient: tGradient)
+        relu2a.planBackward(reached: reached && tGradient, inputGradient: true)
+        bn2a.planBackward(reached: reached && tGradient, inputGradient: inputGradient)
         plan = BackwardPlan(reached: reached, inputGradient: inputGradient, parameterGradients: hasTrainedParameters)
     }
 
@@ -140,7 +141,7 @@ public final class ResBlockBottleneck: Layer {
         g = bn2b1.backward(relu2b1.backward(drop2b1.backward(g, sink: sink)!, sink: sink)!, sink: sink)!
         let gtBranch = conv2a.backward(g, sink: sink)
         let gtShortcut = conv1.backward(gradY, sink: sink)
-        guard plan.inputGradient, var gt = gtBranch, let gtShortcut else { return nil }
+        guard bn2a.plan.reached, var gt = gtBranch, let gtShortcut else { return nil }
         gt.add(gtShortcut)
         return bn2a.backward(relu2a.backward(gt, sink: sink)!, sink: sink)
     }

@@ -34,11 +34,17 @@ struct StepBenchmark {
             log.info("backward plan of \(o.arch.rawValue) \(o.method.rawValue) (what each layer keeps and computes):")
             log.info(model.backwardPlanTable)
         }
-        if let path = o.saveInitial, comm.isRoot {
-            try Checkpoint.make(model, step: 0, seed: 1, configYAML: "", includeOptimizer: false).write(to: path)
+        if let path = o.saveInitial {
+            try RankDiscipline.onRoot(comm) {
+                try Checkpoint.make(model, step: 0, seed: 1, configYAML: "", includeOptimizer: false).write(to: path)
+            }
         }
         let batch = Self.randomBatch(size: o.batchSize, crop: o.cropSize, classes: o.numClasses)
-        let optimizer = PolySGD(baseLR: 0.01, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000)
+        // Learning rate 0: the update does all its work but the weights stay
+        // put, so every timed step computes the same (a random-init network
+        // trained for real could diverge, and a non-finite step skips the update).
+        let optimizer = PolySGD(baseLR: 0, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000)
+        var nonFiniteSteps = 0
         let store = model.store
         let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
         let bucketedStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: buckets)
@@ -51,7 +57,9 @@ struct StepBenchmark {
             var sum = StepTimes()
             for _ in 0..<o.steps {
                 comm.barrier()
-                let t = trainingStep.run(batch, step: 0).times
+                let result = trainingStep.run(batch, step: 0)
+                if result.nonFinite { nonFiniteSteps += 1 }
+                let t = result.times
                 sum.total += t.total
                 sum.forward += t.forward
                 sum.backward += t.backward
@@ -101,7 +109,7 @@ struct StepBenchmark {
             "forward_seconds": bucketed.forward, "backward_seconds": bucketed.backward,
             "allreduce_seconds": bucketed.allreduce, "optimizer_seconds": bucketed.optimizer,
             "images_per_s": Double(b * comm.size) / bucketed.total, "peak_rss_mb": peakMB,
-            "parameters": store.count,
+            "parameters": store.count, "non_finite_steps": nonFiniteSteps,
             "layers": records.map { r -> [String: Any] in
                 let flop = 2 * Double(r.forwardMACs + r.backwardMACs)
                 let seconds = r.forwardSeconds + r.backwardSeconds
@@ -150,6 +158,9 @@ struct StepBenchmark {
                 String(
                     format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce,
                     bucketed.allreduce))
+        }
+        if nonFiniteSteps > 0 {
+            log.warn("\(nonFiniteSteps) timed step(s) had a non-finite loss or gradient (their update was skipped)")
         }
         return result
     }

@@ -23,9 +23,15 @@ struct EvalCommand: ParsableCommand {
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(
-                numClasses: names.count, regionNames: contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+                numClasses: names.count,
+                regionNames: try contextDir.map { try ContextConfusion.regionNames(contextDir: $0) } ?? ["none"])
             // Say what made the masks, when their folder records it.
-            let provenance = try InferenceProvenance.read(in: predDir)
+            let provenance: InferenceProvenance?
+            do { provenance = try InferenceProvenance.read(in: predDir) } catch {
+                FileHandle.standardError.write(
+                    Data("warning: \(predDir)/provenance.json is unreadable: \(error)\n".utf8))
+                provenance = nil
+            }
             print("masks: " + (provenance?.summary ?? "no provenance.json in \(predDir) (not made by eps-dist infer)"))
             let scorer = MaskEvaluation(numClasses: names.count, predictionIgnore: predictionIgnore)
             for id in ids {

@@ -7,15 +7,22 @@ import Foundation
 /// half-way. Every rank decides from its own node; the outcome is agreed.
 enum TrainingMemory {
     static func check(arch: Architecture, widthDivisor: Int, localBatch: Int, crop: Int, comm: Communicator) throws {
-        let needed = Double(localBatch * crop * crop) * arch.trainingBytesPerPixel / Double(widthDivisor)
-        let node = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
-        let perRank = node / Double(max(comm.localSize, 1))
-        guard comm.allreduceMax(needed > 0.9 * perRank ? 1 : 0) > 0 else { return }
+        let needed =
+            Double(localBatch) * Double(crop) * Double(crop) * arch.trainingBytesPerPixel / Double(widthDivisor)
+        let perRank = bytesPerRank(comm)
+        guard comm.allreduceMax(needed > perRank ? 1 : 0) > 0 else { return }
         let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1e9) }
         throw AgreedFailure(
             message: "\(localBatch) image(s) per rank at --crop-size \(crop) need about \(gigabytes(needed)) for "
                 + "\(arch.rawValue)'s activations; a node has \(gigabytes(perRank)) for each of its ranks. "
                 + "Lower --crop-size or --batch-size, or use more ranks on more nodes.",
             code: ExitStatus.badInput)
+    }
+
+    /// The memory a rank may plan for: 90 % of the node's physical memory,
+    /// shared by the ranks on the node.
+    static func bytesPerRank(_ comm: Communicator) -> Double {
+        let node = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        return 0.9 * node / Double(max(comm.localSize, 1))
     }
 }

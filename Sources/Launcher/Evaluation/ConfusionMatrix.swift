@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The reference's evaluation (evaluate_png.py): one confusion matrix
 /// hist[gt, pred] over the whole list; pixels with gt or pred ≥ n (255 =
@@ -88,9 +89,11 @@ public struct ContextConfusion {
 
     /// Region names from `<dir>/names.txt` (`index name` per line; synth writes
     /// it), or generic ones.
-    public static func regionNames(contextDir dir: String) -> [String] {
+    public static func regionNames(contextDir dir: String) throws -> [String] {
         let generic = ["none", "region1", "region2", "region3"]
-        guard let text = try? String(contentsOfFile: "\(dir)/names.txt", encoding: .utf8) else { return generic }
+        let path = "\(dir)/names.txt"
+        guard FileManager.default.fileExists(atPath: path) else { return generic }
+        let text = try InputFile.text(path, what: "the region names of the context folder")
         let names = text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
         return names.count >= 2 ? names : generic
     }

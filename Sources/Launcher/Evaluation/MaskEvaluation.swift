@@ -27,11 +27,19 @@ struct MaskEvaluation {
         }
         try check(gt, path: groundTruthPath, allowed: Self.groundTruthIgnore, what: "ground truth")
         try check(prediction, path: predictionPath, allowed: predictionIgnore, what: "prediction")
-        matrix.add(groundTruth: gt.pixels, prediction: prediction.pixels)
-        if let contextPath {
-            let region = try MaskFiles.read(contextPath, size: (gt.width, gt.height))
-            context.add(groundTruth: gt.pixels, prediction: prediction.pixels, region: region.pixels)
+        // Every read and check first: a failing image adds nothing to the matrices.
+        let region = try contextPath.map { path in
+            let region = try MaskFiles.read(path, size: (gt.width, gt.height))
+            if let bad = region.pixels.firstIndex(where: { Int($0) >= context.regionNames.count }) {
+                throw DataError(
+                    path,
+                    "region value \(region.pixels[bad]) is not one of the \(context.regionNames.count) regions "
+                        + "(\(context.regionNames.joined(separator: ", "))); check names.txt of the context folder")
+            }
+            return region
         }
+        matrix.add(groundTruth: gt.pixels, prediction: prediction.pixels)
+        if let region { context.add(groundTruth: gt.pixels, prediction: prediction.pixels, region: region.pixels) }
     }
 
     /// Every value is a class index or the allowed ignore value.

@@ -27,7 +27,7 @@ public struct InferOptions: ParsableArguments {
     @Option(
         help: """
             Largest input, in pixels, of an image at its largest scale (\(InferOptions.defaultMaxPixels): VOC and COCO \
-            at scale 2 fit; ResNet-38 needs about 5.7 GB per million). A larger image fails alone, the rest go on.
+            at scale 2 fit; ResNet-38 needs about 6 GB per million). A larger image fails alone, the rest go on.
             """)
     var maxPixels: Int = InferOptions.defaultMaxPixels
     @Flag(

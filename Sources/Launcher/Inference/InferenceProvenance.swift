@@ -72,7 +72,7 @@ struct InferenceProvenance: Codable, Equatable {
             return try decoder.decode(
                 InferenceProvenance.self, from: try InputFile.read(path, what: "a provenance file"))
         } catch {
-            throw UsageError("\(path): unreadable provenance (\(error)); pass --overwrite to redo the folder")
+            throw UsageError("\(path): unreadable provenance (\(error)); infer --overwrite redoes the folder")
         }
     }
 

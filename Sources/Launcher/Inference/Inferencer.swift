@@ -19,16 +19,7 @@ public final class Inferencer {
         log = RankLog(rank: comm.rank)
     }
 
-    struct ManifestEntry: Codable {
-        var id: String
-        var shard: Int
-        var status: String
-        var seconds: Double
-        /// The image the mask was made from: its size and ContentHash (nil in old manifests).
-        var width: Int? = nil
-        var height: Int? = nil
-        var imageHash: String? = nil
-    }
+    typealias ManifestEntry = InferenceManifest.Entry
 
     public func run() throws {
         let o = options
@@ -54,19 +45,19 @@ public final class Inferencer {
                 if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(dir)") }
                 try provenance.check(dir, flag: flag, overwrite: o.overwrite)
             }
-            let previous = o.overwrite ? [] : try Self.readManifest(in: o.camPng)
-            for (dir, _) in folders { try provenance.write(in: dir) }
             if o.overwrite {
-                for name in ["manifest.json", "report.json"] {
-                    try? FileManager.default.removeItem(atPath: "\(o.camPng)/\(name)")
+                for (dir, flag) in folders {
+                    try InferenceManifest.clear(dir, outputSuffixes: flag == "--cam-npy" ? [".npy"] : [".png"])
                 }
             }
+            let previous = try InferenceManifest.read(in: o.camPng)
+            for (dir, _) in folders { try provenance.write(in: dir) }
             log.info("masks: \(provenance.summary)")
             return try JSONEncoder().encode(previous)
         }
-        let previousEntries = try JSONDecoder().decode(
-            [ManifestEntry].self, from: Data(comm.broadcast(bytes: [UInt8](previousJSON ?? Data()), root: 0)))
-        let previous = Dictionary(previousEntries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let previous = try JSONDecoder().decode(
+            [String: ManifestEntry].self, from: Data(comm.broadcast(bytes: [UInt8](previousJSON ?? Data()), root: 0)))
+        let progress = try InferenceManifest.Progress(dir: o.camPng, rank: comm.rank)
         let shards = try assignShards(dataset)
         let mine = dataset.samples.indices.filter { shards[$0] == comm.rank }
         log.info(
@@ -78,7 +69,7 @@ public final class Inferencer {
         let scorer = MaskEvaluation(numClasses: dataset.numClasses + 1, predictionIgnore: nil)
         var context = ContextConfusion(
             numClasses: dataset.numClasses + 1,
-            regionNames: o.contextDir.map(ContextConfusion.regionNames) ?? ["none"])
+            regionNames: try o.contextDir.map { try ContextConfusion.regionNames(contextDir: $0) } ?? ["none"])
         var entries: [ManifestEntry] = []
         var problems: [String] = []
         var writeFailures = 0  // I/O failures (exit 1), not bad input
@@ -115,10 +106,11 @@ public final class Inferencer {
                         predictionPath: "\(o.camPng)/\(sample.id).png",
                         contextPath: o.contextDir.map { "\($0)/\(sample.id).png" }, into: &confusion, context: &context)
                 }
-                entries.append(
-                    ManifestEntry(
-                        id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0),
-                        width: mask.width, height: mask.height, imageHash: imageHash))
+                let entry = ManifestEntry(
+                    id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0),
+                    width: mask.width, height: mask.height, imageHash: imageHash)
+                try progress.append(entry)
+                entries.append(entry)
             } catch {
                 problems.append("\(error)")
                 if ExitStatus.code(for: error) == ExitStatus.failure { writeFailures += 1 }
@@ -139,10 +131,12 @@ public final class Inferencer {
         let allProblems = try comm.allGatherStrings(problems)
         let anyWriteFailure = comm.allreduceMax(writeFailures) > 0
         try RankDiscipline.onRoot(comm) {
-            try writeManifest(all, order: dataset.samples.map(\.id))
+            try InferenceManifest.write(
+                all, order: dataset.samples.map(\.id), ranks: comm.size, weights: o.weights, in: o.camPng)
             // Failed images are reported below; with none, an unscored evaluation is an error itself.
             if allProblems.isEmpty && o.gtDir != nil { try MaskEvaluation.requireScored(confusion, images: all.count) }
-            if o.gtDir != nil && confusion.total > 0 {
+            // A score over only the images that worked would be a score of another list: none then.
+            if o.gtDir != nil && allProblems.isEmpty {
                 let names = ["background"] + dataset.classNames
                 print(EvalReport.table(confusion, classNames: names))
                 if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
@@ -251,86 +245,4 @@ public final class Inferencer {
         return shard
     }
 
-    /// Done when every requested output of the image exists (a re-run that
-    /// adds --cam-npy or --color-png computes the image again).
-    func outputsExist(_ id: String) -> Bool {
-        let o = options
-        let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }]
-            .compactMap { $0 }
-        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    /// Refuses an image whose largest scale exceeds --max-pixels, before any
-    /// allocation (a huge image would otherwise end the whole run on memory).
-    func checkSize(_ sample: Sample, model: ClassifierModel) throws {
-        let size = try ImageCodecs.jpegSize(sample.imagePath)
-        let scale = Double(options.scales.max() ?? 1)
-        let w = PillowResize.roundHalfEven(Double(size.width) * scale)
-        let h = PillowResize.roundHalfEven(Double(size.height) * scale)
-        guard w * h <= options.maxPixels else {
-            throw DataError(
-                sample.imagePath,
-                "image is \(size.width)×\(size.height): at scale \(scale) that is \(w * h) pixels, over --max-pixels "
-                    + "\(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales")
-        }
-        // Even under a raised --max-pixels, never start what the node cannot hold.
-        let needed = Double(w * h) * model.architecture.trainingBytesPerPixel / Double(options.widthDivisor)
-        let node = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
-        let perRank = node / Double(max(comm.localSize, 1))
-        guard needed <= 0.9 * perRank else {
-            throw DataError(
-                sample.imagePath,
-                String(
-                    format: "image is %d×%d: at scale %g it needs about %.1f GB, a node has %.1f GB per rank; "
-                        + "lower --scales or --max-pixels",
-                    size.width, size.height, scale, needed / 1e9, perRank / 1e9))
-        }
-    }
-
-    /// An existing mask that can stand: all outputs of the image exist, the
-    /// mask decodes at the image's size, and the image is the one it was made
-    /// from (when the manifest recorded it). Anything else is made again.
-    func reusableMask(_ sample: Sample, imageHash: String, previous: ManifestEntry?) -> Image8? {
-        guard !options.overwrite, outputsExist(sample.id) else { return nil }
-        if let recorded = previous?.imageHash, recorded != imageHash { return nil }
-        guard let mask = try? MaskFiles.read("\(options.camPng)/\(sample.id).png"),
-            let size = try? ImageCodecs.jpegSize(sample.imagePath), mask.width == size.width, mask.height == size.height
-        else { return nil }
-        return mask
-    }
-
-    /// The entries of a folder's manifest ([] when there is none yet).
-    static func readManifest(in dir: String) throws -> [ManifestEntry] {
-        let path = "\(dir)/manifest.json"
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        struct Manifest: Decodable { var images: [ManifestEntry] }
-        do {
-            let data = try InputFile.read(path, what: "a manifest")
-            return try InferenceProvenance.decoder.decode(Manifest.self, from: data).images
-        } catch {
-            throw UsageError("\(path): unreadable manifest (\(error)); pass --overwrite to redo the folder")
-        }
-    }
-
-    func writeManifest(_ entries: [ManifestEntry], order: [String]) throws {
-        let byId = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let list: [[String: Any]] = order.compactMap { id in
-            byId[id].map {
-                var entry: [String: Any] = [
-                    "id": $0.id, "shard": $0.shard, "status": $0.status,
-                    "seconds": ($0.seconds * 1000).rounded() / 1000,
-                ]
-                if let w = $0.width, let h = $0.height, let hash = $0.imageHash {
-                    entry["width"] = w
-                    entry["height"] = h
-                    entry["image_hash"] = hash
-                }
-                return entry
-            }
-        }
-        let object: [String: Any] = [
-            "images": list, "count": list.count, "ranks": comm.size, "weights": options.weights,
-        ]
-        try EvalReport.writeJSON(object, to: "\(options.camPng)/manifest.json")
-    }
 }

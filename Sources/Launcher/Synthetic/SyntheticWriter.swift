@@ -67,6 +67,9 @@ public enum SyntheticWriter {
     ) throws -> Summary {
         let layout = Layout(format: format, root: root)
         for dir in layout.folders { try OutputFolder.prepare(dir, flag: "--out") }
+        // The marker first: a synth killed half-way may be run again into its folder.
+        let about = "A synthetic dataset written by `eps-dist synth` (seed \(seed), \(train) train + \(val) val, "
+        try AtomicFile.write(Data((about + "scale \(scale)).\n").utf8), to: "\(root)/\(marker)")
         var summary = Summary(trainIds: [], valIds: [], imagesPerClass: [:])
         var cocoImages: [[String: Any]] = []
         var cocoAnnotations: [[String: Any]] = []
@@ -123,11 +126,6 @@ public enum SyntheticWriter {
             Data(
                 (SyntheticScene.contextNames.enumerated().map { "\($0.offset) \($0.element)" }
                     .joined(separator: "\n") + "\n").utf8), to: "\(root)/context/names.txt")
-        try AtomicFile.write(
-            Data(
-                "A synthetic dataset written by `eps-dist synth` (seed \(seed), \(train) train + \(val) val, scale \(scale)).\n"
-                    .utf8),
-            to: "\(root)/\(marker)")
         return summary
     }
 

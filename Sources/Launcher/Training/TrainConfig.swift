@@ -66,13 +66,15 @@ public struct TrainConfig {
             + "seed \(s.seed) jitter \(s.jitter)"
     }
 
-    /// What every rank must agree on (the run dir and thread count may differ).
+    /// What every rank must agree on: everything that decides the result or
+    /// the sequence of collectives (the run dir and thread count may differ).
     public var agreementSignature: String {
         let s = settings
         return
             "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
             + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
-            + "eps-dist \(EpsDistVersion.current)"
+            + "eps-dist \(EpsDistVersion.current) \(s.allreduce) \(s.bucketMb) \(s.checkpointEvery) \(skipBad) "
+            + "\(stopAtStep.map(String.init) ?? "-")"
     }
 }
 

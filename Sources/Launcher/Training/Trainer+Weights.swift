@@ -51,17 +51,16 @@ extension Trainer {
         return first
     }
 
-    /// All ranks must build the same network with the same config.
-    func checkAgreement(_ model: ClassifierModel) throws {
-        let signature = model.store.layoutSignature + "|" + config.agreementSignature
+    /// All ranks must run the same settings and build the same network.
+    /// `what` names the compared thing in the message ("the settings", "the network").
+    func checkAgreement(on signature: String, what: String) throws {
         let mine = String(StableHash.fnv1a(signature))
         let rootHash = comm.broadcast(string: mine, root: 0)
         let differs = comm.gather(string: rootHash == mine ? "" : "\(comm.rank)", root: 0).filter { !$0.isEmpty }
         if comm.allreduceMax(rootHash == mine ? 0 : 1) > 0 {
             throw AgreedFailure(
                 message:
-                    "ranks disagree on the network or the config: rank(s) \(differs.joined(separator: ", ")) "
-                    + "differ from rank 0 "
+                    "ranks disagree on \(what): rank(s) \(differs.joined(separator: ", ")) differ from rank 0 "
                     + "(different eps-dist builds or flags on different nodes?)", code: ExitStatus.badInput)
         }
     }

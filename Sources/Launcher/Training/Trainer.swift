@@ -33,6 +33,9 @@ public final class Trainer {
 
     /// The training loop: next batch → step → report → maybe checkpoint.
     public func train() throws {
+        // First of all, before any collective that depends on them (dataset
+        // validation, bucket layout, checkpoint steps).
+        try checkAgreement(on: config.agreementSignature, what: "the settings")
         guard config.batchSize % comm.size == 0 else {
             // Every rank sees this alike: fail together, rank 0 reports.
             throw AgreedFailure(
@@ -62,7 +65,7 @@ public final class Trainer {
             architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
             widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
         let startStep = try initializeWeights(model)
-        try checkAgreement(model)
+        try checkAgreement(on: model.store.layoutSignature, what: "the network")
 
         let loader = makeLoader(dataset, steps: startStep..<config.maxIters)
         loader.start()
