@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Reads a PNG. With `want_indices` a palette PNG yields its raw palette
-/// indices (1 channel); otherwise palettes expand to RGB. Grey stays 1
-/// channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced to 8 bits.
-/// `*pixels` is malloc'ed HWC uint8; free it with cimage_free.
-int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
-                    int *width, int *height, int *channels, char *err, size_t errlen);
+/// Decodes the `size` bytes of a PNG file. With `want_indices` a palette PNG
+/// yields its raw palette indices (1 channel); otherwise palettes expand to
+/// RGB. Grey stays 1 channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced
+/// to 8 bits. `*pixels` is malloc'ed HWC uint8; free it with cimage_free.
+int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_t **pixels,
+                      int *width, int *height, int *channels, char *err, size_t errlen);
 
 /// Writes an 8-bit PNG with 1 (grey, or palette when `palette_rgb` is given
 /// with `palette_size` entries) or 3 channels.

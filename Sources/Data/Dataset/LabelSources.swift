@@ -15,7 +15,11 @@ public enum LabelSources {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(path, "annotation not found; give --labels or add Annotations/<id>.xml")
         }
-        let data = try InputFile.read(path, what: "a VOC annotation")
+        return try vocObjectNames(xmlData: InputFile.read(path, what: "a VOC annotation"), path: path)
+    }
+
+    /// `vocObjectNames(xml:)` of bytes in memory; `path` names them in messages.
+    public static func vocObjectNames(xmlData data: Data, path: String) throws -> [String] {
         let collector = VOCObjectNameCollector()
         let parser = XMLParser(data: data)
         parser.delegate = collector
@@ -42,7 +46,11 @@ public enum LabelSources {
     /// `cls_labels.npy` (pickled dict id → float multi-hot), a COCO instances
     /// JSON, JSON `{"id": [idx, ...]}`, or text `id idx idx ...` (0-based).
     public static func readLabelFile(_ path: String, numClasses: Int) throws -> LabelTable {
-        let data = try InputFile.read(path, what: "the labels file (--labels)")
+        try parseLabelFile(InputFile.read(path, what: "the labels file (--labels)"), path: path, numClasses: numClasses)
+    }
+
+    /// `readLabelFile` of bytes in memory; `path` names them in messages.
+    public static func parseLabelFile(_ data: Data, path: String, numClasses: Int) throws -> LabelTable {
         guard !data.isEmpty else { throw DataError(path, "the labels file (--labels) is empty") }
         if data.starts(with: [0x93] + Array("NUMPY".utf8)) {
             return try numpyLabels(Array(data), path: path, numClasses: numClasses)

@@ -1,5 +1,4 @@
 import Foundation
-import Support
 
 /// The flat YAML used for run configs: `key: value` per line, lists as
 /// `[a, b]`, `#` comments. Enough for config.yaml; nothing nested.
@@ -21,10 +20,6 @@ public enum FlatYAML {
             out[key] = value
         }
         return out
-    }
-
-    public static func read(_ path: String) throws -> [String: String] {
-        try parse(try InputFile.text(path, what: "the config file (--config)"), path: path)
     }
 
     /// `[a, b]` → ["a", "b"]; a plain value → [value].
