@@ -41,6 +41,12 @@ public struct TrainConfig {
         return settings
     }
 
+    /// The settings a config file's text gives on its own (no flags): parsed, decoded over the preset of its
+    /// dataset and validated; `path` names it in messages. (The fuzz target and its tests call this.)
+    public static func settings(configText text: String, path: String) throws -> TrainSettings {
+        try settings(configText(text, path: path))
+    }
+
     /// A config file's settings; a key that is not a setting is an error
     /// naming the closest one (a typo must not train at the default).
     static func configFile(_ path: String) throws -> [String: FlatYAMLDecoder.Value] {
