@@ -22,6 +22,24 @@ final class EngineFuzzRegressionTests: XCTestCase {
         try checkFuzzInputs("pickle", namesPath: false) { data, _ in _ = try PickleReader.parse([UInt8](data)) }
     }
 
+    /// A list that contains itself (the first leak the pickle fuzzer found) is refused, so is any change
+    /// to a list or dict after it was nested; nesting deeper than `maxDepth` is refused before it is built
+    /// (100 000 TUPLE1 in a 100 KB pickle overflowed the stack when the value was released).
+    func testPickleCyclesAndDeepNestingAreErrors() throws {
+        let cycles: [[UInt8]] = [
+            [0x80, 0x02, 0x5D, 0x32, 0x61, 0x2E],  // EMPTY_LIST DUP APPEND STOP
+            [0x80, 0x02, 0x5D, 0x32, 0x85, 0x61, 0x2E],  // EMPTY_LIST DUP TUPLE1 APPEND: via a tuple
+            [0x80, 0x02, 0x7D, 0x71, 0x00, 0x4B, 0x01, 0x68, 0x00, 0x73, 0x2E],  // d = {}; d[1] = d (BINPUT, BINGET)
+        ]
+        for bytes in cycles {
+            XCTAssertThrowsError(try PickleReader.parse(bytes)) { XCTAssertTrue("\($0)".contains("nested"), "\($0)") }
+        }
+        let deep = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 100_000) + [0x2E]
+        XCTAssertThrowsError(try PickleReader.parse(deep)) { XCTAssertTrue("\($0)".contains("deeper"), "\($0)") }
+        let limit = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: PickleReader.maxDepth - 1) + [0x2E]
+        XCTAssertNoThrow(try PickleReader.parse(limit))
+    }
+
     func testNumpy() throws {
         try checkFuzzInputs("npy", namesPath: false) { data, _ in _ = try NumpyFile.parse([UInt8](data)) }
     }
