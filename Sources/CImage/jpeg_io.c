@@ -42,6 +42,12 @@ int cimage_jpeg_decode(const uint8_t *data, size_t size, uint8_t **pixels,
     if (!h) { snprintf(err, errlen, "cannot start the JPEG decoder"); return -1; }
     int w, hh;
     if (read_header(h, data, size, &w, &hh, err, errlen) != 0) return -1;
+    if ((unsigned long long)w * hh > CIMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "%d x %d pixels, more than the %llu a decoded image may have", w, hh,
+                 CIMAGE_MAX_PIXELS);
+        tjDestroy(h);
+        return -1;
+    }
     uint8_t *buf = (uint8_t *)malloc((size_t)w * hh * 3);
     if (!buf) { tjDestroy(h); snprintf(err, errlen, "out of memory"); return -1; }
     // STOPONWARNING: a truncated file is an error, not a half-grey picture.

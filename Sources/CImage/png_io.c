@@ -45,6 +45,11 @@ int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_
     png_set_sig_bytes(png, 8);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    if ((unsigned long long)w * h > CIMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "%u x %u pixels, more than the %llu a decoded image may have", (unsigned)w,
+                 (unsigned)h, CIMAGE_MAX_PIXELS);
+        png_longjmp(png, 1);
+    }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (depth == 16) png_set_strip_16(png);
     if (depth < 8) png_set_packing(png);

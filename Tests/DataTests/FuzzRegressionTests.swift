@@ -27,6 +27,23 @@ final class DataFuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// The fuzzers' out-of-memory findings (headers claiming 65536 × 16128 and about 65535² pixels) are
+    /// refused for their size, before anything of that size is allocated.
+    func testImagesOverThePixelLimitAreRefused() throws {
+        let decoders: [String: (Data, String) throws -> Image8] = [
+            "png": { try ImageCodecs.decodePNG($0, path: $1) }, "jpeg": { try ImageCodecs.decodeJPEG($0, path: $1) },
+        ]
+        for (target, decode) in decoders {
+            let bombs = FuzzFolders.files("Regressions", target).filter { $0.contains("/oom-") }
+            XCTAssertFalse(bombs.isEmpty, target)
+            for path in bombs {
+                XCTAssertThrowsError(try decode(Data(contentsOf: URL(fileURLWithPath: path)), path)) { error in
+                    XCTAssertTrue("\(error)".contains("pixels, more than the 89478485"), "\(error)")
+                }
+            }
+        }
+    }
+
     func testJPEG() throws { try checkFuzzInputs("jpeg") { _ = try ImageCodecs.decodeJPEG($0, path: $1) } }
 }
 

@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The most pixels a decoded PNG or JPEG may have: Pillow's decompression-bomb threshold
+/// (MAX_IMAGE_PIXELS = 1024^3 / 4 / 3). A larger image is an error before anything of its
+/// size is allocated (a header can claim 65535 x 65535 in a few bytes).
+#define CIMAGE_MAX_PIXELS 89478485ULL
+
 /// Decodes the `size` bytes of a PNG file. With `want_indices` a palette PNG
 /// yields its raw palette indices (1 channel); otherwise palettes expand to
 /// RGB. Grey stays 1 channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced
