@@ -281,6 +281,10 @@ def make_xml_and_config():
   <object><name>train</name><bndbox><xmin>1</xmin></bndbox></object>
 </annotation>
 """)
+    latin1 = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<annotation><object><name>cat</name></object></annotation>\n'
+    write("voc-xml", "latin1_ascii.xml", latin1.encode("latin-1"))
+    utf8 = "<annotation><object><name>caf\u00e9</name></object><object><name>dog</name></object></annotation>"
+    write("voc-xml", "utf8_bom.xml", b"\xef\xbb\xbf" + utf8.encode())
     full = """dataset: voc
 data_root: /data/VOC2012
 train_list: /data/VOC2012/ImageSets/Segmentation/train_aug.txt
