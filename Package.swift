@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, Support,
-// CSystem, ArgumentParser}; Engine → {CBLAS, Support}; Data → {CImage, Support}; Distributed → CMPI.
+// CSystem, ArgumentParser}; Engine → {CBLAS, Support}; Data → {CImage, Support}; Distributed → CMPI;
+// FuzzInputs (libFuzzer targets, scripts/fuzz.sh) → {Engine, Data, Launcher, Support}.
 // Only Distributed sees MPI; Support (atomic files, keyed random streams, byte readers) depends on nothing.
 // Release builds keep every check (SwiftPM's -O, not -Ounchecked): measured equal
 // speed (docs/PERFORMANCE.md), and a precondition stays an error, not undefined behaviour.
@@ -13,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "eps-dist", targets: ["eps-dist"]),
         .executable(name: "mpi-selftest", targets: ["MPISelfTest"]),
+        // libFuzzer targets of the input readers: built and run by scripts/fuzz.sh (-DEPS_FUZZ).
+        .executable(name: "fuzz-inputs", targets: ["FuzzInputs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -44,6 +47,8 @@ let package = Package(
         .executableTarget(
             name: "MPISelfTest", dependencies: ["Distributed"],
             path: "Sources/MPISelfTest"),
+        .executableTarget(
+            name: "FuzzInputs", dependencies: ["Engine", "Data", "Launcher", "Support"], path: "Sources/FuzzInputs"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),

@@ -10,13 +10,27 @@ static int fail(tjhandle h, char *err, size_t errlen) {
     return -1;
 }
 
+// The size from the header. TurboJPEG 2.1 returns success without setting it for a
+// tables-only stream (no frame), so the size starts at 0 and must come out positive.
+static int read_header(tjhandle h, const uint8_t *data, size_t size, int *width, int *height,
+                       char *err, size_t errlen) {
+    int subsamp, colorspace;
+    *width = 0; *height = 0;
+    if (tjDecompressHeader3(h, data, (unsigned long)size, width, height, &subsamp, &colorspace) != 0)
+        return fail(h, err, errlen);
+    if (*width <= 0 || *height <= 0) {
+        snprintf(err, errlen, "no image in the JPEG data (tables only)");
+        tjDestroy(h);
+        return -1;
+    }
+    return 0;
+}
+
 int cimage_jpeg_header(const uint8_t *data, size_t size, int *width, int *height,
                        char *err, size_t errlen) {
     tjhandle h = tjInitDecompress();
     if (!h) { snprintf(err, errlen, "cannot start the JPEG decoder"); return -1; }
-    int subsamp, colorspace;
-    if (tjDecompressHeader3(h, data, (unsigned long)size, width, height, &subsamp, &colorspace) != 0)
-        return fail(h, err, errlen);
+    if (read_header(h, data, size, width, height, err, errlen) != 0) return -1;
     tjDestroy(h);
     return 0;
 }
@@ -26,12 +40,12 @@ int cimage_jpeg_decode(const uint8_t *data, size_t size, uint8_t **pixels,
     *pixels = NULL;
     tjhandle h = tjInitDecompress();
     if (!h) { snprintf(err, errlen, "cannot start the JPEG decoder"); return -1; }
-    int w, hh, subsamp, colorspace;
-    if (tjDecompressHeader3(h, data, (unsigned long)size, &w, &hh, &subsamp, &colorspace) != 0)
-        return fail(h, err, errlen);
-    if (w <= 0 || hh <= 0 || (uint64_t)w * (uint64_t)hh > CIMAGE_MAX_PIXELS) {
+    int w, hh;
+    if (read_header(h, data, size, &w, &hh, err, errlen) != 0) return -1;
+    if ((unsigned long long)w * hh > CIMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "%d x %d pixels, more than the %llu a decoded image may have", w, hh,
+                 CIMAGE_MAX_PIXELS);
         tjDestroy(h);
-        snprintf(err, errlen, "image is %dx%d, more than the %u pixels eps-dist reads", w, hh, CIMAGE_MAX_PIXELS);
         return -1;
     }
     uint8_t *buf = (uint8_t *)malloc((size_t)w * hh * 3);

@@ -14,33 +14,40 @@ static void on_png_error(png_structp png, png_const_charp msg) {
 }
 static void on_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
-int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
-                    int *width, int *height, int *channels, char *err, size_t errlen) {
+typedef struct { const uint8_t *data; size_t size, at; } byte_source;
+
+static void read_bytes(png_structp png, png_bytep out, png_size_t n) {
+    byte_source *src = (byte_source *)png_get_io_ptr(png);
+    if (n > src->size - src->at) png_error(png, "truncated PNG data");
+    memcpy(out, src->data + src->at, n);
+    src->at += n;
+}
+
+int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_t **pixels,
+                      int *width, int *height, int *channels, char *err, size_t errlen) {
     *pixels = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) { snprintf(err, errlen, "cannot open file"); return -1; }
-    unsigned char sig[8];
-    if (fread(sig, 1, 8, fp) != 8 || png_sig_cmp(sig, 0, 8) != 0) {
-        fclose(fp); snprintf(err, errlen, "not a PNG file"); return -1;
+    if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+        snprintf(err, errlen, "not a PNG file"); return -1;
     }
+    byte_source src = { data, size, 8 };
     err_sink sink = { err, errlen };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) { fclose(fp); snprintf(err, errlen, "out of memory"); return -1; }
+    if (!png || !info) { png_destroy_read_struct(&png, &info, NULL); snprintf(err, errlen, "out of memory"); return -1; }
     uint8_t *volatile buffer = NULL;
     png_bytep *volatile rows = NULL;
     if (setjmp(png_jmpbuf(png))) {
         free(buffer); free(rows);
-        png_destroy_read_struct(&png, &info, NULL); fclose(fp);
+        png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }
-    png_init_io(png, fp);
+    png_set_read_fn(png, &src, read_bytes);
     png_set_sig_bytes(png, 8);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-    if ((uint64_t)w * h > CIMAGE_MAX_PIXELS) {
-        snprintf(err, errlen, "image is %ux%u, more than the %u pixels eps-dist reads", (unsigned)w, (unsigned)h,
-                 CIMAGE_MAX_PIXELS);
+    if ((unsigned long long)w * h > CIMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "%u x %u pixels, more than the %llu a decoded image may have", (unsigned)w,
+                 (unsigned)h, CIMAGE_MAX_PIXELS);
         png_longjmp(png, 1);
     }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
@@ -71,7 +78,6 @@ int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
     png_read_end(png, NULL);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
-    fclose(fp);
     *pixels = buffer; *width = (int)w; *height = (int)h; *channels = ch;
     return 0;
 }

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import XCTest
 
-/// Image headers that claim huge sizes are refused before decoding (a
+/// Image headers that claim huge sizes (over Pillow's 89 478 485 pixels) are refused before decoding (a
 /// "decompression bomb" would otherwise allocate gigabytes and end the run),
 /// and a fifo where an image should be is refused without blocking.
 final class DecodeLimitTests: XCTestCase {
@@ -32,7 +32,7 @@ final class DecodeLimitTests: XCTestCase {
         let path = "\(dir)/bomb.png"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ImageCodecs.readPNG(path)) { error in
-            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("100000x100000"), "\(error)")
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("100000 x 100000"), "\(error)")
         }
     }
 
@@ -50,7 +50,7 @@ final class DecodeLimitTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try ImageCodecs.jpegSize(path).width, 60000)
         XCTAssertThrowsError(try ImageCodecs.readJPEG(path)) { error in
-            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("60000x60000"), "\(error)")
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("60000 x 60000"), "\(error)")
         }
     }
 

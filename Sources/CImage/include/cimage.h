@@ -6,16 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// The largest image the readers decode (VOC and COCO are below 1 million
-/// pixels): a header claiming more is an error, not a multi-gigabyte allocation.
-#define CIMAGE_MAX_PIXELS (200u * 1000u * 1000u)
+/// The most pixels a decoded PNG or JPEG may have: Pillow's decompression-bomb threshold
+/// (MAX_IMAGE_PIXELS = 1024^3 / 4 / 3). A larger image is an error before anything of its
+/// size is allocated (a header can claim 65535 x 65535 in a few bytes).
+#define CIMAGE_MAX_PIXELS 89478485ULL
 
-/// Reads a PNG. With `want_indices` a palette PNG yields its raw palette
-/// indices (1 channel); otherwise palettes expand to RGB. Grey stays 1
-/// channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced to 8 bits.
-/// `*pixels` is malloc'ed HWC uint8; free it with cimage_free.
-int cimage_png_read(const char *path, int want_indices, uint8_t **pixels,
-                    int *width, int *height, int *channels, char *err, size_t errlen);
+/// Decodes the `size` bytes of a PNG file. With `want_indices` a palette PNG
+/// yields its raw palette indices (1 channel); otherwise palettes expand to
+/// RGB. Grey stays 1 channel, RGB(A)/grey-alpha drop alpha. 16-bit is reduced
+/// to 8 bits. `*pixels` is malloc'ed HWC uint8; free it with cimage_free.
+int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_t **pixels,
+                      int *width, int *height, int *channels, char *err, size_t errlen);
 
 /// Writes an 8-bit PNG with 1 (grey, or palette when `palette_rgb` is given
 /// with `palette_size` entries) or 3 channels.

@@ -15,7 +15,16 @@ public enum LabelSources {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(path, "annotation not found; give --labels or add Annotations/<id>.xml")
         }
-        let data = try InputFile.read(path, what: "a VOC annotation")
+        return try vocObjectNames(xmlData: InputFile.read(path, what: "a VOC annotation"), path: path)
+    }
+
+    /// `vocObjectNames(xml:)` of bytes in memory; `path` names them in messages.
+    public static func vocObjectNames(xmlData data: Data, path: String) throws -> [String] {
+        // FoundationXML traps on some documents (swift-corelibs-foundation bugs, see `foundationXMLTraps`):
+        // those are refused here, naming the file.
+        if let construct = foundationXMLTraps(on: data) {
+            throw DataError(path, "annotation \(construct): eps-dist reads plain UTF-8 annotations, as VOC's are")
+        }
         let collector = VOCObjectNameCollector()
         let parser = XMLParser(data: data)
         parser.delegate = collector
@@ -24,6 +33,52 @@ public enum LabelSources {
                 path, "annotation XML does not parse (\(parser.parserError.map { "\($0)" } ?? "syntax error"))")
         }
         return collector.names
+    }
+
+    /// What in an annotation would make FoundationXML trap instead of reporting an error, or nil:
+    /// - bytes that are not UTF-8 (libxml2 passes them on in element names, which FoundationXML
+    ///   force-unwraps as UTF-8), also when a declaration names another encoding;
+    /// - a processing instruction (FoundationXML reads the data of `<?target?>`, which is NULL);
+    /// - a document type declaration (its declarations can lack strings FoundationXML reads too).
+    /// The XML declaration, comments and CDATA sections are fine.
+    static func foundationXMLTraps(on data: Data) -> String? {
+        guard String(data: data, encoding: .utf8) != nil else { return "is not UTF-8 text" }
+        let b = [UInt8](data)
+        func starts(_ s: String, at i: Int) -> Bool { b[i...].starts(with: s.utf8) }
+        /// The index after the first `end` at or after `i`, or the end of the data.
+        func skip(past end: String, from i: Int) -> Int {
+            let e = Array(end.utf8)
+            var j = i
+            while j + e.count <= b.count {
+                if b[j..<(j + e.count)].elementsEqual(e) { return j + e.count }
+                j += 1
+            }
+            return b.count
+        }
+        var i = starts("\u{FEFF}", at: 0) ? 3 : 0
+        if starts("<?xml", at: i), i + 5 < b.count, [0x20, 0x09, 0x0A, 0x0D].contains(b[i + 5]) {
+            // The XML declaration, which libxml2 reads itself: names, `=` and quoted values up to `?>`.
+            var end = i + 5
+            while end < b.count, !"<>?".utf8.contains(b[end]) { end += 1 }
+            guard starts("?>", at: end) else { return "starts with a malformed XML declaration" }
+            i = end + 2
+        }
+        while i < b.count {
+            if b[i] != UInt8(ascii: "<") {
+                i += 1
+            } else if starts("<!--", at: i) {
+                i = skip(past: "-->", from: i + 4)
+            } else if starts("<![CDATA[", at: i) {
+                i = skip(past: "]]>", from: i + 9)
+            } else if starts("<?", at: i) {
+                return "holds a processing instruction (<?...?>)"
+            } else if starts("<!", at: i) {
+                return "holds a document type declaration (<!...>)"
+            } else {
+                i += 1
+            }
+        }
+        return nil
     }
 
     /// Multi-hot labels from a VOC XML; unknown class names are an error.
@@ -42,7 +97,11 @@ public enum LabelSources {
     /// `cls_labels.npy` (pickled dict id → float multi-hot), a COCO instances
     /// JSON, JSON `{"id": [idx, ...]}`, or text `id idx idx ...` (0-based).
     public static func readLabelFile(_ path: String, numClasses: Int) throws -> LabelTable {
-        let data = try InputFile.read(path, what: "the labels file (--labels)")
+        try parseLabelFile(InputFile.read(path, what: "the labels file (--labels)"), path: path, numClasses: numClasses)
+    }
+
+    /// `readLabelFile` of bytes in memory; `path` names them in messages.
+    public static func parseLabelFile(_ data: Data, path: String, numClasses: Int) throws -> LabelTable {
         guard !data.isEmpty else { throw DataError(path, "the labels file (--labels) is empty") }
         if data.starts(with: [0x93] + Array("NUMPY".utf8)) {
             return try numpyLabels(Array(data), path: path, numClasses: numClasses)

@@ -21,7 +21,11 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
 /// JPEG and PNG files through the CImage shim (TurboJPEG, libpng).
 public enum ImageCodecs {
     public static func readJPEG(_ path: String) throws -> Image8 {
-        let data = try readBytes(path)
+        try decodeJPEG(readBytes(path), path: path)
+    }
+
+    /// `readJPEG` of bytes in memory; `path` names them in messages.
+    public static func decodeJPEG(_ data: Data, path: String) throws -> Image8 {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var w: Int32 = 0
         var h: Int32 = 0
@@ -69,15 +73,22 @@ public enum ImageCodecs {
     /// Reads a PNG. `indices`: palette PNGs give their raw indices (class
     /// labels), not colours. Grey stays 1 channel; colour gives 3.
     public static func readPNG(_ path: String, indices: Bool = false) throws -> Image8 {
-        do { try InputFile.requireRegularFile(path, what: "a PNG") } catch let e as InputFileError {
-            throw DataError(path, e.reason)
-        }
+        try decodePNG(readBytes(path), path: path, indices: indices)
+    }
+
+    /// `readPNG` of bytes in memory; `path` names them in messages.
+    public static func decodePNG(_ data: Data, path: String, indices: Bool = false) throws -> Image8 {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var w: Int32 = 0
         var h: Int32 = 0
         var c: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
-        guard cimage_png_read(path, indices ? 1 : 0, &pixels, &w, &h, &c, &err, err.count) == 0, let pixels else {
+        let status = data.withUnsafeBytes { raw in
+            cimage_png_decode(
+                raw.bindMemory(to: UInt8.self).baseAddress, data.count, indices ? 1 : 0, &pixels, &w, &h, &c, &err,
+                err.count)
+        }
+        guard status == 0, let pixels else {
             throw DataError(path, "not a readable PNG (\(String(cString: err)))")
         }
         defer { cimage_free(pixels) }

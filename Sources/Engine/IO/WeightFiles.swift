@@ -6,7 +6,11 @@ import Support
 /// NDArray list (.params, e.g. ademxapp's ImageNet ResNet-38, renamed to our names).
 public enum WeightFiles {
     public static func read(_ path: String) throws -> SafeTensorsFile {
-        let data = try contents(path)
+        try parse(contents(path), path: path)
+    }
+
+    /// `read` of bytes already in memory; `path` names the file in messages (and a `.params` suffix means MXNet).
+    public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {  // "PK": torch.save zip
             return SafeTensorsFile(tensors: try TorchCheckpoint.read(data, path: path))
         }

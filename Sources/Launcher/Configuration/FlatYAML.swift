@@ -1,5 +1,4 @@
 import Foundation
-import Support
 
 /// The flat YAML used for run configs: `key: value` per line, lists as
 /// `[a, b]`, `#` comments, quoted values. Enough for config.yaml; nothing nested.
@@ -58,10 +57,6 @@ public enum FlatYAML {
             && !value.contains(" #") && !value.contains("\t#") && value.first != "\"" && value.first != "'"
         if plainReadsBack { return value }
         return value.contains("\"") ? "'\(value)'" : "\"\(value)\""
-    }
-
-    public static func read(_ path: String) throws -> [String: String] {
-        try parse(try InputFile.text(path, what: "the config file (--config)"), path: path)
     }
 
     /// `[a, b]` → ["a", "b"]; a plain value → [value].

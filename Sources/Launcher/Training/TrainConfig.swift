@@ -1,6 +1,7 @@
 import Data
 import Engine
 import Foundation
+import Support
 
 /// The effective configuration of a training run: the settings (written to
 /// config.yaml) and how this invocation runs them. Settings read through
@@ -18,7 +19,15 @@ public struct TrainConfig {
     public static func resolve(_ options: TrainOptions) throws -> TrainConfig {
         let flags = CommandLineSettings.given(in: options)
         let file = try options.config.map { try configFile($0) } ?? [:]
-        let layered = file.merging(flags) { _, flag in flag }
+        let settings = try settings(file.merging(flags) { _, flag in flag })
+        if let step = options.stopAtStep, step < 1 { throw UsageError("--stop-at-step must be >= 1, not \(step)") }
+        return TrainConfig(
+            settings: settings, resume: try ResumeMode(resume: options.resume, auto: options.resumeAuto),
+            stopAtStep: options.stopAtStep, skipBad: options.skipBad)
+    }
+
+    /// The given values over the preset of their dataset, decoded and validated.
+    static func settings(_ layered: [String: FlatYAMLDecoder.Value]) throws -> TrainSettings {
         let kindText = layered["dataset"]?.text ?? DatasetKind.voc.rawValue
         let kind = try FlatYAMLDecoder.decode(
             DatasetKind.self, fromText: kindText, source: layered["dataset"]?.source ?? "")
@@ -29,16 +38,24 @@ public struct TrainConfig {
         let settings = try FlatYAMLDecoder.decode(
             TrainSettings.self, from: defaults.merging(layered) { _, given in given })
         try settings.validate()
-        if let step = options.stopAtStep, step < 1 { throw UsageError("--stop-at-step must be >= 1, not \(step)") }
-        return TrainConfig(
-            settings: settings, resume: try ResumeMode(resume: options.resume, auto: options.resumeAuto),
-            stopAtStep: options.stopAtStep, skipBad: options.skipBad)
+        return settings
+    }
+
+    /// The settings a config file's text gives on its own (no flags): parsed, decoded over the preset of its
+    /// dataset and validated; `path` names it in messages. (The fuzz target and its tests call this.)
+    public static func settings(configText text: String, path: String) throws -> TrainSettings {
+        try settings(configText(text, path: path))
     }
 
     /// A config file's settings; a key that is not a setting is an error
     /// naming the closest one (a typo must not train at the default).
     static func configFile(_ path: String) throws -> [String: FlatYAMLDecoder.Value] {
-        let pairs = try FlatYAML.read(path)
+        try configText(InputFile.text(path, what: "the config file (--config)"), path: path)
+    }
+
+    /// `configFile` of text in memory; `path` names it in messages.
+    static func configText(_ text: String, path: String) throws -> [String: FlatYAMLDecoder.Value] {
+        let pairs = try FlatYAML.parse(text, path: path)
         let known = try FlatYAMLEncoder.encode(TrainSettings.preset(.voc)).keys
         let unknown = pairs.keys.filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
