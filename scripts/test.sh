@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test: the MPI self-test
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
 # running the sbatch script), then `swift test` (unit, golden, end-to-end and
-# the multi-rank tests, which start mpirun themselves).
+# the multi-rank tests, which start mpirun themselves). Before them, the fuzz
+# targets run 30 s each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -22,5 +23,7 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "slurm test NOT RUN: it needs root to start slurmctld/slurmd (CI runs it)" >&2
 fi
+echo "== fuzz: every reader of untrusted bytes, 30 s per target (libFuzzer + AddressSanitizer)"
+bash scripts/fuzz.sh 30
 echo "== swift test"
 swift test -c release --skip-build --disable-swift-testing
