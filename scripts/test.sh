@@ -2,7 +2,7 @@
 # Installs what is missing, builds, and runs every test: the MPI self-test
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
 # running the sbatch script), then `swift test` (unit, golden, end-to-end and
-# the multi-rank tests, which start mpirun themselves).
+# the multi-rank tests, which start mpirun themselves), then 30 s of fuzzing per input reader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -24,3 +24,7 @@ else
 fi
 echo "== swift test"
 swift test -c release --skip-build --disable-swift-testing
+# CI time matters: the whole CI must stay well under 30 minutes on 2 cores. The fuzz step (sanitizer
+# build in .build-fuzz, then 12 targets x 30 s) takes about 7 minutes of it; see docs/ARCHITECTURE.md.
+echo "== fuzz: every reader of untrusted bytes, 30 s per target"
+bash scripts/fuzz.sh 30
