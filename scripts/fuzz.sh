@@ -71,11 +71,17 @@ for t in "${targets[@]}"; do
   done
   seeds_n=$(find "$dir/corpus" -type f | wc -l)
   echo "== fuzz: $t for $seconds s ($seeds_n seeds)"
+  extra=()
+  if [ "$t" = voc-xml ]; then
+    # FoundationXML leaks on every malformed document (Tests/Fuzz/lsan.supp), so each new input set off
+    # a whole-heap leak check: 3 000 runs in 30 s instead of 160 000. Our code there holds no references.
+    extra+=(-detect_leaks=0)
+  fi
   rc=0
   # -max_total_time ends libFuzzer; timeout ends it if it does not (a hang outside an input).
   EPS_FUZZ_TARGET="$t" timeout --kill-after=10 $((seconds + 120)) "$bin" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
+    -artifact_prefix="$dir/artifacts/" ${extra[@]+"${extra[@]}"} "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
   execs=$(awk '/stat::number_of_executed_units/ { n = $2 } END { print n + 0 }' "$dir/log")
   corpus_n=$(find "$dir/corpus" -type f | wc -l)
   findings=()

@@ -3,7 +3,8 @@
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
 # running the sbatch script), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves). Before them, the fuzz
-# targets run 30 s each (scripts/fuzz.sh).
+# targets run 30 s each (scripts/fuzz.sh); swift test comes last so that its
+# closing line ends the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -23,6 +24,8 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "slurm test NOT RUN: it needs root to start slurmctld/slurmd (CI runs it)" >&2
 fi
+# CI time matters: the whole CI must stay well under 30 minutes on 2 cores. The fuzz step (sanitizer
+# build in .build-fuzz, then 12 targets x 30 s) takes about 7 minutes of it; see docs/ARCHITECTURE.md.
 echo "== fuzz: every reader of untrusted bytes, 30 s per target (libFuzzer + AddressSanitizer)"
 bash scripts/fuzz.sh 30
 echo "== swift test"
