@@ -20,17 +20,8 @@ enum InferenceManifest {
     static let fileName = "manifest.json"
     static func progressFile(_ dir: String, rank: Int) -> String { "\(dir)/progress-rank-\(rank).jsonl" }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        return d
-    }()
+    static let encoder = SnakeCaseJSON.compact
+    static let decoder = SnakeCaseJSON.decoder
 
     /// Every recorded entry of the folder by id (the merged manifest, then any
     /// progress lines of an interrupted run); cut-off lines are skipped.

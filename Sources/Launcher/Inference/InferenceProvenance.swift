@@ -52,17 +52,8 @@ struct InferenceProvenance: Codable, Equatable {
             + "scales \(scales.map { "\($0)" }.joined(separator: " ")), flip \(flip), thr \(thr), crf \(crf)"
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
-    }()
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        return d
-    }()
+    static let encoder = SnakeCaseJSON.pretty
+    static let decoder = SnakeCaseJSON.decoder
 
     /// The provenance recorded in `dir`, nil when there is none.
     static func read(in dir: String) throws -> InferenceProvenance? {

@@ -29,10 +29,5 @@ struct MetricsRecord: Encodable {
             allreduce: result.times.allreduce, step: result.times.optimizer)
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
+    static let encoder = SnakeCaseJSON.compact
 }
