@@ -87,7 +87,7 @@ enum GoldenRunners {
         var gw = [Float](repeating: 0, count: weight.count)
         var gb = gw
         let gx = BatchNorm.backward(
-            gradY: c.input("grad_y"), cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)
+            gradY: c.input("grad_y"), cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)!
         c.expect("y", y)
         c.expect("grad_x", gx)
         c.expect("grad_weight", gw)

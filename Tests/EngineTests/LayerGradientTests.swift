@@ -136,7 +136,7 @@ final class LayerGradientTests: XCTestCase {
                     return y
                 },
                 backward: {
-                    BatchNorm.backward(gradY: $0, cache: cache!, weight: weight, gradWeight: nil, gradBias: nil)
+                    BatchNorm.backward(gradY: $0, cache: cache!, weight: weight, gradWeight: nil, gradBias: nil)!
                 })
         }
     }

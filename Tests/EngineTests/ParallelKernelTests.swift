@@ -52,7 +52,7 @@ final class ParallelKernelTests: XCTestCase {
             let (y, cache) = BatchNorm.forward(
                 x, weight: weight, bias: bias, runningMean: &runningMean, runningVar: &runningVar,
                 training: training, keepInput: true)
-            let gx = BatchNorm.backward(gradY: gy, cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)
+            let gx = BatchNorm.backward(gradY: gy, cache: cache, weight: weight, gradWeight: &gw, gradBias: &gb)!
             var worst = 0.0
             for ch in 0..<c {
                 var indices: [Int] = []

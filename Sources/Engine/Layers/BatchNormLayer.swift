@@ -1,23 +1,32 @@
 /// BatchNorm2d with `<name>.weight/.bias/.running_mean/.running_var`.
-/// `useBatchStatistics` false (how EPS runs every BN): running statistics,
-/// never updated. Parameter gradients are computed when the weight entry is
-/// trainable (EPS freezes them) and reported to the sink like a convolution's.
+/// `useBatchStatistics` false (how EPS runs every BN of a pretrained ResNet):
+/// running statistics, never updated. True (the from-scratch `small` net):
+/// batch statistics in training, summed over the replicas by
+/// `statisticsReducer` when one is set (SyncBatchNorm), running statistics
+/// updated; inference uses the running statistics. Parameter gradients are
+/// computed when the weight entry is trainable and reported to the sink like
+/// a convolution's.
 public final class BatchNormLayer: Layer {
     public let name: String
     let store: ParameterStore
     let weightIndex, biasIndex, meanIndex, varIndex: Int
     public var useBatchStatistics: Bool
+    /// Sums the training statistics over every rank (nil: this replica's batch only).
+    public var statisticsReducer: BatchStatisticsReducer?
     public private(set) var plan = BackwardPlan.skipped
     private var cache = BatchNorm.Cache()
     private var cached = false
 
-    public init(_ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false) {
+    public init(
+        _ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false, trainable: Bool = false
+    ) {
         self.name = name
         self.store = store
         self.useBatchStatistics = useBatchStatistics
         weightIndex = store.declare(
-            "\(name).weight", shape: [channels], kind: .parameter(.backboneWeight), trainable: false)
-        biasIndex = store.declare("\(name).bias", shape: [channels], kind: .parameter(.backboneBias), trainable: false)
+            "\(name).weight", shape: [channels], kind: .parameter(.backboneWeight), trainable: trainable)
+        biasIndex = store.declare(
+            "\(name).bias", shape: [channels], kind: .parameter(.backboneBias), trainable: trainable)
         meanIndex = store.declare("\(name).running_mean", shape: [channels], kind: .buffer)
         varIndex = store.declare("\(name).running_var", shape: [channels], kind: .buffer)
         store.valueBuffer(weightIndex).update(repeating: 1)
@@ -37,7 +46,7 @@ public final class BatchNormLayer: Layer {
             x, weight: store.value(weightIndex), bias: store.value(biasIndex),
             runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
             training: context.training && useBatchStatistics,
-            keepInput: cached && plan.parameterGradients, cache: &cache)
+            keepInput: cached && plan.parameterGradients, reducer: statisticsReducer, cache: &cache)
         if !cached { cache.xHat = nil }  // train-mode statistics without a backward to use them
         return y
     }
@@ -53,11 +62,12 @@ public final class BatchNormLayer: Layer {
         let gx = BatchNorm.backward(
             gradY: gradY, cache: cache, weight: store.value(weightIndex),
             gradWeight: trains ? store.gradient(weightIndex) : nil,
-            gradBias: trains ? store.gradient(biasIndex) : nil)
+            gradBias: trains ? store.gradient(biasIndex) : nil, inputGradient: plan.inputGradient,
+            reducer: statisticsReducer)
         if trains {
             sink.gradientReady(weightIndex)
             sink.gradientReady(biasIndex)
         }
-        return plan.inputGradient ? gx : nil
+        return gx
     }
 }

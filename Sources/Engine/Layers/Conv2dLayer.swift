@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Conv2d layer whose weight (and optional bias) live in the ParameterStore
 /// under `<name>.weight` / `<name>.bias`, shaped as PyTorch's state_dict.
 public final class Conv2dLayer: Layer {
@@ -55,7 +57,7 @@ public final class Conv2dLayer: Layer {
         var y = Tensor(uninitialized: g.outputShape)  // both kernels write every element
         let weight = store.value(weightIndex)
         let bias = biasIndex.map { store.value($0) }
-        let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
+        let scratch = ConvWorkspace.current.buffer(Conv2dFast.scratchCount(g))
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 if useReferenceKernel {
@@ -84,7 +86,7 @@ public final class Conv2dLayer: Layer {
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
-        let scratch = ConvWorkspace.shared.buffer(Conv2dFast.scratchCount(g))
+        let scratch = ConvWorkspace.current.buffer(Conv2dFast.scratchCount(g))
         input.withUnsafeBufferPointer { xp in
             gradY.withUnsafeBufferPointer { gyp in
                 func run(_ gxp: UnsafeMutablePointer<Float>?) {
@@ -109,16 +111,37 @@ public final class Conv2dLayer: Layer {
     }
 }
 
-/// One im2col/col2im buffer for every convolution of the process: layers run
-/// one after another, so a single buffer sized for the largest of them is
-/// enough (one per layer would hold gigabytes at inference scales).
+/// One im2col/col2im buffer per thread for every convolution it runs: layers
+/// run one after another, so a single buffer sized for the largest of them is
+/// enough (one per layer would hold gigabytes at inference scales). Per
+/// thread, so replicas of a network run concurrently in one process (the
+/// SyncBatchNorm test) do not share it; a training run uses one thread's.
 public final class ConvWorkspace: @unchecked Sendable {
-    public static let shared = ConvWorkspace()
     private var storage: UnsafeMutablePointer<Float>? = nil
     private var capacity = 0
 
+    /// The calling thread's workspace (made on first use, freed with the thread).
+    public static var current: ConvWorkspace {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<ConvWorkspace>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let made = ConvWorkspace()
+        pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        return made
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            Unmanaged<ConvWorkspace>.fromOpaque(pointer!).release()
+        }
+        return key
+    }()
+
+    deinit { storage?.deallocate() }
+
     /// A buffer of at least `count` floats (nil when none is needed); valid
-    /// until the next call.
+    /// until this thread's next call.
     public func buffer(_ count: Int) -> UnsafeMutablePointer<Float>? {
         guard count > 0 else { return nil }
         if count > capacity {

@@ -1,6 +1,6 @@
 /// What a forward pass needs to know besides its input.
 public struct ForwardContext: Sendable {
-    /// Training mode: dropout active. (BatchNorm follows its own `useBatchStatistics`.)
+    /// Training mode: dropout active, and BatchNorm layers with `useBatchStatistics` use and update batch statistics.
     public var training: Bool
     /// One random key per sample of the batch (draws keyed by seed, epoch and
     /// sample index, independent of the rank holding the sample; see

@@ -1,7 +1,11 @@
 /// Backbone networks: each maps an image batch [n, 3, H, W] to features
-/// [n, featureChannels, h, w] at output stride 8 (tiny, resnet38) or 16 (resnet50).
+/// [n, featureChannels, h, w] at output stride 8 (tiny, small, resnet38) or 16 (resnet50).
 public enum Architecture: String, CaseIterable, Sendable {
-    case tiny, resnet38, resnet50
+    case tiny, small, resnet38, resnet50
+
+    /// Trained from random weights (no pretrained file exists): its BatchNorm
+    /// layers, if any, learn with batch statistics.
+    public var trainsFromScratch: Bool { self == .tiny || self == .small }
 }
 
 public struct Backbone {
@@ -13,6 +17,7 @@ public enum Backbones {
     public static func make(_ arch: Architecture, store: ParameterStore, widthDivisor: Int = 1) -> Backbone {
         switch arch {
         case .tiny: return tiny(store: store)
+        case .small: return small(store: store, widthDivisor: widthDivisor)
         case .resnet38: return resnet38(store: store, widthDivisor: widthDivisor)
         case .resnet50: return resnet50(store: store, widthDivisor: widthDivisor)
         }
@@ -34,6 +39,31 @@ public enum Backbones {
             layers.append(ReLULayer("\(name).relu"))
         }
         return Backbone(layers: planned(Sequential(layers, name: "tiny")), featureChannels: 128)
+    }
+
+    /// The from-scratch network of the demo: nine 3×3 conv (no bias) →
+    /// BatchNorm (trained, batch statistics, synchronised over ranks) → ReLU
+    /// blocks, widths 16 → 128, three of stride 2 and the last two dilated
+    /// (output stride 8, as ResNet-38). State-dict names convN.weight, bnN.*.
+    /// `widthDivisor` narrows every width (tests only).
+    public static func small(store: ParameterStore, widthDivisor d: Int = 1) -> Backbone {
+        func w(_ c: Int) -> Int { c == 3 ? 3 : max(c / d, 1) }
+        let spec: [(cin: Int, cout: Int, stride: Int, dilation: Int)] = [
+            (3, 16, 1, 1), (16, 32, 2, 1), (32, 32, 1, 1), (32, 64, 2, 1), (64, 64, 1, 1),
+            (64, 128, 2, 1), (128, 128, 1, 1), (128, 128, 1, 2), (128, 128, 1, 2),
+        ]
+        var layers: [Layer] = []
+        for (i, s) in spec.enumerated() {
+            layers.append(
+                Conv2dLayer(
+                    "conv\(i + 1)", store: store, cin: w(s.cin), cout: w(s.cout), kernel: 3, stride: s.stride,
+                    pad: s.dilation, dilation: s.dilation))
+            layers.append(
+                BatchNormLayer(
+                    "bn\(i + 1)", store: store, channels: w(s.cout), useBatchStatistics: true, trainable: true))
+            layers.append(ReLULayer("relu\(i + 1)"))
+        }
+        return Backbone(layers: planned(Sequential(layers, name: "small")), featureChannels: w(128))
     }
 
     /// The reference ResNet-38 (docs/REFERENCE.md, section 2.1) with the state_dict names
@@ -126,6 +156,7 @@ extension Architecture {
     public var trainingBytesPerPixel: Double {
         switch self {
         case .tiny: return 1_000
+        case .small: return 1_500
         case .resnet38: return 5_000
         case .resnet50: return 1_200
         }
@@ -138,6 +169,7 @@ extension Architecture {
     public var inferenceBytesPerPixel: Double {
         switch self {
         case .tiny: return 1_200
+        case .small: return 1_500
         case .resnet38: return 6_000
         case .resnet50: return 1_500
         }

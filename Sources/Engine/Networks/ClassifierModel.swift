@@ -57,6 +57,16 @@ public final class ClassifierModel: TrainableModel {
         }
     }
 
+    /// Makes every BatchNorm that learns with batch statistics take them over
+    /// the global batch (all ranks) through `reducer` (SyncBatchNorm).
+    public func synchronizeBatchStatistics(_ reducer: BatchStatisticsReducer) {
+        func visit(_ layer: Layer) {
+            if let bn = layer as? BatchNormLayer, bn.useBatchStatistics { bn.statisticsReducer = reducer }
+            layer.sublayers.forEach(visit)
+        }
+        visit(backbone.layers)
+    }
+
     /// Maps used for pseudo-masks, in eval mode: EPS raw cam [n, C+1, h, w]
     /// (the caller applies the softmax), CAM ReLU(fc8(features)) [n, C, h, w].
     public func inferenceMaps(_ images: Tensor) -> Tensor {

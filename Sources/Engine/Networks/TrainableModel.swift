@@ -34,4 +34,7 @@ public struct StepLosses: Sendable {
 public protocol TrainableModel: AnyObject {
     var store: ParameterStore { get }
     func accumulateGradients(_ batch: LocalBatch, sink: GradientSink) -> StepLosses
+    /// Takes the batch statistics of BatchNorm in training over every replica
+    /// through `reducer` (nothing to do for a network without such layers).
+    func synchronizeBatchStatistics(_ reducer: BatchStatisticsReducer)
 }

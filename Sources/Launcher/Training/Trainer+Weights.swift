@@ -35,7 +35,7 @@ extension Trainer {
                 _ = try Checkpoint.restore(
                     try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
                 log.info("initial weights: \(weights)")
-            } else if config.arch != .tiny {
+            } else if !config.arch.trainsFromScratch {
                 // Every BN is frozen (as the reference), so a random init has no
                 // normalisation at all and the deep residual stack blows up.
                 log.warn(

@@ -28,7 +28,8 @@ struct StepResult {
 
 /// One data-parallel training step, the same for `train` and `bench`:
 /// zero the gradients → forward, loss and backward of the rank's local batch
-/// (the averaging's sink may start allreduces during backward) → finish the
+/// (BatchNorm in training mode sums its statistics over the ranks; the
+/// averaging's sink may start allreduces during backward) → finish the
 /// gradient averaging → share the losses, stop vote and divergence flags in one
 /// allreduce → optimizer update. Every rank ends with the same weights.
 final class TrainingStep {
@@ -38,6 +39,8 @@ final class TrainingStep {
     let averaging: GradientAveraging
     /// Ends the rank with a message if a collective hangs (nil: no watchdog).
     let watchdog: CollectiveWatchdog?
+    /// The model's BatchNorm statistics over all ranks (SyncBatchNorm).
+    let batchStatistics: SyncBatchStatistics
 
     init(
         model: TrainableModel, comm: Communicator, optimizer: PolySGD, averaging: GradientAveraging,
@@ -48,11 +51,14 @@ final class TrainingStep {
         self.optimizer = optimizer
         self.averaging = averaging
         self.watchdog = watchdog
+        batchStatistics = SyncBatchStatistics(comm: comm, watchdog: watchdog)
+        model.synchronizeBatchStatistics(batchStatistics)
     }
 
     /// Runs step `step` (0-based; the learning-rate schedule reads it).
     func run(_ batch: LocalBatch, step: Int, stopVote: Bool = false) -> StepResult {
         let start = Date()
+        batchStatistics.step = step + 1
         model.store.zeroGradients()
         averaging.beginStep()
         let losses = model.accumulateGradients(batch, sink: averaging.sink)
