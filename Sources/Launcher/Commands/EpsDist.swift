@@ -16,7 +16,8 @@ public struct EpsDist: ParsableCommand {
             --stop-at-step after writing a checkpoint (continue with --resume).
             """,
         subcommands: [
-            SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, CheckDataCommand.self,
+            SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, SweepCommand.self,
+            CheckDataCommand.self,
             BenchCommand.self, BenchDataCommand.self,
         ])
 

@@ -15,8 +15,14 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Image ids to process, one per line.") var inferList: String
     @Option(help: "Image-level labels (default: VOC Annotations/*.xml).") var labels: String?
     @Option(help: "Image folder (default: the dataset's usual one).") var imgDir: String?
-    @Option(parsing: .upToNextOption, help: "Scales of the multi-scale inference (0.5 1.0 1.5 2.0).") var scales:
-        [Float] = [0.5, 1.0, 1.5, 2.0]
+    @Option(
+        parsing: .upToNextOption,
+        help: """
+            Scales of the multi-scale inference (default: the reference's 0.5 1.0 1.5 2.0, times the checkpoint's \
+            mean training long side over the reference's 384, so a net trained on downsized images sees its \
+            training scale).
+            """)
+    var scales: [Float] = []
     @Option(help: "Background score (0.20).") var thr: Float = 0.20
     @Option(help: "Output folder of pseudo-masks <id>.png (grey class indices).") var camPng: String
     @Option(help: "Also write max-normalised maps <id>.npy (float32 C×H×W).") var camNpy: String?
@@ -38,9 +44,20 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
         Int = 1
 
+    /// The reference's scales, made for its training long side of 256–512 (mean 384).
+    public static let referenceScales: [Float] = [0.5, 1.0, 1.5, 2.0]
+    static let referenceTrainingSide: Float = 384
+
+    /// The reference's scales times `mean training long side / 384`, rounded to 0.01.
+    public static func defaultScales(trainingResize: [Int]?) -> [Float] {
+        guard let r = trainingResize, r.count == 2 else { return referenceScales }
+        let factor = Float(r[0] + r[1]) / 2 / referenceTrainingSide
+        return referenceScales.map { (($0 * factor) * 100).rounded() / 100 }
+    }
+
     /// Every range check of the infer flags, naming the flag (ArgumentParser calls it after parsing).
     public func validate() throws {
-        guard !scales.isEmpty, scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 8 }) else {
+        guard scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 8 }) else {
             throw UsageError("--scales needs values in (0, 8], not \(scales)")
         }
         guard thr.isFinite, (0...1).contains(thr) else {

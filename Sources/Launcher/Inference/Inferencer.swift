@@ -9,7 +9,8 @@ import Support
 /// (resume), writes its masks atomically; rank 0 merges the manifest and the
 /// ranks' confusion matrices into one report.
 public final class Inferencer {
-    let options: InferOptions
+    /// The flags; `scales` filled in from the checkpoint when not given.
+    var options: InferOptions
     let comm: Communicator
     let log: RankLog
 
@@ -22,19 +23,26 @@ public final class Inferencer {
     typealias ManifestEntry = InferenceManifest.Entry
 
     public func run() throws {
-        let o = options
-
-        let kind = o.dataset
-        let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        let kind = options.dataset
+        let threads = ThreadPlan.configure(requested: options.threads, comm: comm, log: log)
         // Every image and scale has its own sizes: released buffers go back to
         // malloc, which can reuse them for any size, instead of to the
         // size-keyed cache made for repeating training steps.
         BufferPool.shared.keepsReleasedBuffers = false
         let dataset = try Dataset.load(
             DatasetConfig(
-                kind: kind, dataRoot: o.dataRoot, listFile: o.inferList,
-                imageDir: o.imgDir, labelsFile: o.labels))
-        let model = try loadModel(numClasses: dataset.numClasses)
+                kind: kind, dataRoot: options.dataRoot, listFile: options.inferList,
+                imageDir: options.imgDir, labelsFile: options.labels))
+        let (model, trainingResize) = try loadModel(numClasses: dataset.numClasses)
+        if options.scales.isEmpty {
+            options.scales = InferOptions.defaultScales(trainingResize: trainingResize)
+            if let r = trainingResize, options.scales != InferOptions.referenceScales {
+                log.info(
+                    "scales \(options.scales.map { String($0) }.joined(separator: " ")): the reference's 0.5 1 1.5 2 "
+                        + "for the checkpoint's training long side \(r[0])–\(r[1]) (the reference's 256–512)")
+            }
+        }
+        let o = options
         // Rank 0 checks every output folder, then claims them, before any rank writes.
         let folders = [(o.camPng, "--cam-png"), (o.camNpy, "--cam-npy"), (o.colorPng, "--color-png")]
             .compactMap { dir, flag in dir.map { ($0, flag) } }
@@ -196,12 +204,15 @@ public final class Inferencer {
     }
 
     /// Builds the network and loads the weights on rank 0 (errors reported
-    /// once), then broadcasts them.
-    func loadModel(numClasses: Int) throws -> ClassifierModel {
+    /// once), then broadcasts them; also returns the training long-side
+    /// range the checkpoint records (nil for weights of other origin).
+    func loadModel(numClasses: Int) throws -> (ClassifierModel, trainingResize: [Int]?) {
         let o = options
         let file = try RankDiscipline.onRoot(comm) { try WeightFiles.read(o.weights) }
+        let resize = file?.metadata["config"].flatMap { try? FlatYAML.parse($0, path: o.weights)["resize_size"] }
         let meta = comm.broadcast(
-            string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? ""].joined(separator: " "), root: 0
+            string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? "", resize ?? ""].joined(separator: " "),
+            root: 0
         )
         .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         /// The flag, else what the checkpoint recorded, else the default.
@@ -223,7 +234,9 @@ public final class Inferencer {
             architecture: arch, method: method, numClasses: numClasses, widthDivisor: o.widthDivisor)
         try RankDiscipline.onRoot(comm) { _ = try Checkpoint.restore(file!, into: model, path: o.weights) }
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
-        return model
+        let recorded = meta.count > 2 ? meta[2...].joined(separator: " ") : ""
+        let sides = recorded.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        return (model, sides.count == 2 && sides[0] > 0 && sides[0] <= sides[1] ? sides : nil)
     }
 
     /// Greedy longest-first assignment of images to ranks by pixel count;

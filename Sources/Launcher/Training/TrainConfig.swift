@@ -26,14 +26,17 @@ public struct TrainConfig {
             stopAtStep: options.stopAtStep, skipBad: options.skipBad)
     }
 
-    /// The given values over the preset of their dataset, decoded and validated.
+    /// The given values over the preset of their dataset and backbone, decoded and validated.
     static func settings(_ layered: [String: FlatYAMLDecoder.Value]) throws -> TrainSettings {
-        let kindText = layered["dataset"]?.text ?? DatasetKind.voc.rawValue
         let kind = try FlatYAMLDecoder.decode(
-            DatasetKind.self, fromText: kindText, source: layered["dataset"]?.source ?? "")
-        let preset = try FlatYAMLEncoder.encode(TrainSettings.preset(kind))
+            DatasetKind.self, fromText: layered["dataset"]?.text ?? DatasetKind.voc.rawValue,
+            source: layered["dataset"]?.source ?? "")
+        let arch = try FlatYAMLDecoder.decode(
+            Architecture.self, fromText: layered["arch"]?.text ?? Architecture.resnet38.rawValue,
+            source: layered["arch"]?.source ?? "")
+        let preset = try FlatYAMLEncoder.encode(TrainSettings.preset(kind, arch: arch))
         let defaults = preset.dictionary.mapValues {
-            FlatYAMLDecoder.Value(text: $0, source: "the \(kind.rawValue) preset")
+            FlatYAMLDecoder.Value(text: $0, source: "the \(kind.rawValue) \(arch.rawValue) preset")
         }
         let settings = try FlatYAMLDecoder.decode(
             TrainSettings.self, from: defaults.merging(layered) { _, given in given })

@@ -43,30 +43,55 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var bucketMb: Double
     public var collectiveTimeout: Double
 
-    /// The defaults of a dataset: the official code's settings for its VOC
-    /// and COCO runs (docs/REFERENCE.md, section 4.3). Paths are empty (required).
-    public static func preset(_ kind: DatasetKind) -> TrainSettings {
+    /// The defaults of a dataset and backbone. ResNet-38/50 (fine-tuning
+    /// ImageNet weights): the official code's settings for its VOC and COCO
+    /// runs (docs/REFERENCE.md, section 4.3), quirks included. The networks
+    /// trained from scratch (tiny, small): the recipe tuned on the hard
+    /// synthetic data (docs/QUALITY.md) — SGD with real momentum 0.9, a larger
+    /// learning rate, a short run on small crops. Paths are empty (required).
+    public static func preset(_ kind: DatasetKind, arch: Architecture = .resnet38) -> TrainSettings {
         let coco = kind == .coco
-        return TrainSettings(
+        var settings = TrainSettings(
             dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil,
-            method: .eps, arch: .resnet38, widthDivisor: 1, weights: nil,
+            method: .eps, arch: arch, widthDivisor: 1, weights: nil,
             batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
             maxIters: coco ? 256_500 : 20_000, lr: 0.01, wtDec: 5e-4,
             momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md, section 7)
             tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
             out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
             allreduce: .bucketed, bucketMb: 25, collectiveTimeout: 900)
+        if arch.trainsFromScratch {
+            settings.batchSize = 16
+            settings.cropSize = 128
+            settings.resizeSize = [128, 192]
+            settings.maxIters = 2_000
+            settings.lr = 0.1
+            settings.wtDec = 1e-4
+            settings.momentum = 0.9
+        }
+        return settings
     }
 
-    /// "8" when every preset agrees, else "VOC 8, COCO 16": for help texts.
+    /// The momentum below which a from-scratch run is warned about: the
+    /// reference's 0.0005 is plain SGD, made for fine-tuning a pretrained net.
+    static let scratchMomentumFloor: Float = 0.5
+
+    /// "8" when every preset agrees, else "VOC 8, COCO 16", plus the value of
+    /// the from-scratch networks when it differs: for help texts.
     static func defaultText<T: Equatable>(_ setting: KeyPath<TrainSettings, T>) -> String {
-        let values = DatasetKind.allCases.map { (kind: $0, value: preset($0)[keyPath: setting]) }
         func text(_ v: T) -> String {
             if let v = v as? any Encodable, let t = try? FlatYAMLEncoder.Scalar.text(v) { return t }
             return "\(v)"
         }
-        if values.allSatisfy({ $0.value == values[0].value }) { return text(values[0].value) }
-        return values.map { "\($0.kind.rawValue.uppercased()) \(text($0.value))" }.joined(separator: ", ")
+        func perDataset(_ arch: Architecture) -> String {
+            let values = DatasetKind.allCases.map { (kind: $0, value: preset($0, arch: arch)[keyPath: setting]) }
+            if values.allSatisfy({ $0.value == values[0].value }) { return text(values[0].value) }
+            return values.map { "\($0.kind.rawValue.uppercased()) \(text($0.value))" }.joined(separator: ", ")
+        }
+        if setting as AnyKeyPath == \TrainSettings.arch as AnyKeyPath { return perDataset(.resnet38) }
+        let pretrained = perDataset(.resnet38)
+        let scratch = perDataset(.small)
+        return pretrained == scratch ? pretrained : "\(pretrained); tiny, small: \(scratch)"
     }
 
     /// Every check of the values, in one place; the message names the flag.

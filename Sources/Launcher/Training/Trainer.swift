@@ -53,6 +53,17 @@ public final class Trainer {
                 + "\(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), "
                 + "\(config.maxIters) steps"
         )
+        log.info(
+            "recipe: SGD lr \(config.lr) (poly 0.9 over \(config.maxIters) steps), momentum \(config.momentum), weight "
+                + "decay \(config.wtDec), crop \(config.cropSize) from long side \(config.resizeSize[0])–"
+                + "\(config.resizeSize[1]); defaults of the \(config.dataset.rawValue) \(config.arch.rawValue) preset")
+        if config.arch.trainsFromScratch && config.momentum < TrainSettings.scratchMomentumFloor {
+            log.warn(
+                "--momentum \(config.momentum) with \(config.arch.rawValue), a network trained from scratch: the "
+                    + "reference's 0.0005 is its argument swap, meant for fine-tuning pretrained ResNet-38, and leaves "
+                    + "a from-scratch net far behind (docs/QUALITY.md); the \(config.arch.rawValue) preset uses "
+                    + "\(TrainSettings.preset(config.dataset, arch: config.arch).momentum)")
+        }
 
         let dataset = try loadValidatedDataset()
         guard dataset.samples.count >= config.batchSize else {

@@ -1,0 +1,48 @@
+import Data
+import Foundation
+import XCTest
+
+/// `eps-dist sweep`: the threshold sweep of saved maps agrees with infer's
+/// own evaluation at infer's threshold, on one rank and sharded over two.
+final class SweepTests: XCTestCase {
+    func testSweepAtInferThresholdEqualsInferReport() throws {
+        let dir = ProcessHarness.temporaryDirectory("sweep")
+        var r = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(out: "\(dir)/run", iterations: 4))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let gt = "\(SyntheticFixture.root)/SegmentationClassAug"
+        r = try ProcessHarness.epsDist([
+            "infer", "--weights", "\(dir)/run/checkpoint.safetensors", "--data-root", SyntheticFixture.root,
+            "--infer-list", SyntheticFixture.trainList, "--cam-png", "\(dir)/masks", "--scales", "1.0",
+            "--cam-npy", "\(dir)/maps", "--gt-dir", gt, "--thr", "0.25",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/masks/report.json")))
+            as! [String: Any]
+        let inferMIoU = report["miou"] as! Double
+        let sweep = [
+            "sweep", "--cam-dir", "\(dir)/maps", "--gt-dir", gt, "--datalist", SyntheticFixture.trainList,
+            "--thr-range", "0.05", "0.5", "0.05", "--json", "\(dir)/sweep.json",
+        ]
+        for ranks in [1, 2] {
+            r = try ranks == 1 ? ProcessHarness.epsDist(sweep) : ProcessHarness.mpiEpsDist(ranks: ranks, sweep)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("best threshold"), r.stdout)
+            let json =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/sweep.json")))
+                as! [String: Any]
+            let rows = json["thresholds"] as! [[String: Any]]
+            XCTAssertEqual(rows.count, 10)
+            let at = rows.first { abs(($0["thr"] as! Double) - 0.25) < 1e-6 }!
+            XCTAssertEqual(at["miou"] as! Double, inferMIoU, accuracy: 1e-9, "sweep at 0.25 vs infer --thr 0.25")
+            let best = json["best_miou"] as! Double
+            XCTAssertGreaterThanOrEqual(best, rows.map { $0["miou"] as! Double }.max()! - 1e-12)
+        }
+        // Maps of the wrong size for their ground truth are refused, naming the file.
+        let ids = try Dataset.readList(SyntheticFixture.trainList)
+        try Data([0x93] + Array("NUMPY".utf8)).write(to: URL(fileURLWithPath: "\(dir)/maps/\(ids[0]).npy"))
+        r = try ProcessHarness.epsDist(sweep)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(ids[0]).npy"), r.stderr)
+    }
+}
