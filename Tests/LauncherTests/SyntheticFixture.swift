@@ -18,11 +18,13 @@ enum SyntheticFixture {
     static var valList: String { "\(root)/ImageSets/Segmentation/val.txt" }
 
     /// Flags of a short tiny-net EPS run on the fixture.
-    static func trainArguments(out: String, iterations: Int = 20, batch: Int = 8, extra: [String] = []) -> [String] {
+    static func trainArguments(
+        out: String, iterations: Int = 20, batch: Int = 8, arch: String = "tiny", extra: [String] = []
+    ) -> [String] {
         [
             "train", "--dataset", "voc", "--data-root", root, "--train-list", trainList, "--saliency-root",
             "\(root)/saliency",
-            "--arch", "tiny", "--batch-size", "\(batch)", "--crop-size", "64", "--resize-size", "56", "96",
+            "--arch", arch, "--batch-size", "\(batch)", "--crop-size", "64", "--resize-size", "56", "96",
             "--max-iters", "\(iterations)", "--log-every", "5", "--out", out, "--seed", "5", "--lr", "0.02",
             "--momentum", "0.9",
         ] + extra
