@@ -25,7 +25,8 @@ final class MultiRankTests: XCTestCase {
         for ranks in counts {
             let out = ProcessHarness.temporaryDirectory("equivalence-\(arch.rawValue)-\(ranks)")
             let result = try ProcessHarness.mpiEpsDist(
-                ranks: ranks, SyntheticFixture.trainArguments(out: out, iterations: iterations, arch: arch.rawValue), timeout: 600)
+                ranks: ranks, SyntheticFixture.trainArguments(out: out, iterations: iterations, arch: arch.rawValue),
+                timeout: 600)
             XCTAssertEqual(result.status, 0, "mpirun -n \(ranks) failed:\n\(result.stdout)\n\(result.stderr)")
             checkpoints[ranks] = try SafeTensorsFile.read("\(out)/checkpoint.safetensors")
         }
