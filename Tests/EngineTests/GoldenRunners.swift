@@ -9,7 +9,8 @@ enum GoldenRunners {
         "conv2d": conv2d, "batchnorm2d_train": batchNorm, "batchnorm2d_eval": batchNorm,
         "relu": relu, "maxpool": maxPool, "adaptive_avgpool": averagePool, "softmax": softmax,
         "bilinear": bilinear, "nearest": nearest, "cls_loss": classificationLoss, "eps_loss": epsLoss,
-        "sgd": sgd, "poly_sgd": polySGD, "resblock_basic": basicBlock, "resnet38_block": resnet38Block,
+        "sgd": sgd, "poly_sgd": polySGD, "poly_adam": polyAdam, "resblock_basic": basicBlock,
+        "resnet38_block": resnet38Block,
         "infer_cam": inferCAM,
     ]
 
@@ -231,6 +232,40 @@ enum GoldenRunners {
                     Array(
                         UnsafeBufferPointer(
                             start: store.momentum + store.entries[i].offset, count: store.entries[i].count)))
+            }
+        }
+    }
+
+    /// torch.optim.Adam on the poly schedule through our ParameterStore groups.
+    static func polyAdam(_ c: inout GoldenCase) {
+        let store = ParameterStore()
+        var names: [String] = []
+        for group in ParameterStore.Group.allCases {
+            var j = 0
+            while c.has("g\(group.rawValue)p\(j)") {
+                let name = "g\(group.rawValue)p\(j)"
+                store.declare(name, shape: c.input(name).shape, kind: .parameter(group))
+                store.set(name, c.input(name))
+                names.append(name)
+                j += 1
+            }
+        }
+        let optimizer = PolyAdam(
+            baseLR: c.metaFloat("lr"), weightDecay: c.metaFloat("wt_dec"), maxStep: c.metaInt("max_step"))
+        for t in 0..<c.metaInt("steps") {
+            for name in names {
+                _ = store.gradientBuffer(store.index(of: name)!).update(
+                    fromContentsOf: c.input("grad_\(name)_step\(t)").values)
+            }
+            optimizer.step(store, step: t)
+            for name in names {
+                let entry = store.entries[store.index(of: name)!]
+                c.expect("\(name)_after_step\(t)", store.tensor(name))
+                for (arena, label) in [(store.momentum, "exp_avg"), (store.secondMoment, "exp_avg_sq")] {
+                    c.expect(
+                        "\(label)_\(name)_after_step\(t)",
+                        Array(UnsafeBufferPointer(start: arena + entry.offset, count: entry.count)))
+                }
             }
         }
     }

@@ -14,6 +14,32 @@ final class FaultToleranceTests: XCTestCase {
         return worst
     }
 
+    /// Adam's two moments and the small net's BatchNorm running statistics
+    /// survive a stop and resume: the resumed run ends where the straight one does.
+    func testAdamAndBatchStatisticsResumeExactly() throws {
+        let extra = ["--optimizer", "adam", "--lr", "0.001", "--checkpoint-every", "3"]
+        let straight = ProcessHarness.temporaryDirectory("adam-straight")
+        let a = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: straight, iterations: 6, arch: "small", extra: extra))
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertTrue(a.stdout.contains("recipe: Adam lr 0.001"), a.stdout)
+        let split = ProcessHarness.temporaryDirectory("adam-split")
+        let first = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: split, iterations: 6, arch: "small", extra: extra + ["--stop-at-step", "3"]))
+        XCTAssertEqual(first.status, 3, first.stderr)
+        let stepFile = try SafeTensorsFile.read("\(split)/checkpoints/step-000003.safetensors")
+        XCTAssertNotNil(stepFile.tensors["optimizer.second_moment.conv5.weight"], "Adam's second moment is saved")
+        XCTAssertTrue(stepFile.tensors["bn5.running_var"]!.values.contains { $0 != 1 }, "running statistics saved")
+        let second = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: split, iterations: 6, arch: "small", extra: extra + ["--resume"]))
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let d = maxRelativeDifference(
+            try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
+            try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        XCTAssertLessThanOrEqual(d, 1e-6, "Adam resume")
+    }
+
     /// Stop after step 10 (the SIGTERM path) on 2 ranks, resume on 1 rank:
     /// the final weights equal the uninterrupted 2-rank run's.
     func testResumeOnAnotherRankCountReproducesTheStraightRun() throws {

@@ -125,6 +125,8 @@ CASES = {
                  steps=3, shapes=[[4, 3, 3, 3], [4], [21, 4, 1, 1]])],
     "poly_sgd": [dict(name="poly_optimizer_official_4groups", seed=1201, lr=0.01, wt_dec=5e-4, max_step=5, steps=7,
                       groups=[[[4, 3, 3, 3], [6, 4, 1, 1]], [[4]], [[21, 6, 1, 1]], [[21]]])],
+    "poly_adam": [dict(name="poly_adam_4groups", seed=1251, lr=0.001, wt_dec=1e-4, max_step=5, steps=7,
+                       groups=[[[4, 3, 3, 3], [6, 4, 1, 1]], [[4]], [[21, 6, 1, 1]], [[21]]])],
     "resblock_basic": [dict(name="resblock_basic_bntrain_n2c4_6x6", seed=1301, n=2, c=4, h=6, w=6)],
     "resnet38_block": [
         dict(name="resnet38_ResBlock_s2_bneval", seed=1401, type="ResBlock", n=2, h=9, w=8,
@@ -232,6 +234,25 @@ class PolySGD(torch.optim.SGD):
 
     def __init__(self, groups, lr, wt_dec, max_step, power=0.9):
         super().__init__(groups, lr=lr, momentum=wt_dec, weight_decay=0)
+        self.max_step, self.power, self.global_step = max_step, power, 0
+        self.initial_lrs = [g["lr"] for g in self.param_groups]
+
+    def step(self, closure=None):
+        if self.global_step < self.max_step:
+            factor = (1 - self.global_step / self.max_step) ** self.power
+            for group, lr0 in zip(self.param_groups, self.initial_lrs):
+                group["lr"] = lr0 * factor
+        out = super().step(closure)
+        self.global_step += 1
+        return out
+
+
+class PolyAdam(torch.optim.Adam):
+    """eps-dist's Adam option for networks trained from scratch: torch.optim.Adam (L2 weight decay per group)
+    with the poly schedule of PolySGD above (lr_g = initial lr_g (1 - t/max_step)^power before step t)."""
+
+    def __init__(self, groups, lr, max_step, power=0.9):
+        super().__init__(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8)
         self.max_step, self.power, self.global_step = max_step, power, 0
         self.initial_lrs = [g["lr"] for g in self.param_groups]
 
@@ -625,6 +646,46 @@ def make_poly_sgd(spec):
     return Case(inputs, run, params, desc, run_meta)
 
 
+def make_poly_adam(spec):
+    rng = np.random.default_rng(spec["seed"])
+    inputs, members = {}, []
+    for g, shapes in enumerate(spec["groups"]):
+        for j, shape in enumerate(shapes):
+            name = f"g{g}p{j}"
+            members.append((g, name))
+            inputs[name] = normal(rng, shape)
+            for s in range(spec["steps"]):
+                inputs[f"grad_{name}_step{s}"] = normal(rng, shape, 0.5)
+    lr, wt_dec = spec["lr"], spec["wt_dec"]
+    run_meta = {}
+
+    def run(t):
+        params = {name: leaf(t[name]) for _, name in members}
+        in_group = [[params[name] for gg, name in members if gg == g] for g in range(4)]
+        opt = PolyAdam([{"params": in_group[0], "lr": lr, "weight_decay": wt_dec},
+                        {"params": in_group[1], "lr": 2 * lr, "weight_decay": 0},
+                        {"params": in_group[2], "lr": 10 * lr, "weight_decay": wt_dec},
+                        {"params": in_group[3], "lr": 20 * lr, "weight_decay": 0}],
+                       lr=lr, max_step=spec["max_step"])
+        out = {}
+        for s in range(spec["steps"]):
+            for _, name in members:
+                params[name].grad = t[f"grad_{name}_step{s}"].clone()
+            opt.step()
+            for _, name in members:
+                state = opt.state[params[name]]
+                out[f"{name}_after_step{s}"] = params[name].detach().clone()
+                out[f"exp_avg_{name}_after_step{s}"] = state["exp_avg"].clone()
+                out[f"exp_avg_sq_{name}_after_step{s}"] = state["exp_avg_sq"].clone()
+        return out
+
+    params = {"lr": repr(lr), "wt_dec": repr(wt_dec), "max_step": str(spec["max_step"]), "steps": str(spec["steps"]),
+              "group_lr_mult": "1,2,10,20", "group_weight_decay": f"{wt_dec},0,{wt_dec},0"}
+    desc = ("torch.optim.Adam (betas 0.9/0.999, eps 1e-8, L2 weight decay in the gradient) on the poly schedule, "
+            "with EPS's four groups (lr x1/x2/x10/x20, weight decay on the weights only). Params g<group>p<j>.")
+    return Case(inputs, run, params, desc, run_meta)
+
+
 def make_resblock_basic(spec):
     rng = np.random.default_rng(spec["seed"])
     n, c, h, w = spec["n"], spec["c"], spec["h"], spec["w"]
@@ -779,6 +840,7 @@ MAKERS = {
     "nearest": lambda spec: make_resize(spec, "nearest"),
     "sgd": make_sgd,
     "poly_sgd": make_poly_sgd,
+    "poly_adam": make_poly_adam,
     "resblock_basic": make_resblock_basic,
     "resnet38_block": make_resnet38_block,
     "infer_cam": make_infer_cam,

@@ -37,17 +37,20 @@ public final class ParameterStore: @unchecked Sendable {
     public private(set) var values: UnsafeMutablePointer<Float>
     public private(set) var gradients: UnsafeMutablePointer<Float>
     public private(set) var momentum: UnsafeMutablePointer<Float>
+    /// Adam's second moment (untouched by SGD: its zero pages stay unmapped).
+    public private(set) var secondMoment: UnsafeMutablePointer<Float>
     private var capacity = 0
 
     public init() {
         values = Self.regrow(nil, capacity: 0, to: 1)
         gradients = Self.regrow(nil, capacity: 0, to: 1)
         momentum = Self.regrow(nil, capacity: 0, to: 1)
+        secondMoment = Self.regrow(nil, capacity: 0, to: 1)
         capacity = 1
     }
 
     deinit {
-        for buffer in [values, gradients, momentum] { Self.release(buffer, capacity: capacity) }
+        for buffer in [values, gradients, momentum, secondMoment] { Self.release(buffer, capacity: capacity) }
     }
 
     /// Declares a named tensor and returns its index. Contents start at zero.
@@ -73,6 +76,7 @@ public final class ParameterStore: @unchecked Sendable {
         values = Self.regrow(values, capacity: capacity, to: newCapacity)
         gradients = Self.regrow(gradients, capacity: capacity, to: newCapacity)
         momentum = Self.regrow(momentum, capacity: capacity, to: newCapacity)
+        secondMoment = Self.regrow(secondMoment, capacity: capacity, to: newCapacity)
         capacity = newCapacity
     }
 

@@ -1,12 +1,9 @@
-import Foundation
-
-/// The reference optimizer (PSA's PolyOptimizer): SGD whose learning rate of
-/// each group is init_lr·mult·(1 − t/maxStep)^power for t < maxStep, frozen at
-/// its last value after that. Its quirk is kept: the momentum it really uses
-/// is the weight-decay value (0.0005), configurable here.
-/// Update of every trainable parameter (as torch.optim.SGD, no dampening):
+/// The reference optimizer (PSA's PolyOptimizer): SGD on the poly schedule.
+/// Its quirk is kept: the momentum it really uses is the weight-decay value
+/// (0.0005), configurable here. Update of every trainable parameter (as
+/// torch.optim.SGD, no dampening):
 ///   g = grad + wd·w;  buf = momentum·buf + g;  w = w − lr·buf.
-public struct PolySGD: Sendable {
+public struct PolySGD: Optimizer {
     public var baseLR: Float
     public var weightDecay: Float
     public var momentum: Float
@@ -21,22 +18,11 @@ public struct PolySGD: Sendable {
         self.power = power
     }
 
-    /// Learning rate of a group multiplier at 0-based step t.
-    public func learningRate(step t: Int, multiplier: Float = 1) -> Float {
-        let effective = min(t, max(maxStep - 1, 0))
-        let factor = pow(1 - Double(effective) / Double(maxStep), power)
-        return Float(Double(baseLR * multiplier) * factor)
-    }
-
-    /// One update of every trainable parameter of `store` at step t.
     public func step(_ store: ParameterStore, step t: Int) {
-        for entry in store.entries where entry.trainable {
-            guard case .parameter(let group) = entry.kind else { continue }
-            let lr = learningRate(step: t, multiplier: group.lrMultiplier)
+        forEachTrainable(store, step: t, weightDecay: weightDecay) { offset, count, lr, decay in
             Self.update(
-                w: store.values + entry.offset, grad: store.gradients + entry.offset,
-                buf: store.momentum + entry.offset, count: entry.count,
-                lr: lr, weightDecay: group.decays ? weightDecay : 0, momentum: momentum)
+                w: store.values + offset, grad: store.gradients + offset, buf: store.momentum + offset, count: count,
+                lr: lr, weightDecay: decay, momentum: momentum)
         }
     }
 

@@ -3,12 +3,15 @@ import Foundation
 
 /// eps-dist checkpoints: safetensors whose tensors carry the reference's
 /// state_dict names (the final file loads into the PyTorch model with
-/// strict=True), step checkpoints add `optimizer.momentum.<name>`;
+/// strict=True), step checkpoints add `optimizer.momentum.<name>` (and
+/// Adam's `optimizer.second_moment.<name>`);
 /// `__metadata__` holds format, step, seed, architecture, method, classes
 /// and the effective config.
 public enum Checkpoint {
     public static let format = "eps-dist-checkpoint-1"
     static let momentumPrefix = "optimizer.momentum."
+    /// Adam's second moment (written only when some value is non-zero: never for SGD).
+    static let secondMomentPrefix = "optimizer.second_moment."
 
     public static func make(
         _ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
@@ -31,13 +34,25 @@ public enum Checkpoint {
                     cached: false)
                 order.append(name)
             }
+            let adam = (0..<store.count).contains { store.secondMoment[$0] != 0 }
+            for entry in store.entries where entry.trainable && adam {
+                let name = secondMomentPrefix + entry.name
+                tensors[name] = Tensor(
+                    shape: entry.shape,
+                    copying: UnsafeBufferPointer(start: store.secondMoment + entry.offset, count: entry.count),
+                    cached: false)
+                order.append(name)
+            }
         }
-        // PyTorch's BatchNorm2d also saves num_batches_tracked (I64); EPS never
-        // updates BN statistics, so 0 — the file then loads with strict=True as is.
+        // PyTorch's BatchNorm2d also saves num_batches_tracked (I64): 0 where EPS
+        // never updates BN statistics (pretrained ResNets), the step count where
+        // the BatchNorm learns from batch statistics (the from-scratch nets) —
+        // the file then loads with strict=True as is.
         var counters: Set<String> = []
+        let tracked = Float(model.architecture.trainsFromScratch ? step : 0)
         for entry in store.entries where entry.name.hasSuffix(".running_var") {
             let name = String(entry.name.dropLast("running_var".count)) + "num_batches_tracked"
-            tensors[name] = Tensor(shape: [], data: [0], cached: false)
+            tensors[name] = Tensor(shape: [], data: [tracked], cached: false)
             counters.insert(name)
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
@@ -76,9 +91,11 @@ public enum Checkpoint {
             mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
         let store = model.store
         for entry in store.entries where entry.trainable {
-            if let m = file.tensors[momentumPrefix + entry.name], m.count == entry.count {
-                m.withUnsafeBufferPointer {
-                    (store.momentum + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+            for (prefix, arena) in [(momentumPrefix, store.momentum), (secondMomentPrefix, store.secondMoment)] {
+                if let m = file.tensors[prefix + entry.name], m.count == entry.count {
+                    m.withUnsafeBufferPointer {
+                        (arena + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+                    }
                 }
             }
         }

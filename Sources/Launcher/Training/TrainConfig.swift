@@ -82,7 +82,7 @@ public struct TrainConfig {
         let s = settings
         return
             "\(s.method) \(s.arch) \(s.widthDivisor) batch \(s.batchSize) crop \(s.cropSize) resize \(s.resize) "
-            + "iters \(s.maxIters) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) tau \(s.tau) lam \(s.lam) "
+            + "iters \(s.maxIters) \(s.optimizer) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) tau \(s.tau) lam \(s.lam) "
             + "seed \(s.seed) jitter \(s.jitter)"
     }
 
@@ -92,7 +92,7 @@ public struct TrainConfig {
         let s = settings
         return
             "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
-            + "\(s.maxIters) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
+            + "\(s.maxIters) \(s.optimizer) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
             + "eps-dist \(EpsDistVersion.current) \(s.allreduce) \(s.bucketMb) \(s.checkpointEvery) \(skipBad) "
             + "\(stopAtStep.map(String.init) ?? "-")"
     }

@@ -35,6 +35,12 @@ public struct TrainOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: "Random long side range LO HI (\(S.defaultText(\.resizeSize))).")
     var resizeSize: [Int] = []
     @Option(help: "Training iterations (\(S.defaultText(\.maxIters))).") var maxIters: Int?
+    @Option(
+        help: """
+            Update rule: sgd (the reference's) or adam (torch.optim.Adam, β 0.9/0.999; --momentum then unused) \
+            (\(S.defaultText(\.optimizer))).
+            """)
+    var optimizer: OptimizerKind?
     @Option(help: "Base learning rate; fc8 gets 10× (\(S.defaultText(\.lr))).") var lr: Float?
     @Option(help: "Weight decay on conv weights (\(S.defaultText(\.wtDec))).") var wtDec: Float?
     @Option(help: "SGD momentum; the reference really uses 0.0005, its argument swap (\(S.defaultText(\.momentum))).")
@@ -86,3 +92,4 @@ public struct TrainOptions: ParsableArguments {
 
 extension DatasetKind: ExpressibleByArgument {}
 extension AllreduceMode: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}

@@ -25,6 +25,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var cropSize: Int
     public var resizeSize: [Int]
     public var maxIters: Int
+    public var optimizer: OptimizerKind
     public var lr: Float
     public var wtDec: Float
     public var momentum: Float
@@ -55,7 +56,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil,
             method: .eps, arch: arch, widthDivisor: 1, weights: nil,
             batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
-            maxIters: coco ? 256_500 : 20_000, lr: 0.01, wtDec: 5e-4,
+            maxIters: coco ? 256_500 : 20_000, optimizer: .sgd, lr: 0.01, wtDec: 5e-4,
             momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md, section 7)
             tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
             out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
@@ -147,6 +148,9 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     /// The random resize range of the long side.
     public var resize: ClosedRange<Int> { resizeSize[0]...resizeSize[1] }
 }
+
+/// The update rule: the reference's SGD, or Adam (an option for networks trained from scratch).
+public enum OptimizerKind: String, CaseIterable, Codable, Sendable { case sgd, adam }
 
 extension DatasetKind: Codable {}
 extension Method: Codable {}

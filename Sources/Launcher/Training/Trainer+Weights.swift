@@ -48,6 +48,7 @@ extension Trainer {
         let first = comm.allreduceMax(step ?? 0)
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
         comm.broadcast(model.store.momentum, count: model.store.count, root: 0)
+        comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
         return first
     }
 

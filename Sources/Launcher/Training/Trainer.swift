@@ -54,10 +54,13 @@ public final class Trainer {
                 + "\(config.maxIters) steps"
         )
         log.info(
-            "recipe: SGD lr \(config.lr) (poly 0.9 over \(config.maxIters) steps), momentum \(config.momentum), weight "
+            "recipe: \(config.optimizer == .sgd ? "SGD" : "Adam") lr \(config.lr) (poly 0.9 over \(config.maxIters) "
+                + "steps)\(config.optimizer == .sgd ? ", momentum \(config.momentum)" : ""), weight "
                 + "decay \(config.wtDec), crop \(config.cropSize) from long side \(config.resizeSize[0])–"
                 + "\(config.resizeSize[1]); defaults of the \(config.dataset.rawValue) \(config.arch.rawValue) preset")
-        if config.arch.trainsFromScratch && config.momentum < TrainSettings.scratchMomentumFloor {
+        if config.arch.trainsFromScratch && config.optimizer == .sgd
+            && config.momentum < TrainSettings.scratchMomentumFloor
+        {
             log.warn(
                 "--momentum \(config.momentum) with \(config.arch.rawValue), a network trained from scratch: the "
                     + "reference's 0.0005 is its argument swap, meant for fine-tuning pretrained ResNet-38, and leaves "
@@ -89,8 +92,13 @@ public final class Trainer {
         }
         let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMb)
         log.record("gradient averaging: \(averaging.summary)")
-        let optimizer = PolySGD(
-            baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
+        let optimizer: Optimizer =
+            switch config.optimizer {
+            case .sgd:
+                PolySGD(
+                    baseLR: config.lr, weightDecay: config.wtDec, momentum: config.momentum, maxStep: config.maxIters)
+            case .adam: PolyAdam(baseLR: config.lr, weightDecay: config.wtDec, maxStep: config.maxIters)
+            }
         let trainingStep = TrainingStep(
             model: model, comm: comm, optimizer: optimizer, averaging: averaging,
             watchdog: CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank))

@@ -35,7 +35,7 @@ struct StepResult {
 final class TrainingStep {
     let model: TrainableModel
     let comm: Communicator
-    let optimizer: PolySGD
+    let optimizer: Optimizer
     let averaging: GradientAveraging
     /// Ends the rank with a message if a collective hangs (nil: no watchdog).
     let watchdog: CollectiveWatchdog?
@@ -43,7 +43,7 @@ final class TrainingStep {
     let batchStatistics: SyncBatchStatistics
 
     init(
-        model: TrainableModel, comm: Communicator, optimizer: PolySGD, averaging: GradientAveraging,
+        model: TrainableModel, comm: Communicator, optimizer: Optimizer, averaging: GradientAveraging,
         watchdog: CollectiveWatchdog? = nil
     ) {
         self.model = model
