@@ -10,12 +10,17 @@ import Foundation
 public enum Checkpoint {
     public static let format = "eps-dist-checkpoint-1"
     static let momentumPrefix = "optimizer.momentum."
-    /// Adam's second moment (written only when some value is non-zero: never for SGD).
+    /// Adam's second moment (written only for Adam runs).
     static let secondMomentPrefix = "optimizer.second_moment."
+
+    /// The state arenas of the optimizer and their checkpoint prefixes.
+    static func optimizerArenas(_ store: ParameterStore, adam: Bool) -> [(String, UnsafeMutablePointer<Float>)] {
+        [(momentumPrefix, store.momentum)] + (adam ? [(secondMomentPrefix, store.secondMoment)] : [])
+    }
 
     public static func make(
         _ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
-        includeOptimizer: Bool, resumeSignature: String = ""
+        includeOptimizer: Bool, adam: Bool = false, resumeSignature: String = ""
     ) -> SafeTensorsFile {
         let store = model.store
         var tensors: [String: Tensor] = [:]
@@ -25,23 +30,14 @@ public enum Checkpoint {
                 shape: entry.shape, copying: UnsafeBufferPointer(store.valueBuffer(i)), cached: false)
             order.append(entry.name)
         }
-        if includeOptimizer {
+        // The optimizer's state per trainable parameter: SGD's momentum, Adam's two moments.
+        let state = includeOptimizer ? optimizerArenas(store, adam: adam) : []
+        for (prefix, arena) in state {
             for entry in store.entries where entry.trainable {
-                let name = momentumPrefix + entry.name
-                tensors[name] = Tensor(
-                    shape: entry.shape,
-                    copying: UnsafeBufferPointer(start: store.momentum + entry.offset, count: entry.count),
+                tensors[prefix + entry.name] = Tensor(
+                    shape: entry.shape, copying: UnsafeBufferPointer(start: arena + entry.offset, count: entry.count),
                     cached: false)
-                order.append(name)
-            }
-            let adam = (0..<store.count).contains { store.secondMoment[$0] != 0 }
-            for entry in store.entries where entry.trainable && adam {
-                let name = secondMomentPrefix + entry.name
-                tensors[name] = Tensor(
-                    shape: entry.shape,
-                    copying: UnsafeBufferPointer(start: store.secondMoment + entry.offset, count: entry.count),
-                    cached: false)
-                order.append(name)
+                order.append(prefix + entry.name)
             }
         }
         // PyTorch's BatchNorm2d also saves num_batches_tracked (I64): 0 where EPS
@@ -91,7 +87,7 @@ public enum Checkpoint {
             mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
         let store = model.store
         for entry in store.entries where entry.trainable {
-            for (prefix, arena) in [(momentumPrefix, store.momentum), (secondMomentPrefix, store.secondMoment)] {
+            for (prefix, arena) in optimizerArenas(store, adam: true) {
                 if let m = file.tensors[prefix + entry.name], m.count == entry.count {
                     m.withUnsafeBufferPointer {
                         (arena + entry.offset).update(from: $0.baseAddress!, count: entry.count)

@@ -192,6 +192,7 @@ public final class Trainer {
         try RankDiscipline.onRoot(comm) {
             try Checkpoint.make(
                 model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
+                adam: config.optimizer == .adam,
                 resumeSignature: config.resumeSignature
             )
             .write(to: path)
