@@ -129,6 +129,25 @@ public enum SyntheticWriter {
         return summary
     }
 
+    /// One scene's pixels as `write` makes them for image `index` (VOC class
+    /// indices), without touching the disk: for tests and tools that check
+    /// the generator itself.
+    public struct ScenePixels {
+        public let image: Image8
+        public let groundTruth: Image8
+        public let saliency: Image8
+        public let context: Image8
+        public let classIndices: [Int]
+    }
+
+    public static func scene(seed: UInt64, index: Int, scale: Double = 1) -> ScenePixels {
+        let scene = SyntheticScene.make(
+            key: KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene), scale: scale)
+        return ScenePixels(
+            image: scene.image, groundTruth: scene.groundTruth, saliency: scene.saliency, context: scene.context,
+            classIndices: scene.objects.map(\.classIndex))
+    }
+
     /// The VOC layout (the default of every command).
     public static func writeVOC(
         to root: String, train: Int, val: Int, seed: UInt64,
