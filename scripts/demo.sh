@@ -9,7 +9,7 @@ ranks="${RANKS:-2}"
 source scripts/release-setup.sh
 demo="${DEMO_DIR:-demo}"
 data="$demo/data"
-[ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$data" --train 320 --val 64 --seed 0
+[ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --difficulty easy --out "$data" --train 320 --val 64 --seed 0
 rm -rf "$demo/eps-run" "$demo/eps-masks"
 mpirun -n "$ranks" "$bin" train --dataset voc --data-root "$data" \
   --train-list "$data/ImageSets/Segmentation/train.txt" --saliency-root "$data/saliency" \

@@ -11,7 +11,7 @@ source scripts/release-setup.sh
 dir="${QUALITY_DIR:-quality}"
 iters="${ITERS:-1000}"
 data="$dir/data"
-[ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$data" --train 320 --val 64 --seed 0
+[ -f "$data/ImageSets/Segmentation/train.txt" ] || "$bin" synth --difficulty easy --out "$data" --train 320 --val 64 --seed 0
 for method in eps cam; do
   rm -rf "$dir/$method-run" "$dir/$method-masks"
   mpirun -n "$ranks" "$bin" train --dataset voc --data-root "$data" \
