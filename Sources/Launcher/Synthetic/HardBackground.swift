@@ -104,7 +104,6 @@ struct HardBackground {
         let h = canvas.height
         var context = [UInt8](repeating: 0, count: w * h)
         let raster = Raster(width: w, height: h)
-        var backdrop: Texture?
         var ground: Texture?
         for band in bands {
             let texture: Texture
@@ -119,11 +118,10 @@ struct HardBackground {
                 railLine = line
             case .ground:
                 // One ground texture per picture: both sides of the rails look alike.
-                if ground == nil {
-                    ground = Textures.ground(
-                        top: band.top, bottom: Float(h), indoor: indoor, scale: scale, rng: &rng)
-                }
-                texture = ground!
+                let shared =
+                    ground ?? Textures.ground(top: band.top, bottom: Float(h), indoor: indoor, scale: scale, rng: &rng)
+                ground = shared
+                texture = shared
             case .backdrop:
                 if band.top > 0 {
                     let (t, edge) = Textures.skyline(
@@ -131,8 +129,7 @@ struct HardBackground {
                     paintSkyline(edge, below: band.top, texture: t, on: &canvas, context: &context)
                     texture = t
                 } else {
-                    if backdrop == nil { backdrop = Textures.backdrop(indoor: indoor, scale: scale, rng: &rng) }
-                    texture = backdrop!
+                    texture = Textures.backdrop(indoor: indoor, scale: scale, rng: &rng)  // the one band at the top
                 }
             }
             let region = raster.rect(0, band.top, Float(w), band.bottom)

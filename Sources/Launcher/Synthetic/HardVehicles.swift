@@ -212,19 +212,15 @@ enum HardVehicles {
             : f.polygon([(0.02, 0.58), (-0.08, 0.84), (-0.45, 0.84), (-0.45, 0.58)])
         parts.append(Part(shape: windscreen, texture: glass))
         var u: Float = streamlined ? -0.9 : -0.75
-        var slot = 0
         while u > -length + 0.1 {
             let carPos = (-u).truncatingRemainder(dividingBy: carLength)
             if carPos < 0.35 || carPos > carLength - 0.4 {  // a door at each car end
                 parts.append(Part(shape: f.rect(u - 0.22, 0.17, u, 0.8), texture: Surface.solid(paintColor * 0.8)))
                 parts.append(Part(shape: f.rect(u - 0.17, 0.5, u - 0.05, 0.74), texture: glass))
-                u -= 0.34
             } else {
                 parts.append(Part(shape: f.rect(u - 0.24, 0.5, u, 0.74), texture: glass))
-                u -= 0.34
             }
-            slot += 1
-            if slot > 200 { break }
+            u -= 0.34
         }
         parts.append(
             Part(
