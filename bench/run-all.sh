@@ -22,7 +22,7 @@ done
 run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --steps 2 --json "$out/r38-224-2ranks.json"
 run "$bin" bench --arch resnet38 --crop-size 224 --batch-size 2 --threads 2 --steps 2 --json "$out/r38-224-1rank-b2.json"
 # Loader: VOC-sized synthetic images, crop 448, 1 and 2 workers.
-[ -f "$out/voc-sized/ImageSets/Segmentation/train.txt" ] || "$bin" synth --out "$out/voc-sized" --train 64 --val 0 --scale 3
+[ -f "$out/voc-sized/ImageSets/Segmentation/train.txt" ] || "$bin" synth --difficulty easy --out "$out/voc-sized" --train 64 --val 0 --scale 3
 run "$bin" bench-data --data-root "$out/voc-sized" --train-list "$out/voc-sized/ImageSets/Segmentation/train.txt" \
   --saliency-root "$out/voc-sized/saliency" --crop-size 448 --batches 8 --workers 1 2 --json "$out/loader.json"
 # Inference of ResNet-38 (4 scales × flip) on VOC-sized images, 1 and 2 ranks (random weights: speed only).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fuzzing seeds, Tests/Fuzz/Corpus/<target>/ (scripts/fuzz.sh; docs/ARCHITECTURE.md, "Testing"):
 a few small valid files per reader, made here (numpy for the .npy files) or by eps-dist itself (the JPEGs,
-masks, saliency maps and VOC XML of `eps-dist synth --scale 0.5`, when .build/release/eps-dist is built).
+masks, saliency maps and VOC XML of `eps-dist synth --difficulty easy --scale 0.5`, when .build/release/eps-dist
+is built).
 No third-party files. Run from anywhere:
 
     python3 scripts/make_fuzz_corpus.py [--eps-dist PATH]
@@ -356,8 +357,8 @@ def make_from_synth(eps_dist):
         print(f"{eps_dist} is not built: the jpeg seeds and synth-* files are not (re)written", file=sys.stderr)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([eps_dist, "synth", "--out", tmp, "--train", "2", "--val", "0", "--seed", "7", "--scale", "0.5"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([eps_dist, "synth", "--difficulty", "easy", "--out", tmp, "--train", "2", "--val", "0",
+                        "--seed", "7", "--scale", "0.5"], check=True, stdout=subprocess.DEVNULL)
 
         def first(folder, suffix):
             names = sorted(n for n in os.listdir(os.path.join(tmp, folder)) if n.endswith(suffix))

@@ -143,7 +143,7 @@ tmp=$(mktemp -d /tmp/slurm-test.XXXXXX)
 # Run a private copy: the build may replace the binary while the test runs.
 cp "$EPS_DIST" "$tmp/eps-dist" || fail "cannot copy $EPS_DIST"
 EPS_DIST=$tmp/eps-dist
-"$EPS_DIST" synth --out "$tmp/data" --train 16 --val 4 >"$tmp/synth.log" 2>&1 \
+"$EPS_DIST" synth --difficulty easy --out "$tmp/data" --train 16 --val 4 >"$tmp/synth.log" 2>&1 \
     || { cat "$tmp/synth.log"; fail "eps-dist synth failed"; }
 # sbatch passes this environment to the job (--export=ALL); the root flags for Open MPI too.
 export EPS_DIST DATA_ROOT=$tmp/data OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -7,7 +7,7 @@ import XCTest
 final class DatasetLayoutTests: XCTestCase {
     func testCOCOLayoutTrainsAndInfers() throws {
         let root = ProcessHarness.temporaryDirectory("coco")
-        _ = try SyntheticWriter.write(to: root, format: .coco, train: 16, val: 0, seed: 3)
+        _ = try SyntheticWriter.write(to: root, format: .coco, difficulty: .easy, train: 16, val: 0, seed: 3)
         for path in ["train2014", "annotations/instances_train.json", "SegmentationClass", "saliency", "train.txt"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/\(path)"), path)
         }

@@ -2,14 +2,15 @@ import Foundation
 import Launcher
 import XCTest
 
-/// A small synthetic VOC dataset shared by the end-to-end tests (made once per test process).
+/// A small synthetic VOC dataset shared by the end-to-end tests (made once per test process): the easy
+/// scenes, small and quickly learnt.
 enum SyntheticFixture {
     nonisolated(unsafe) private static var cached: String?
 
     static var root: String {
         if let cached { return cached }
         let dir = ProcessHarness.temporaryDirectory("synthetic")
-        _ = try! SyntheticWriter.writeVOC(to: dir, train: 48, val: 8, seed: 7)
+        _ = try! SyntheticWriter.writeVOC(to: dir, difficulty: .easy, train: 48, val: 8, seed: 7)
         cached = dir
         return dir
     }

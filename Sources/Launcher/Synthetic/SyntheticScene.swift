@@ -10,7 +10,7 @@ struct SyntheticScene {
     var image: Image8
     var groundTruth: Image8  // class index + 1, 0 background, 255 on object borders
     var saliency: Image8  // grey 0…255
-    var context: Image8  // 0 none, 1 rails, 2 water
+    var context: Image8  // 0 none, 1 rails, 2 water (3 sky in `HardScene`)
     var objects: [(classIndex: Int, box: (Int, Int, Int, Int))]
 
     /// VOC class indices (0-based, background excluded) that scenes use.

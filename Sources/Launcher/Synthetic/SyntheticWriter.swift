@@ -2,15 +2,19 @@ import Data
 import Foundation
 import Support
 
-/// Writes a synthetic dataset, deterministic for a seed, in one of two layouts.
+/// Writes a synthetic dataset, deterministic for a seed, in one of two layouts
+/// and of one of two difficulties (easy: `SyntheticScene`, small flat
+/// pictures; hard: `HardScene`, VOC-sized photograph-like ones).
 /// VOC: JPEGImages/<id>.jpg, Annotations/<id>.xml, SegmentationClassAug/<id>.png
 /// (palette, 255 on borders), saliency/<id>.png, context/<id>.png (0 none,
-/// 1 rails, 2 water) and ImageSets/Segmentation/{train,val}.txt.
+/// 1 rails, 2 water, and 3 sky in hard data; names in context/names.txt) and
+/// ImageSets/Segmentation/{train,val}.txt.
 /// COCO: train2014/<id>.jpg, annotations/instances_train.json (80 categories
 /// with their real ids), SegmentationClass/<id>.png (COCO indices), saliency/,
 /// context/ and {train,val}.txt.
 public enum SyntheticWriter {
     public enum Format: String, CaseIterable { case voc, coco }
+    public enum Difficulty: String, CaseIterable { case easy, hard }
 
     public struct Summary {
         public var trainIds: [String]
@@ -23,7 +27,8 @@ public enum SyntheticWriter {
         Array(1...11) + Array(13...25) + [27, 28] + Array(31...44) + Array(46...65) + [67, 70]
         + Array(72...82) + Array(84...90)
     static let cocoNameOfVOC = [
-        "aeroplane": "airplane", "boat": "boat", "car": "car", "person": "person", "train": "train",
+        "aeroplane": "airplane", "bird": "bird", "boat": "boat", "car": "car", "cow": "cow", "horse": "horse",
+        "person": "person", "train": "train",
     ]
 
     struct Layout {
@@ -62,13 +67,15 @@ public enum SyntheticWriter {
     }
 
     public static func write(
-        to root: String, format: Format = .voc, train: Int, val: Int, seed: UInt64, scale: Double = 1,
-        progress: (Int, Int) -> Void = { _, _ in }
+        to root: String, format: Format = .voc, difficulty: Difficulty = .hard, train: Int, val: Int, seed: UInt64,
+        scale: Double = 1, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Summary {
         let layout = Layout(format: format, root: root)
         for dir in layout.folders { try OutputFolder.prepare(dir, flag: "--out") }
         // The marker first: a synth killed half-way may be run again into its folder.
-        let about = "A synthetic dataset written by `eps-dist synth` (seed \(seed), \(train) train + \(val) val, "
+        let about =
+            "A synthetic dataset written by `eps-dist synth` (difficulty \(difficulty.rawValue), seed \(seed), "
+            + "\(train) train + \(val) val, "
         try AtomicFile.write(Data((about + "scale \(scale)).\n").utf8), to: "\(root)/\(marker)")
         var summary = Summary(trainIds: [], valIds: [], imagesPerClass: [:])
         var cocoImages: [[String: Any]] = []
@@ -76,8 +83,7 @@ public enum SyntheticWriter {
         let total = train + val
         for index in 0..<total {
             let id = layout.id(index)
-            var scene = SyntheticScene.make(
-                key: KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene), scale: scale)
+            var scene = makeScene(seed: seed, index: index, difficulty: difficulty, scale: scale)
             if format == .coco {
                 scene.groundTruth.pixels = scene.groundTruth.pixels.map { v in
                     v == 0 || v == 255 ? v : UInt8(layout.classIndex(Int(v) - 1) + 1)
@@ -124,17 +130,53 @@ public enum SyntheticWriter {
             Data((summary.valIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/val.txt")
         try AtomicFile.write(
             Data(
-                (SyntheticScene.contextNames.enumerated().map { "\($0.offset) \($0.element)" }
+                (contextNames(difficulty).enumerated().map { "\($0.offset) \($0.element)" }
                     .joined(separator: "\n") + "\n").utf8), to: "\(root)/context/names.txt")
         return summary
     }
 
+    /// One scene's pixels as `write` makes them for image `index` (VOC class
+    /// indices), without touching the disk: for tests and tools that check
+    /// the generator itself.
+    public struct ScenePixels {
+        public let image: Image8
+        public let groundTruth: Image8
+        public let saliency: Image8
+        public let context: Image8
+        public let classIndices: [Int]
+    }
+
+    public static func scene(seed: UInt64, index: Int, difficulty: Difficulty = .hard, scale: Double = 1)
+        -> ScenePixels
+    {
+        let scene = makeScene(seed: seed, index: index, difficulty: difficulty, scale: scale)
+        return ScenePixels(
+            image: scene.image, groundTruth: scene.groundTruth, saliency: scene.saliency, context: scene.context,
+            classIndices: scene.objects.map(\.classIndex))
+    }
+
+    /// Image `index` of the dataset of `seed`: both generators draw from the same key.
+    static func makeScene(seed: UInt64, index: Int, difficulty: Difficulty, scale: Double) -> SyntheticScene {
+        let key = KeyedRandom.key(seed, UInt64(index), KeyedRandom.Stream.syntheticScene)
+        switch difficulty {
+        case .easy: return SyntheticScene.make(key: key, scale: scale)
+        case .hard: return HardScene.make(key: key, scale: scale)
+        }
+    }
+
+    /// Names of the context codes, as `eval --context-dir` reads them from
+    /// context/names.txt (easy data has no sky, and its file stays as it was).
+    public static func contextNames(_ difficulty: Difficulty) -> [String] {
+        difficulty == .easy ? SyntheticScene.contextNames : HardScene.contextNames
+    }
+
     /// The VOC layout (the default of every command).
     public static func writeVOC(
-        to root: String, train: Int, val: Int, seed: UInt64,
+        to root: String, difficulty: Difficulty = .hard, train: Int, val: Int, seed: UInt64,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Summary {
-        try write(to: root, format: .voc, train: train, val: val, seed: seed, progress: progress)
+        try write(
+            to: root, format: .voc, difficulty: difficulty, train: train, val: val, seed: seed, progress: progress)
     }
 
     static func annotationXML(id: String, scene: SyntheticScene) -> String {
