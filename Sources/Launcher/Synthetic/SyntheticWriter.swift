@@ -8,7 +8,8 @@ import Support
 /// VOC: JPEGImages/<id>.jpg, Annotations/<id>.xml, SegmentationClassAug/<id>.png
 /// (palette, 255 on borders), saliency/<id>.png, context/<id>.png (0 none,
 /// 1 rails, 2 water, and 3 sky in hard data; names in context/names.txt) and
-/// ImageSets/Segmentation/{train,val}.txt.
+/// ImageSets/Segmentation/{train,val,train_multiclass}.txt (the last: training
+/// images with two or more classes).
 /// COCO: train2014/<id>.jpg, annotations/instances_train.json (80 categories
 /// with their real ids), SegmentationClass/<id>.png (COCO indices), saliency/,
 /// context/ and {train,val}.txt.
@@ -18,6 +19,8 @@ public enum SyntheticWriter {
 
     public struct Summary {
         public var trainIds: [String]
+        /// Training images showing two or more classes (train_multiclass.txt).
+        public var trainMulticlassIds: [String] = []
         public var valIds: [String]
         public var imagesPerClass: [String: Int]
     }
@@ -112,6 +115,9 @@ public enum SyntheticWriter {
                 }
             }
             if index < train { summary.trainIds.append(id) } else { summary.valIds.append(id) }
+            if index < train && Set(scene.objects.map(\.classIndex)).count >= 2 {
+                summary.trainMulticlassIds.append(id)
+            }
             for object in scene.objects {
                 summary.imagesPerClass[layout.classNames[layout.classIndex(object.classIndex)], default: 0] += 1
             }
@@ -128,6 +134,10 @@ public enum SyntheticWriter {
             Data((summary.trainIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/train.txt")
         try AtomicFile.write(
             Data((summary.valIds.joined(separator: "\n") + "\n").utf8), to: "\(layout.listDir)/val.txt")
+        // The images where one class's map must not take another's pixels: scored on their own.
+        try AtomicFile.write(
+            Data((summary.trainMulticlassIds.joined(separator: "\n") + "\n").utf8),
+            to: "\(layout.listDir)/train_multiclass.txt")
         try AtomicFile.write(
             Data(
                 (contextNames(difficulty).enumerated().map { "\($0.offset) \($0.element)" }
