@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ranks="${RANKS:-2}"
 source scripts/release-setup.sh
+bin="${QUALITY_BIN:-$bin}" # a copy, so rebuilding during the hour-long run does not change it
 dir="${QUALITY_DIR:-quality}"
 data="$dir/data"
 lists="$data/ImageSets/Segmentation"
