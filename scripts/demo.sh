@@ -14,7 +14,10 @@ source scripts/release-setup.sh
 demo="${DEMO_DIR:-demo}"
 data="$demo/data"
 lists="$data/ImageSets/Segmentation"
-[ -f "$lists/train.txt" ] || "$bin" synth --out "$data" --train 320 --val 64 --seed 0
+# Made here, or an earlier run's hard data (an easy or older synth output is made anew).
+if ! grep -qs "difficulty hard" "$data/SYNTHETIC.txt" || [ ! -f "$lists/train_multiclass.txt" ]; then
+  "$bin" synth --out "$data" --train 320 --val 64 --seed 0
+fi
 iters=()
 [ -n "${ITERS:-}" ] && iters=(--max-iters "$ITERS")
 methods="eps"

@@ -56,6 +56,8 @@ for method, runs in sorted(per_class.items(), key=lambda kv: kv[0] != "eps"):
     print(f"Per-class IoU at 0.20, {method.upper()}, mean of {len(runs)} seed(s):")
     print("| " + " | ".join(classes) + " |")
     print("|" + "---|" * len(classes))
-    print("| " + " | ".join(f"{100 * sum(r[c] for r in runs if r.get(c) is not None) / len(runs):.1f}"
-                            for c in classes) + " |")
+    def class_mean(c):
+        vals = [r[c] for r in runs if r.get(c) is not None]
+        return 100 * sum(vals) / len(vals) if vals else float("nan")
+    print("| " + " | ".join(f"{class_mean(c):.1f}" for c in classes) + " |")
     print()

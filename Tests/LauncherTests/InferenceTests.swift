@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Launcher
 import XCTest
 
 /// `eps-dist infer` beyond the happy path: images without labels, bad
@@ -23,6 +24,24 @@ final class InferenceTests: XCTestCase {
             SyntheticFixture.trainList,
             "--cam-png", out, "--scales", "1.0",
         ] + extra
+    }
+
+    /// Without --scales, infer reads the net at its training resolution: the
+    /// reference's 0.5 1 1.5 2 times the checkpoint's mean training long side
+    /// (56–96 here) over the reference's 384; provenance records what ran.
+    func testDefaultScalesFollowTheTrainingResolution() throws {
+        XCTAssertEqual(InferOptions.defaultScales(trainingResize: [128, 192]), [0.21, 0.42, 0.63, 0.83])
+        XCTAssertEqual(InferOptions.defaultScales(trainingResize: [256, 512]), [0.5, 1.0, 1.5, 2.0])
+        XCTAssertEqual(InferOptions.defaultScales(trainingResize: nil), [0.5, 1.0, 1.5, 2.0])
+        let weights = try checkpoint()
+        let out = ProcessHarness.temporaryDirectory("default-scales")
+        var arguments = inferArguments(weights: weights, out: out)
+        arguments.removeLast(2)  // no --scales
+        let r = try ProcessHarness.epsDist(arguments)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue((r.stdout + r.stderr).contains("scales 0.1 0.2 0.3 0.4"), r.stdout + r.stderr)
+        let provenance = try String(contentsOfFile: "\(out)/provenance.json", encoding: .utf8)
+        XCTAssertTrue(provenance.contains("0.3"), provenance)
     }
 
     func testImageWithoutLabelsGetsABackgroundMaskAndAWarning() throws {

@@ -38,6 +38,19 @@ final class SweepTests: XCTestCase {
             let best = json["best_miou"] as! Double
             XCTAssertGreaterThanOrEqual(best, rows.map { $0["miou"] as! Double }.max()! - 1e-12)
         }
+        // Ground truth with a value that is no class (nor 255) is refused, naming the file.
+        let ids0 = try Dataset.readList(SyntheticFixture.trainList)
+        let badGT = "\(dir)/bad-gt"
+        try FileManager.default.createDirectory(atPath: badGT, withIntermediateDirectories: true)
+        for id in ids0 { try FileManager.default.copyItem(atPath: "\(gt)/\(id).png", toPath: "\(badGT)/\(id).png") }
+        try ImageCodecs.writePNG(
+            Image8(width: 4, height: 4, channels: 1, pixels: [UInt8](repeating: 77, count: 16)),
+            to: "\(badGT)/\(ids0[1]).png")
+        var badArguments = sweep
+        badArguments[badArguments.firstIndex(of: gt)!] = badGT
+        r = try ProcessHarness.epsDist(badArguments)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(ids0[1]).png") && r.stderr.contains("value 77"), r.stderr)
         // Maps of the wrong size for their ground truth are refused, naming the file.
         let ids = try Dataset.readList(SyntheticFixture.trainList)
         try Data([0x93] + Array("NUMPY".utf8)).write(to: URL(fileURLWithPath: "\(dir)/maps/\(ids[0]).npy"))

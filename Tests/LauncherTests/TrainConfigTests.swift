@@ -38,6 +38,25 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(coco.lam, 0.9)
     }
 
+    /// The backbone picks its preset too, from a flag or from the config
+    /// file: the from-scratch nets get the recipe of docs/QUALITY.md, Adam its
+    /// own learning rate; given values still win.
+    func testPresetsOfTheFromScratchNetworksAndAdam() throws {
+        let small = try resolve(required + ["--arch", "small"])
+        XCTAssertEqual([small.lr, small.momentum, small.wtDec], [0.1, 0.9, 1e-4])
+        XCTAssertEqual([small.batchSize, small.cropSize, small.maxIters], [16, 128, 2_000])
+        XCTAssertEqual(small.resize, 128...192)
+        XCTAssertEqual(try resolve(required + ["--arch", "tiny"]).lr, 0.05)
+        let adam = try resolve(required + ["--arch", "small", "--optimizer", "adam"])
+        XCTAssertEqual(adam.optimizer, .adam)
+        XCTAssertEqual(adam.lr, 0.001)
+        let fromFile = try resolve(required + ["--config", try writeConfig("arch: small\noptimizer: adam\n")])
+        XCTAssertEqual(fromFile.settings, adam.settings)
+        XCTAssertEqual(try resolve(required + ["--arch", "small", "--lr", "0.02"]).lr, 0.02)
+        XCTAssertTrue(
+            TrainSettings.defaultText(\.lr).contains("small: 0.1; tiny: 0.05"), TrainSettings.defaultText(\.lr))
+    }
+
     /// flag > --config > preset, and the file may pick the preset.
     func testPrecedence() throws {
         let path = try writeConfig("# a comment\ndataset: coco\nlr: 0.05\ncrop_size: 64\n")

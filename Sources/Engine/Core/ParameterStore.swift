@@ -37,20 +37,27 @@ public final class ParameterStore: @unchecked Sendable {
     public private(set) var values: UnsafeMutablePointer<Float>
     public private(set) var gradients: UnsafeMutablePointer<Float>
     public private(set) var momentum: UnsafeMutablePointer<Float>
-    /// Adam's second moment (untouched by SGD: its zero pages stay unmapped).
-    public private(set) var secondMoment: UnsafeMutablePointer<Float>
+    /// Adam's second moment, mapped on first use: SGD runs never have it.
+    public var secondMoment: UnsafeMutablePointer<Float> {
+        if let existing = secondMomentStorage { return existing }
+        let made = Self.regrow(nil, capacity: 0, to: capacity)
+        secondMomentStorage = made
+        return made
+    }
+    private var secondMomentStorage: UnsafeMutablePointer<Float>?
     private var capacity = 0
 
     public init() {
         values = Self.regrow(nil, capacity: 0, to: 1)
         gradients = Self.regrow(nil, capacity: 0, to: 1)
         momentum = Self.regrow(nil, capacity: 0, to: 1)
-        secondMoment = Self.regrow(nil, capacity: 0, to: 1)
         capacity = 1
     }
 
     deinit {
-        for buffer in [values, gradients, momentum, secondMoment] { Self.release(buffer, capacity: capacity) }
+        for buffer in [values, gradients, momentum] + [secondMomentStorage].compactMap({ $0 }) {
+            Self.release(buffer, capacity: capacity)
+        }
     }
 
     /// Declares a named tensor and returns its index. Contents start at zero.
@@ -76,7 +83,9 @@ public final class ParameterStore: @unchecked Sendable {
         values = Self.regrow(values, capacity: capacity, to: newCapacity)
         gradients = Self.regrow(gradients, capacity: capacity, to: newCapacity)
         momentum = Self.regrow(momentum, capacity: capacity, to: newCapacity)
-        secondMoment = Self.regrow(secondMoment, capacity: capacity, to: newCapacity)
+        if let second = secondMomentStorage {
+            secondMomentStorage = Self.regrow(second, capacity: capacity, to: newCapacity)
+        }
         capacity = newCapacity
     }
 

@@ -18,7 +18,7 @@ struct SweepCommand: ParsableCommand {
     var camDir: String
     @Option(help: "Ground-truth folder of <id>.png (palette or grey indices, 255 = ignore).") var gtDir: String
     @Option(help: "Ids to evaluate, one per line.") var datalist: String
-    @Option(parsing: .upToNextOption, help: "Thresholds START STOP STEP (0.05 0.60 0.05).")
+    @Option(parsing: .upToNextOption, help: "Thresholds START STOP STEP, STOP included (0.05 0.60 0.05).")
     var thrRange: [Float] = [0.05, 0.60, 0.05]
     @Option(help: "Write every threshold's scores as JSON.") var json: String?
     @Option(help: "Dataset (class names and count): \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
@@ -42,27 +42,39 @@ struct SweepCommand: ParsableCommand {
             var counts = sweep.matrices.flatMap { $0.counts }
             comm.allreduceSum(&counts)
             let merged = ThresholdSweep(thresholds: thresholds, numClasses: names.count, counts: counts)
-            guard comm.isRoot else { return }
+            // Every rank holds the merged counts: all refuse an unscored sweep alike.
             try MaskEvaluation.requireScored(merged.matrices[0], images: ids.count)
-            print(merged.table)
-            let best = merged.best
-            print(
-                String(
-                    format: "best threshold %.3f: mIoU %.2f (%d images, %d thresholds, %.1fs on %d rank(s))",
-                    best.threshold, best.matrix.meanIoU * 100, ids.count, thresholds.count,
-                    Date().timeIntervalSince(started), comm.size))
-            print(EvalReport.table(best.matrix, classNames: names))
-            if let json {
-                let rows: [[String: Any]] = zip(thresholds, merged.matrices).map { t, m in
-                    var row = EvalReport.json(m, classNames: names, numImages: ids.count)
-                    row["thr"] = Double(t)
-                    return row
-                }
-                try EvalReport.writeJSON(
-                    ["thresholds": rows, "best_thr": Double(best.threshold), "best_miou": best.matrix.meanIoU],
-                    to: json)
+            try RankDiscipline.onRoot(comm) {
+                try report(merged, names: names, images: ids.count, ranks: comm.size, started: started)
             }
         }
+    }
+
+    /// Rank 0's table, best threshold, per-class scores and JSON.
+    func report(_ merged: ThresholdSweep, names: [String], images: Int, ranks: Int, started: Date) throws {
+        print(merged.table)
+        let best = merged.best
+        print(
+            String(
+                format: "best threshold %.3f: mIoU %.2f (%d images, %d thresholds, %.1fs on %d rank(s))",
+                best.threshold, best.matrix.meanIoU * 100, images, merged.thresholds.count,
+                Date().timeIntervalSince(started), ranks))
+        print(EvalReport.table(best.matrix, classNames: names))
+        guard let json else { return }
+        // The thresholds as written on the command line's grid, not float32's nearest binary value.
+        func clean(_ t: Float) -> Double { (Double(t) * 10_000).rounded() / 10_000 }
+        let rows: [[String: Any]] = zip(merged.thresholds, merged.matrices).map { t, m in
+            var row = EvalReport.json(m, classNames: names, numImages: images)
+            row["thr"] = clean(t)
+            return row
+        }
+        let bestMIoU = best.matrix.meanIoU
+        try EvalReport.writeJSON(
+            [
+                "thresholds": rows, "best_thr": clean(best.threshold),
+                "best_miou": bestMIoU.isFinite ? bestMIoU : NSNull(),
+            ],
+            to: json)
     }
 
     /// Reads one image's maps and ground truth, checks they fit, adds them.
@@ -73,7 +85,10 @@ struct SweepCommand: ParsableCommand {
         do { npy = try NumpyFile.parse(bytes) } catch {
             throw DataError(path, "not a readable .npy file (\(error)); write the maps with eps-dist infer --cam-npy")
         }
-        let gt = try MaskFiles.read("\(gtDir)/\(id).png")
+        let gtPath = "\(gtDir)/\(id).png"
+        let gt = try MaskFiles.read(gtPath)
+        try MaskEvaluation(numClasses: classes + 1, predictionIgnore: nil).check(
+            gt, path: gtPath, allowed: MaskEvaluation.groundTruthIgnore, what: "ground truth")
         guard npy.descr == "<f4", !npy.fortranOrder, npy.shape == [classes, gt.height, gt.width],
             npy.payload.count >= classes * gt.height * gt.width * 4
         else {

@@ -22,7 +22,7 @@ public struct ThresholdSweep {
         for t in 0..<thresholds.count { matrices[t].counts = Array(counts[(t * size)..<((t + 1) * size)]) }
     }
 
-    /// `start`, `start + step`, … up to `stop` (inclusive, within 1e-6), rounded to 1e-4.
+    /// `start`, `start + step`, … up to `stop` (included when within 1e-4 of a step), rounded to 1e-4.
     public static func range(start: Float, stop: Float, step: Float) throws -> [Float] {
         guard start.isFinite, stop.isFinite, step.isFinite, step > 0, start >= 0, stop <= 1, start <= stop else {
             throw UsageError(
@@ -59,10 +59,13 @@ public struct ThresholdSweep {
         for t in 0..<matrices.count { matrices[t].counts = counts[t] }
     }
 
-    /// The threshold of the highest mIoU (the lowest threshold on a tie).
+    /// The threshold of the highest mIoU (the lowest threshold on a tie; NaN never wins).
     public var best: (threshold: Float, matrix: ConfusionMatrix) {
         var index = 0
-        for t in 1..<matrices.count where matrices[t].meanIoU > matrices[index].meanIoU { index = t }
+        for t in 1..<matrices.count where matrices[t].meanIoU > matrices[index].meanIoU || matrices[index].meanIoU.isNaN
+        {
+            index = t
+        }
         return (thresholds[index], matrices[index])
     }
 

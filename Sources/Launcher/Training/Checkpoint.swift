@@ -62,12 +62,13 @@ public enum Checkpoint {
         return file
     }
 
-    /// Loads weights (and momentum when present) into the model. Checks the
+    /// Loads weights (and, with `optimizerState` — a resume — the optimizer's
+    /// moments when present) into the model. Checks the
     /// architecture/method/class count recorded by eps-dist first, so a
     /// mismatch is named plainly rather than as a list of shapes.
     public static func restore(
         _ file: SafeTensorsFile, into model: ClassifierModel, path: String,
-        allowMissingHead: Bool = false
+        allowMissingHead: Bool = false, optimizerState: Bool = false
     ) throws -> Int {
         if file.metadata["format"] == format {
             var problems: [String] = []
@@ -85,9 +86,11 @@ public enum Checkpoint {
         try WeightLoading.load(
             file.tensors, into: model.store, path: path,
             mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
+        // Optimizer state only when resuming: initial weights start a new run (step 0, fresh moments).
         let store = model.store
-        for entry in store.entries where entry.trainable {
-            for (prefix, arena) in optimizerArenas(store, adam: true) {
+        let adam = file.tensors.keys.contains { $0.hasPrefix(secondMomentPrefix) }
+        for (prefix, arena) in optimizerState ? optimizerArenas(store, adam: adam) : [] {
+            for entry in store.entries where entry.trainable {
                 if let m = file.tensors[prefix + entry.name], m.count == entry.count {
                     m.withUnsafeBufferPointer {
                         (arena + entry.offset).update(from: $0.baseAddress!, count: entry.count)

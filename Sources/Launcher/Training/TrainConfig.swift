@@ -34,7 +34,10 @@ public struct TrainConfig {
         let arch = try FlatYAMLDecoder.decode(
             Architecture.self, fromText: layered["arch"]?.text ?? Architecture.resnet38.rawValue,
             source: layered["arch"]?.source ?? "")
-        let preset = try FlatYAMLEncoder.encode(TrainSettings.preset(kind, arch: arch))
+        let optimizer = try FlatYAMLDecoder.decode(
+            OptimizerKind.self, fromText: layered["optimizer"]?.text ?? OptimizerKind.sgd.rawValue,
+            source: layered["optimizer"]?.source ?? "")
+        let preset = try FlatYAMLEncoder.encode(TrainSettings.preset(kind, arch: arch, optimizer: optimizer))
         let defaults = preset.dictionary.mapValues {
             FlatYAMLDecoder.Value(text: $0, source: "the \(kind.rawValue) \(arch.rawValue) preset")
         }

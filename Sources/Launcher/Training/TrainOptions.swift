@@ -37,8 +37,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Training iterations (\(S.defaultText(\.maxIters))).") var maxIters: Int?
     @Option(
         help: """
-            Update rule: sgd (the reference's) or adam (torch.optim.Adam, β 0.9/0.999; --momentum then unused) \
-            (\(S.defaultText(\.optimizer))).
+            Update rule: sgd (the reference's) or adam (torch.optim.Adam, β 0.9/0.999, default --lr 0.001; \
+            --momentum then unused) (\(S.defaultText(\.optimizer))).
             """)
     var optimizer: OptimizerKind?
     @Option(help: "Base learning rate; fc8 gets 10× (\(S.defaultText(\.lr))).") var lr: Float?

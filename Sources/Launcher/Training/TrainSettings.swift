@@ -49,14 +49,18 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     /// runs (docs/REFERENCE.md, section 4.3), quirks included. The networks
     /// trained from scratch (tiny, small): the recipe tuned on the hard
     /// synthetic data (docs/QUALITY.md) — SGD with real momentum 0.9, a larger
-    /// learning rate, a short run on small crops. Paths are empty (required).
-    public static func preset(_ kind: DatasetKind, arch: Architecture = .resnet38) -> TrainSettings {
+    /// learning rate (0.1 for small, 0.05 for tiny, which has no BatchNorm), a
+    /// short run on small crops. Adam's learning rate is its usual 0.001.
+    /// Paths are empty (required).
+    public static func preset(
+        _ kind: DatasetKind, arch: Architecture = .resnet38, optimizer: OptimizerKind = .sgd
+    ) -> TrainSettings {
         let coco = kind == .coco
         var settings = TrainSettings(
             dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil,
             method: .eps, arch: arch, widthDivisor: 1, weights: nil,
             batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
-            maxIters: coco ? 256_500 : 20_000, optimizer: .sgd, lr: 0.01, wtDec: 5e-4,
+            maxIters: coco ? 256_500 : 20_000, optimizer: optimizer, lr: 0.01, wtDec: 5e-4,
             momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md, section 7)
             tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
             out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
@@ -66,10 +70,11 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             settings.cropSize = 128
             settings.resizeSize = [128, 192]
             settings.maxIters = 2_000
-            settings.lr = 0.1
+            settings.lr = arch == .tiny ? 0.05 : 0.1
             settings.wtDec = 1e-4
             settings.momentum = 0.9
         }
+        if optimizer == .adam { settings.lr = 0.001 }
         return settings
     }
 
@@ -79,7 +84,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
 
     /// "8" when every preset agrees, else "VOC 8, COCO 16", plus the value of
     /// the from-scratch networks when it differs: for help texts.
-    static func defaultText<T: Equatable>(_ setting: KeyPath<TrainSettings, T>) -> String {
+    public static func defaultText<T: Equatable>(_ setting: KeyPath<TrainSettings, T>) -> String {
         func text(_ v: T) -> String {
             if let v = v as? any Encodable, let t = try? FlatYAMLEncoder.Scalar.text(v) { return t }
             return "\(v)"
@@ -91,8 +96,9 @@ public struct TrainSettings: Codable, Equatable, Sendable {
         }
         if setting as AnyKeyPath == \TrainSettings.arch as AnyKeyPath { return perDataset(.resnet38) }
         let pretrained = perDataset(.resnet38)
-        let scratch = perDataset(.small)
-        return pretrained == scratch ? pretrained : "\(pretrained); tiny, small: \(scratch)"
+        let (small, tiny) = (perDataset(.small), perDataset(.tiny))
+        let scratch = small == tiny ? "tiny, small: \(small)" : "small: \(small); tiny: \(tiny)"
+        return pretrained == small && pretrained == tiny ? pretrained : "\(pretrained); \(scratch)"
     }
 
     /// Every check of the values, in one place; the message names the flag.

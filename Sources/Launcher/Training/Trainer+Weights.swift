@@ -27,7 +27,7 @@ extension Trainer {
                             + "\(config.resumeSignature)\n"
                             + "resume with the same flags (e.g. --config \(run.config))")
                 }
-                let step = try Checkpoint.restore(file, into: model, path: newest.path)
+                let step = try Checkpoint.restore(file, into: model, path: newest.path, optimizerState: true)
                 log.info("resuming from \(newest.path) at step \(step)")
                 return step
             }
@@ -48,7 +48,9 @@ extension Trainer {
         let first = comm.allreduceMax(step ?? 0)
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
         comm.broadcast(model.store.momentum, count: model.store.count, root: 0)
-        comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
+        if config.optimizer == .adam {
+            comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
+        }
         return first
     }
 
