@@ -193,8 +193,9 @@ enum GoldenRunners {
         }
     }
 
-    /// The reference PolyOptimizer through our ParameterStore groups.
-    static func polySGD(_ c: inout GoldenCase) {
+    /// The optimizer cases' parameters `g<group>p<j>` declared in their
+    /// ParameterStore groups with their initial values; returns their names.
+    static func groupedParameters(_ c: GoldenCase) -> (ParameterStore, [String]) {
         let store = ParameterStore()
         var names: [String] = []
         for group in ParameterStore.Group.allCases {
@@ -207,6 +208,12 @@ enum GoldenRunners {
                 j += 1
             }
         }
+        return (store, names)
+    }
+
+    /// The reference PolyOptimizer through our ParameterStore groups.
+    static func polySGD(_ c: inout GoldenCase) {
+        let (store, names) = groupedParameters(c)
         let optimizer = PolySGD(
             baseLR: c.metaFloat("lr"), weightDecay: c.metaFloat("wt_dec"),
             momentum: c.metaFloat("effective_sgd_momentum"), maxStep: c.metaInt("max_step"),
@@ -238,18 +245,7 @@ enum GoldenRunners {
 
     /// torch.optim.Adam on the poly schedule through our ParameterStore groups.
     static func polyAdam(_ c: inout GoldenCase) {
-        let store = ParameterStore()
-        var names: [String] = []
-        for group in ParameterStore.Group.allCases {
-            var j = 0
-            while c.has("g\(group.rawValue)p\(j)") {
-                let name = "g\(group.rawValue)p\(j)"
-                store.declare(name, shape: c.input(name).shape, kind: .parameter(group))
-                store.set(name, c.input(name))
-                names.append(name)
-                j += 1
-            }
-        }
+        let (store, names) = groupedParameters(c)
         let optimizer = PolyAdam(
             baseLR: c.metaFloat("lr"), weightDecay: c.metaFloat("wt_dec"), maxStep: c.metaInt("max_step"))
         for t in 0..<c.metaInt("steps") {

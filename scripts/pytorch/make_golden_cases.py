@@ -601,15 +601,7 @@ def make_sgd(spec):
 
 
 def make_poly_sgd(spec):
-    rng = np.random.default_rng(spec["seed"])
-    inputs, members = {}, []
-    for g, shapes in enumerate(spec["groups"]):
-        for j, shape in enumerate(shapes):
-            name = f"g{g}p{j}"
-            members.append((g, name))
-            inputs[name] = normal(rng, shape)
-            for s in range(spec["steps"]):
-                inputs[f"grad_{name}_step{s}"] = normal(rng, shape, 0.5)
+    inputs, members = grouped_params(spec)
     lr, wt_dec = spec["lr"], spec["wt_dec"]
     run_meta = {}
 
@@ -646,7 +638,8 @@ def make_poly_sgd(spec):
     return Case(inputs, run, params, desc, run_meta)
 
 
-def make_poly_adam(spec):
+def grouped_params(spec):
+    """The optimizer cases' inputs: params g<group>p<j> and their gradient per step."""
     rng = np.random.default_rng(spec["seed"])
     inputs, members = {}, []
     for g, shapes in enumerate(spec["groups"]):
@@ -656,6 +649,11 @@ def make_poly_adam(spec):
             inputs[name] = normal(rng, shape)
             for s in range(spec["steps"]):
                 inputs[f"grad_{name}_step{s}"] = normal(rng, shape, 0.5)
+    return inputs, members
+
+
+def make_poly_adam(spec):
+    inputs, members = grouped_params(spec)
     lr, wt_dec = spec["lr"], spec["wt_dec"]
     run_meta = {}
 
