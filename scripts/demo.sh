@@ -6,7 +6,7 @@
 # threshold over the saved maps, and does the same for the CAM baseline
 # (DEMO_CAM=0 skips it). Prints the figures of docs/QUALITY.md for this seed.
 # DEMO_DIR (default ./demo) holds everything it writes; ITERS and SEED change
-# the run (the preset: 2000 steps, seed 0). About 20 minutes on 2 cores.
+# the run (the preset: 2000 steps, seed 0). About 25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ranks="${RANKS:-2}"
