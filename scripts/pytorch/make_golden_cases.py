@@ -607,13 +607,7 @@ def make_poly_sgd(spec):
 
     def run(t):
         params = {name: leaf(t[name]) for _, name in members}
-        in_group = [[params[name] for gg, name in members if gg == g] for g in range(4)]
-        # the four groups of EPS's get_optimizer (docs/REFERENCE.md, section 4.2)
-        opt = PolySGD([{"params": in_group[0], "lr": lr, "weight_decay": wt_dec},
-                       {"params": in_group[1], "lr": 2 * lr, "weight_decay": 0},
-                       {"params": in_group[2], "lr": 10 * lr, "weight_decay": wt_dec},
-                       {"params": in_group[3], "lr": 20 * lr, "weight_decay": 0}],
-                      lr=lr, wt_dec=wt_dec, max_step=spec["max_step"])
+        opt = PolySGD(eps_groups(params, members, lr, wt_dec), lr=lr, wt_dec=wt_dec, max_step=spec["max_step"])
         run_meta["effective_sgd_momentum"] = repr(opt.param_groups[0]["momentum"])
         run_meta["poly_power"] = repr(opt.power)
         out = {}
@@ -652,6 +646,14 @@ def grouped_params(spec):
     return inputs, members
 
 
+def eps_groups(params, members, lr, wt_dec):
+    """The four groups of EPS's get_optimizer (docs/REFERENCE.md, section 4.2): lr x1/x2/x10/x20, weight
+    decay on the weights (groups 0 and 2) only."""
+    in_group = [[params[name] for gg, name in members if gg == g] for g in range(4)]
+    return [{"params": in_group[g], "lr": mult * lr, "weight_decay": wt_dec if g in (0, 2) else 0}
+            for g, mult in enumerate([1, 2, 10, 20])]
+
+
 def make_poly_adam(spec):
     inputs, members = grouped_params(spec)
     lr, wt_dec = spec["lr"], spec["wt_dec"]
@@ -659,12 +661,7 @@ def make_poly_adam(spec):
 
     def run(t):
         params = {name: leaf(t[name]) for _, name in members}
-        in_group = [[params[name] for gg, name in members if gg == g] for g in range(4)]
-        opt = PolyAdam([{"params": in_group[0], "lr": lr, "weight_decay": wt_dec},
-                        {"params": in_group[1], "lr": 2 * lr, "weight_decay": 0},
-                        {"params": in_group[2], "lr": 10 * lr, "weight_decay": wt_dec},
-                        {"params": in_group[3], "lr": 20 * lr, "weight_decay": 0}],
-                       lr=lr, max_step=spec["max_step"])
+        opt = PolyAdam(eps_groups(params, members, lr, wt_dec), lr=lr, max_step=spec["max_step"])
         out = {}
         for s in range(spec["steps"]):
             for _, name in members:
