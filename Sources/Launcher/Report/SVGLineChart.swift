@@ -83,7 +83,10 @@ public struct SVGLineChart {
             out += "<line x1=\"\(SVGFrame.coordinate(x))\" y1=\"\(SVGFrame.coordinate(p.top))\" "
             out += "x2=\"\(SVGFrame.coordinate(x))\" y2=\"\(SVGFrame.coordinate(p.top + p.height))\" "
             out += "stroke=\"#444\" stroke-dasharray=\"5 3\"/>\n"
-            out += SVGFrame.text(marker.label, x: x + 4, y: p.top + 12 + Double(i) * 13, anchor: "start")
+            // Right of the line, or left of it in the plot's right third (kept inside the picture).
+            let right = x < p.left + p.width * 2 / 3
+            out += SVGFrame.text(
+                marker.label, x: right ? x + 4 : x - 4, y: p.top + 12 + Double(i) * 13, anchor: right ? "start" : "end")
         }
         out += SVGFrame.legend(series.map(\.name), x: p.left, y: 36)
         return out + "</svg>\n"
