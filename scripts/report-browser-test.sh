@@ -33,7 +33,8 @@ list="$data/ImageSets/Segmentation/train.txt"
   --context-dir "$data/context" --threads 1 >/dev/null
 "$bin" sweep --cam-dir "$out/maps" --gt-dir "$data/SegmentationClassAug" --datalist "$list" \
   --json "$out/sweep.json" >/dev/null
-"$bin" report --run "$out/run" --masks "$out/masks" --sweep "$out/sweep.json" --gallery 3 --out "$out/report.html"
+"$bin" report --run "$out/run" --masks "$out/masks" --sweep "$out/sweep.json" --cams "$out/maps" --gallery 3 \
+  --out "$out/report.html"
 
 sandbox=()
 [ "$(id -u)" = 0 ] && sandbox=(--no-sandbox) # Chromium refuses to run as root with its sandbox

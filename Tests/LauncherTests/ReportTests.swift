@@ -126,7 +126,7 @@ final class ReportTests: XCTestCase {
             .write(toFile: config, atomically: true, encoding: .utf8)
         let report = [
             "report", "--run", "\(dir)/run", "--masks", "\(dir)/masks", "--sweep", "\(dir)/sweep.json", "--gallery",
-            "2", "--out", "\(dir)/report.html",
+            "2", "--cams", "\(dir)/maps", "--out", "\(dir)/report.html",
         ]
         r = try ProcessHarness.epsDist(report)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -138,9 +138,19 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(page.count("script"), 0, "the report runs no script")
         XCTAssertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"))
         XCTAssertGreaterThanOrEqual(page.count("svg"), 6, "4 training charts, the bars, the sweep")
-        // Every image is inline and decodes; 6 cards of image, ground truth, mask, overlay, saliency.
+        // 6 cards of image, ground truth, mask, overlay, a CAM per labelled class, saliency.
+        let cards = try galleryCards(page)
+        XCTAssertEqual(cards.count, 6)
+        for (id, alts) in cards {
+            let labels = try LabelSources.vocObjectNames(xml: "\(SyntheticFixture.root)/Annotations/\(id).xml")
+            XCTAssertEqual(
+                alts,
+                ["image", "ground truth", "mask", "overlay"] + Set(labels).sorted().map { "CAM: \($0)" } + ["saliency"],
+                id)
+        }
+        // Every image is inline and decodes at the size its element gives.
         let images = page.attributes("img")
-        XCTAssertEqual(images.count, 6 * 5)
+        XCTAssertEqual(images.count, cards.map(\.alts.count).reduce(0, +))
         for image in images {
             let src = image["src"]!
             let png = src.hasPrefix("data:image/png;base64,")
@@ -161,7 +171,13 @@ final class ReportTests: XCTestCase {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/sweep.json")))
             as! [String: Any]
         XCTAssertTrue(page.texts.contains("best \(sweep["best_thr"] as! Double)"), "the sweep's best threshold marked")
-        XCTAssertTrue(html.contains("No CAM heat maps: pass --cams"), "says why the gallery has no heat maps")
+
+        // Without --cams the gallery says why it has no heat maps.
+        r = try ProcessHarness.epsDist(Array(report.filter { $0 != "--cams" && $0 != "\(dir)/maps" }))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let noCAMs = try XMLSummary(String(contentsOfFile: "\(dir)/report.html", encoding: .utf8))
+        XCTAssertTrue(try galleryCards(noCAMs).allSatisfy { !$0.alts.contains { $0.hasPrefix("CAM") } })
+        XCTAssertTrue(noCAMs.texts.contains { $0.contains("No CAM heat maps: pass --cams") })
 
         // Without masks: training and configuration, the rest names the flag.
         r = try ProcessHarness.epsDist(["report", "--run", "\(dir)/run", "--out", "\(dir)/bare.html"])
@@ -171,6 +187,19 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(bare.contains("pass --masks") && bare.contains("pass --sweep"))
 
         try checkErrors(dir: dir, report: report)
+    }
+
+    /// The gallery's cards in order: the image id and the alt texts of its images.
+    func galleryCards(_ page: XMLSummary) throws -> [(id: String, alts: [String])] {
+        var cards: [(id: String, alts: [String])] = []
+        for element in page.elements {
+            if element.name == "div", let id = element.attributes["data-id"] {
+                cards.append((id, []))
+            } else if element.name == "img", !cards.isEmpty {
+                cards[cards.count - 1].alts.append(element.attributes["alt"] ?? "")
+            }
+        }
+        return cards
     }
 
     /// Missing or bad inputs: status 2 naming the file and the flag; an unwritable output: 1.
@@ -196,6 +225,10 @@ final class ReportTests: XCTestCase {
         try "{\"thresholds\": 3}".write(toFile: "\(dir)/bad-sweep.json", atomically: true, encoding: .utf8)
         try expect(with("--sweep", "\(dir)/bad-sweep.json"), status: 2, ["bad-sweep.json", "--sweep"])
         try expect(with("--gallery", "-1"), status: 2, ["--gallery"])
+        try expect(with("--cams", "\(dir)/no-maps"), status: 2, ["no-maps", "--cams"])
+        try expect(
+            ["report", "--run", "\(dir)/run", "--gt-dir", "x", "--out", "\(dir)/r.html"], status: 2,
+            ["--gt-dir", "--masks"])
         // A mask that is gone: named, nothing written.
         let ids = try Dataset.readList(SyntheticFixture.trainList)
         try FileManager.default.moveItem(atPath: "\(dir)/masks/\(ids[3]).png", toPath: "\(dir)/moved.png")

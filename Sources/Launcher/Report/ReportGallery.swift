@@ -3,13 +3,14 @@ import Foundation
 
 /// The gallery: the worst, best and some random images by their own mIoU,
 /// each as image, ground truth, mask, overlay, the CAM heat map of each
-/// labelled class and the saliency map, at a bounded size.
+/// labelled class (the classes the saved maps hold: infer writes the maps of
+/// an image's labels) and the saliency map, at a bounded size.
 struct ReportGallery {
     let masks: ReportInputs.Masks
     let scores: ReportScores
     let selection: GallerySelection
     /// Longest side of a gallery image (pixels).
-    static let side = 192
+    static let side = 160
 
     func section() throws -> ReportSection {
         var body = ReportSections.note(
@@ -46,12 +47,20 @@ struct ReportGallery {
             try photo(image, "image"), try palette(gt, "ground truth"), try palette(mask, "mask"),
             try photo(MaskPainting.overlay(mask, on: image), "overlay"),
         ]
+        if let camDir = masks.camDir {
+            let cams = try SavedMaps.classMaps(
+                "\(camDir)/\(id).npy", classes: masks.classNames.count - 1, height: image.height, width: image.width)
+            for (c, map) in zip(cams.classIndices, cams.maps) {
+                figures.append(try photo(HeatMap.overlay(map, on: image), "CAM: \(masks.classNames[c + 1])"))
+            }
+        }
         if let saliencyDir = masks.saliencyDir {
             let saliency = Thumbnail.smooth(try ImageCodecs.readPNG("\(saliencyDir)/\(id).png"), side: Self.side)
             figures.append(figure(try InlineImage.png(saliency), saliency, "saliency"))
         }
         let classes = present.map { masks.classNames[Int($0)] }.joined(separator: ", ")
-        return "<div class=\"card\"><h4>\(HTML.escape(id)) — mIoU \(HTML.percent(scores.perImage[index]))"
+        return
+            "<div class=\"card\" data-id=\"\(HTML.escape(id))\"><h4>\(HTML.escape(id)) — mIoU \(HTML.percent(scores.perImage[index]))"
             + " — ground truth: \(HTML.escape(classes.isEmpty ? "background only" : classes))</h4>\n"
             + "<div class=\"figures\">\(figures.joined(separator: "\n"))</div></div>\n"
     }

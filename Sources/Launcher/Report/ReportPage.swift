@@ -53,7 +53,7 @@ enum ReportPage {
         .card { border: 1px solid #ddd; border-radius: 4px; margin: 8px 0; padding: 6px 8px; }
         .card h4 { margin: 0 0 4px; font-size: 14px; }
         .figures { display: flex; flex-wrap: wrap; gap: 6px; }
-        figure { margin: 0; } figcaption { font-size: 12px; color: #444; text-align: center; max-width: 200px; }
+        figure { margin: 0; } figcaption { font-size: 12px; color: #444; text-align: center; max-width: 170px; }
         img { display: block; image-rendering: auto; }
 
         """
