@@ -4,7 +4,8 @@
 # network's preset on 2 MPI ranks, writes the pseudo-masks of the training
 # images on 2 ranks at the paper's background threshold 0.20, sweeps every
 # threshold over the saved maps, and does the same for the CAM baseline
-# (DEMO_CAM=0 skips it). Prints the figures of docs/QUALITY.md for this seed.
+# (DEMO_CAM=0 skips it), and writes an HTML report of each (eps-dist report).
+# Prints the figures of docs/QUALITY.md for this seed.
 # DEMO_DIR (default ./demo) holds everything it writes; ITERS and SEED change
 # the run (the preset: 2000 steps, seed 0). About 25 minutes on 2 cores.
 set -euo pipefail
@@ -34,7 +35,9 @@ for method in $methods; do
   mpirun -n "$ranks" "$bin" sweep --cam-dir "$demo/$method-maps" --gt-dir "$data/SegmentationClassAug" \
     --datalist "$lists/train.txt" --thr-range 0.05 0.80 0.05 --json "$demo/$method-sweep.json" \
     | tee "$demo/$method-sweep.txt"
-  rm -rf "$demo/$method-maps" # 3.6 GB of dense maps: the sweep has read them
+  "$bin" report --run "$demo/$method-run" --masks "$demo/$method-masks" --sweep "$demo/$method-sweep.json" \
+    --cams "$demo/$method-maps" --out "$demo/$method-report.html"
+  rm -rf "$demo/$method-maps" # the sweep and the report have read them
   "$bin" eval --gt-dir "$data/SegmentationClassAug" --pred-dir "$demo/$method-masks" \
     --datalist "$lists/train_multiclass.txt" >"$demo/$method-multiclass.txt"
 done
@@ -48,3 +51,4 @@ for method in $methods; do
   echo "${method^^}: mIoU $at20 at threshold 0.20; $best; multi-class images $multi; rails→train ${rails:-n/a}"
 done
 echo "pseudo-masks: $demo/eps-masks (color/ for viewing; report.json, manifest.json)"
+echo "HTML report (curves, scores, sweep, gallery; opens offline): $demo/eps-report.html"

@@ -2,7 +2,8 @@
 # Installs the Debian packages eps-dist needs (as root), or prints the exact
 # command to run when not root. Swift itself (6.x) must already be on PATH.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config)
+# chromium: only for scripts/report-browser-test.sh (renders eps-dist report headless).
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the MPI self-test
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
-# running the sbatch script), then `swift test` (unit, golden, end-to-end and
+# running the sbatch script), the report in a headless browser
+# (scripts/report-browser-test.sh, about 10 s), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves). Before them, the fuzz
 # targets run 30 s each (scripts/fuzz.sh); swift test comes last so that its
 # closing line ends the output.
@@ -24,6 +25,8 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "slurm test NOT RUN: it needs root to start slurmctld/slurmd (CI runs it)" >&2
 fi
+echo "== eps-dist report in headless Chromium (no console error, every image decodes; screenshot kept)"
+bash scripts/report-browser-test.sh
 # CI time matters: the whole CI must stay well under 30 minutes on 2 cores. The fuzz step (sanitizer
 # build in .build-fuzz, then 12 targets x 30 s) takes about 7 minutes of it; see docs/ARCHITECTURE.md.
 echo "== fuzz: every reader of untrusted bytes, 30 s per target (libFuzzer + AddressSanitizer)"

@@ -82,18 +82,45 @@ int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_
     return 0;
 }
 
-int cimage_png_write(const char *path, const uint8_t *pixels, int width, int height,
-                     int channels, const uint8_t *palette_rgb, int palette_size,
-                     char *err, size_t errlen) {
+typedef struct { uint8_t *data; size_t size, capacity; } byte_sink;
+
+static void write_bytes(png_structp png, png_bytep in, png_size_t n) {
+    byte_sink *sink = (byte_sink *)png_get_io_ptr(png);
+    if (n > sink->capacity - sink->size) {
+        size_t want = sink->capacity ? sink->capacity : 4096;
+        while (want - sink->size < n) {
+            if (want > ((size_t)-1) / 2) png_error(png, "PNG too large");
+            want *= 2;
+        }
+        uint8_t *grown = (uint8_t *)realloc(sink->data, want);
+        if (!grown) png_error(png, "out of memory");
+        sink->data = grown;
+        sink->capacity = want;
+    }
+    memcpy(sink->data + sink->size, in, n);
+    sink->size += n;
+}
+static void flush_bytes(png_structp png) { (void)png; }
+
+int cimage_png_encode(const uint8_t *pixels, int width, int height, int channels,
+                      const uint8_t *palette_rgb, int palette_size,
+                      uint8_t **out, size_t *out_size, char *err, size_t errlen) {
+    *out = NULL;
+    *out_size = 0;
     if (channels != 1 && channels != 3) { snprintf(err, errlen, "PNG writer takes 1 or 3 channels"); return -1; }
-    FILE *fp = fopen(path, "wb");
-    if (!fp) { snprintf(err, errlen, "cannot create file"); return -1; }
-    err_sink sink = { err, errlen };
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
+    // On the heap: the callbacks change it between setjmp and a longjmp.
+    byte_sink *volatile sink = (byte_sink *)calloc(1, sizeof(byte_sink));
+    if (!sink) { snprintf(err, errlen, "out of memory"); return -1; }
+    err_sink errors = { err, errlen };
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) { fclose(fp); snprintf(err, errlen, "out of memory"); return -1; }
-    if (setjmp(png_jmpbuf(png))) { png_destroy_write_struct(&png, &info); fclose(fp); return -1; }
-    png_init_io(png, fp);
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info); free(sink); snprintf(err, errlen, "out of memory"); return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info); free(sink->data); free(sink); return -1;
+    }
+    png_set_write_fn(png, sink, write_bytes, flush_bytes);
     int color = channels == 3 ? PNG_COLOR_TYPE_RGB : (palette_rgb ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_GRAY);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -107,7 +134,9 @@ int cimage_png_write(const char *path, const uint8_t *pixels, int width, int hei
     for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * width * channels));
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
-    if (fclose(fp) != 0) { snprintf(err, errlen, "write failed (disk full?)"); return -1; }
+    *out = sink->data;
+    *out_size = sink->size;
+    free(sink);
     return 0;
 }
 

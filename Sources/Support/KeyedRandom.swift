@@ -63,5 +63,7 @@ extension KeyedRandom {
         public static let syntheticScene: UInt64 = 0x53594e
         /// The fixed batch of `eps-dist bench`.
         public static let benchmarkBatch: UInt64 = 42
+        /// The random images of `eps-dist report`'s gallery, under (seed) ("GAL").
+        public static let reportGallery: UInt64 = 0x47414c
     }
 }

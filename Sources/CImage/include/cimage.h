@@ -18,11 +18,12 @@
 int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_t **pixels,
                       int *width, int *height, int *channels, char *err, size_t errlen);
 
-/// Writes an 8-bit PNG with 1 (grey, or palette when `palette_rgb` is given
-/// with `palette_size` entries) or 3 channels.
-int cimage_png_write(const char *path, const uint8_t *pixels, int width, int height,
-                     int channels, const uint8_t *palette_rgb, int palette_size,
-                     char *err, size_t errlen);
+/// Encodes an 8-bit PNG with 1 (grey, or palette when `palette_rgb` is given
+/// with `palette_size` entries) or 3 channels into a malloc'ed buffer (free it
+/// with cimage_free).
+int cimage_png_encode(const uint8_t *pixels, int width, int height, int channels,
+                      const uint8_t *palette_rgb, int palette_size,
+                      uint8_t **out, size_t *out_size, char *err, size_t errlen);
 
 /// Width and height of a JPEG without decoding it.
 int cimage_jpeg_header(const uint8_t *data, size_t size, int *width, int *height,

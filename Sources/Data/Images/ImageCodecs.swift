@@ -56,6 +56,11 @@ public enum ImageCodecs {
     }
 
     public static func writeJPEG(_ image: Image8, to path: String, quality: Int = 92) throws {
+        try AtomicFile.write(try encodeJPEG(image, quality: quality, path: path), to: path)
+    }
+
+    /// The bytes of a JPEG file of an RGB image; `path` names it in messages.
+    public static func encodeJPEG(_ image: Image8, quality: Int = 92, path: String) throws -> Data {
         precondition(image.channels == 3, "JPEG writer takes RGB")
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
@@ -67,7 +72,7 @@ public enum ImageCodecs {
             let out
         else { throw DataError(path, "JPEG encoding failed: \(String(cString: err))") }
         defer { cimage_free(out) }
-        try AtomicFile.write(Data(bytes: out, count: size), to: path)
+        return Data(bytes: out, count: size)
     }
 
     /// Reads a PNG. `indices`: palette PNGs give their raw indices (class
@@ -100,20 +105,27 @@ public enum ImageCodecs {
     /// Writes a PNG atomically; with `palette` (RGB triples) a 1-channel image
     /// becomes a palette PNG whose indices read back exactly.
     public static func writePNG(_ image: Image8, to path: String, palette: [UInt8]? = nil) throws {
-        try AtomicFile.write(to: path) { temp in
-            var err = [CChar](repeating: 0, count: 256)
-            let status: Int32
-            if let palette {
-                status = cimage_png_write(
-                    temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
-                    palette, Int32(palette.count / 3), &err, err.count)
-            } else {
-                status = cimage_png_write(
-                    temp, image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels),
-                    nil, 0, &err, err.count)
-            }
-            guard status == 0 else { throw AtomicFile.WriteError(path: path, reason: "PNG: \(String(cString: err))") }
+        let bytes: Data
+        do { bytes = try encodePNG(image, palette: palette) } catch let e as DataError {
+            throw AtomicFile.WriteError(path: path, reason: "PNG: \(e.reason)")
         }
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    /// The bytes of a PNG file (1 or 3 channels; see `writePNG`).
+    public static func encodePNG(_ image: Image8, palette: [UInt8]? = nil) throws -> Data {
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var err = [CChar](repeating: 0, count: 256)
+        func encode(_ colours: UnsafeBufferPointer<UInt8>?) -> Int32 {
+            cimage_png_encode(
+                image.pixels, Int32(image.width), Int32(image.height), Int32(image.channels), colours?.baseAddress,
+                Int32((colours?.count ?? 0) / 3), &out, &size, &err, err.count)
+        }
+        let status = palette.map { $0.withUnsafeBufferPointer { encode($0) } } ?? encode(nil)
+        guard status == 0, let out else { throw DataError("<png>", "PNG encoding failed: \(String(cString: err))") }
+        defer { cimage_free(out) }
+        return Data(bytes: out, count: size)
     }
 
     static func readBytes(_ path: String) throws -> Data {
