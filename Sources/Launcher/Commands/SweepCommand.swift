@@ -21,7 +21,9 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Thresholds START STOP STEP, STOP included (0.05 0.60 0.05).")
     var thrRange: [Float] = [0.05, 0.60, 0.05]
     @Option(help: "Write every threshold's scores as JSON.") var json: String?
-    @Option(help: "Dataset (class names and count): \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
+    @Option(help: "Dataset (class names and count): \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
+    @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
+    var classNames: String?
 
     func run() throws {
         let comm = Communicators.make()
@@ -30,7 +32,7 @@ struct SweepCommand: ParsableCommand {
                 throw UsageError("--thr-range takes three numbers START STOP STEP, not \(thrRange.count)")
             }
             let thresholds = try ThresholdSweep.range(start: thrRange[0], stop: thrRange[1], step: thrRange[2])
-            let names = ["background"] + (dataset == .voc ? ClassNames.voc : ClassNames.coco)
+            let names = ["background"] + (try ClassNames.resolve(kind: dataset, file: classNames))
             let ids = try Dataset.readList(datalist)
             let started = Date()
             var sweep = ThresholdSweep(thresholds: thresholds, numClasses: names.count)

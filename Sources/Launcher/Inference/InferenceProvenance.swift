@@ -17,6 +17,8 @@ struct InferenceProvenance: Codable, Equatable {
     var widthDivisor: Int
     var dataset: String
     var numClasses: Int
+    /// The object classes in index order (absent in folders of older versions, which had the dataset's).
+    var classNames: [String]?
     /// ContentHash of --labels, or "Annotations/<id>.xml" for VOC's own labels.
     var labels: String
     var scales: [Float]
@@ -38,6 +40,7 @@ struct InferenceProvenance: Codable, Equatable {
         compare("width divisor", widthDivisor, old.widthDivisor)
         compare("dataset", dataset, old.dataset)
         compare("classes", numClasses, old.numClasses)
+        compare("class names", classNames ?? [], old.classNames ?? classNames ?? [])
         compare("labels", labels, old.labels)
         compare("scales", scales, old.scales)
         compare("flip", flip, old.flip)
@@ -112,7 +115,9 @@ extension Inferencer {
         return InferenceProvenance(
             epsDistVersion: EpsDistVersion.current, weightsHash: weightsHash, weightsFile: o.weights,
             arch: model.architecture.rawValue, method: model.method.rawValue, widthDivisor: o.widthDivisor,
-            dataset: kind.rawValue, numClasses: model.numClasses, labels: labels ?? "Annotations/<id>.xml",
+            dataset: kind.rawValue, numClasses: model.numClasses,
+            classNames: try ClassNames.resolve(kind: kind, file: o.classNames),
+            labels: labels ?? "Annotations/<id>.xml",
             scales: o.scales, flip: true, thr: o.thr, crf: "none")
     }
 }

@@ -81,7 +81,7 @@ public enum Checkpoint {
                 problems.append("method \(m), expected \(model.method.rawValue) (--method)")
             }
             if let c = file.metadata["num_classes"], c != "\(model.numClasses)" {
-                problems.append("\(c) classes, expected \(model.numClasses) (--dataset)")
+                problems.append("\(c) classes, expected \(model.numClasses) (--dataset or --class-names)")
             }
             if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
         }
