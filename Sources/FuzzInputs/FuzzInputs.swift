@@ -22,6 +22,7 @@
         "pickle": { _ = try? PickleReader.parse([UInt8]($0)) },
         "npy": { data in
             _ = try? NumpyFile.parse([UInt8](data))
+            _ = try? CAMArrays.parse([UInt8](data))
             _ = try? LabelSources.parseLabelFile(data, path: "fuzz.npy", numClasses: 20)
         },
         "mxnet": { _ = try? MXNetParams.read($0, path: "fuzz.params") },

@@ -7,6 +7,21 @@ public struct NumpyFile {
     public let fortranOrder: Bool
     public let payload: [UInt8]
 
+    /// A format-1.0 file: magic, header dict padded to 64 bytes, payload.
+    public static func encode(descr: String, shape: [Int], payload: UnsafeRawBufferPointer) -> Data {
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var out = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        out.reserveCapacity(10 + header.utf8.count + payload.count)
+        out.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+        out.append(contentsOf: Array(header.utf8))
+        out.append(contentsOf: payload)
+        return out
+    }
+
     public static func parse(_ data: [UInt8]) throws -> NumpyFile {
         guard data.count >= 10, data[0] == 0x93, Array(data[1...5]) == Array("NUMPY".utf8) else {
             throw PickleReader.Failure(reason: "not a .npy file (no \\x93NUMPY magic)")
@@ -56,6 +71,31 @@ public enum NumpyPickle {
         guard case .bytes(let raw) = s[4] else { return nil }
         guard let name = dtypeName(s[2]), let dtype = WeightDType(numpyName: name) else { return nil }
         return raw.withUnsafeBytes { dtype.floats($0) }
+    }
+
+    /// A numeric ndarray's shape and values as Float, checked: C order, little-endian (or
+    /// order-free), and exactly as many bytes as the shape needs; nil otherwise.
+    public static func array(_ value: PickleValue) -> (shape: [Int], values: [Float])? {
+        guard case .build(_, let state) = value, let s = state.tuple, s.count >= 5,
+            let dims = s[1].tuple?.compactMap(\.int), dims.count == s[1].tuple?.count,
+            case .bool(false) = s[3], case .bytes(let raw) = s[4],
+            let name = dtypeName(s[2]), let dtype = WeightDType(numpyName: name), byteOrder(s[2]) != ">"
+        else { return nil }
+        var count = 1
+        for d in dims {
+            guard d >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { return nil }
+            count = product
+        }
+        guard raw.count / dtype.byteWidth == count, raw.count % dtype.byteWidth == 0 else { return nil }
+        return (dims, raw.withUnsafeBytes { dtype.floats($0) })
+    }
+
+    /// The byte order of a BUILD-ed dtype ("<", "|", ">"), nil when not recorded.
+    static func byteOrder(_ value: PickleValue) -> String? {
+        guard case .build(_, let state) = value, let s = state.tuple, s.count > 1 else { return nil }
+        return s[1].string
     }
 
     /// `dtype('f4', False, True)` (BUILD-ed with its byte-order state) → "f4".

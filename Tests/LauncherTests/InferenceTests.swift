@@ -112,7 +112,8 @@ final class InferenceTests: XCTestCase {
         let ids = try Dataset.readList(SyntheticFixture.trainList)
         let running = try RunningProcess(
             ProcessHarness.binary,
-            inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]),
+            inferArguments(
+                weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0", "--progress-every", "0"]),
             environment: ProcessInfo.processInfo.environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -126,6 +127,15 @@ final class InferenceTests: XCTestCase {
         let before = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".png") }
         XCTAssertLessThan(before.count, ids.count, "the run finished before it could be interrupted")
         for name in before { XCTAssertNoThrow(try ImageCodecs.readPNG("\(out)/\(name)", indices: true), name) }
+        // The manifest was kept up to date while the run went on: the killed run's shows what was done.
+        let partial =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/manifest.json")))
+            as! [String: Any]
+        XCTAssertEqual(partial["complete"] as? Bool, false)
+        XCTAssertEqual(partial["listed"] as? Int, ids.count)
+        let recorded = (partial["images"] as! [[String: Any]]).map { $0["id"] as! String }
+        XCTAssertGreaterThanOrEqual(recorded.count, 1)
+        XCTAssertTrue(Set(recorded).isSubset(of: Set(before.map { String($0.dropLast(4)) })), "\(recorded)")
         let r = try ProcessHarness.epsDist(
             inferArguments(weights: weights, out: out, extra: ["--scales", "0.5", "1.0", "1.5", "2.0"]))
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -135,5 +145,6 @@ final class InferenceTests: XCTestCase {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/manifest.json")))
             as! [String: Any]
         XCTAssertEqual((manifest["images"] as! [[String: Any]]).map { $0["id"] as! String }, ids)
+        XCTAssertEqual(manifest["complete"] as? Bool, true)
     }
 }

@@ -64,21 +64,10 @@ public struct CAMFusion {
     /// Class index per pixel (0 background, c + 1 class c), row-major H×W.
     public func mask(threshold: Float, normalized norm: Tensor? = nil) -> [UInt8] {
         let norm = norm ?? normalized()
-        let plane = height * width
-        let present = (0..<numClasses).map { labels[$0] > 1e-5 }
-        var out = [UInt8](repeating: 0, count: plane)
-        for i in 0..<plane {
-            var best = threshold
-            var bestIndex = 0
-            for c in 0..<numClasses {
-                let score: Float = present[c] ? norm[c * plane + i] : 0
-                if score > best {
-                    best = score
-                    bestIndex = c + 1
-                }
-            }
-            out[i] = UInt8(bestIndex)
+        return norm.withUnsafeBufferPointer {
+            CAMMask.indices(
+                maps: $0, classes: numClasses, plane: height * width, threshold: threshold,
+                present: (0..<numClasses).map { labels[$0] > 1e-5 })
         }
-        return out
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Distributed
+import Engine
 import Foundation
 import Support
 
@@ -14,13 +15,23 @@ struct SweepCommand: ParsableCommand {
             "mIoU, precision and recall of the pseudo-masks at every background threshold, from the maps saved by "
             + "infer --cam-npy, in one pass.")
 
-    @Option(help: "Folder of <id>.npy maps written by infer --cam-npy (float32 C×H×W, max-normalised).")
+    @Option(
+        help: """
+            Folder of <id>.npy maps written by infer --cam-npy: the field's dict {class index: H×W} (also the \
+            official infer.py's) or eps-dist's dense float32 C×H×W; max-normalised.
+            """)
     var camDir: String
     @Option(help: "Ground-truth folder of <id>.png (palette or grey indices, 255 = ignore).") var gtDir: String
     @Option(help: "Ids to evaluate, one per line.") var datalist: String
     @Option(parsing: .upToNextOption, help: "Thresholds START STOP STEP, STOP included (0.05 0.60 0.05).")
     var thrRange: [Float] = [0.05, 0.60, 0.05]
     @Option(help: "Write every threshold's scores as JSON.") var json: String?
+    @Option(help: "Write every threshold's scores as CSV (thr, mIoU, precision, recall, per-class IoU).")
+    var csv: String?
+    @Option(help: "Write the masks <id>.png (grey class indices) of the threshold --mask-thr into this folder.")
+    var writeMasks: String?
+    @Option(help: "Threshold of --write-masks: a number in [0, 1], or 'best' (the sweep's best mIoU).")
+    var maskThr: String = "best"
     @Option(help: "Dataset (class names and count): \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
     @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
     var classNames: String?
@@ -49,6 +60,41 @@ struct SweepCommand: ParsableCommand {
             try RankDiscipline.onRoot(comm) {
                 try report(merged, names: names, images: ids.count, ranks: comm.size, started: started)
             }
+            if let dir = writeMasks {
+                let thr = try maskThreshold(best: merged.best.threshold)
+                try writeMasks(ids: ids, to: dir, threshold: thr, classes: names.count - 1, comm: comm)
+            }
+        }
+    }
+
+    /// --mask-thr as a number, or the sweep's best threshold.
+    func maskThreshold(best: Float) throws -> Float {
+        if maskThr == "best" { return best }
+        guard let t = Float(maskThr), t.isFinite, (0...1).contains(t) else {
+            throw UsageError("--mask-thr takes a number in [0, 1] or 'best', not '\(maskThr)'")
+        }
+        return t
+    }
+
+    /// Every rank writes the masks of its images at `threshold` (infer's rule, `CAMMask`).
+    func writeMasks(ids: [String], to dir: String, threshold: Float, classes: Int, comm: Communicator) throws {
+        try RankDiscipline.onRoot(comm) { _ = try OutputFolder.prepare(dir, flag: "--write-masks") }
+        var problems: [String] = []
+        for (i, id) in ids.enumerated() where i % comm.size == comm.rank {
+            do {
+                let gt = try MaskFiles.read("\(gtDir)/\(id).png")
+                let maps = try SavedMaps.read(
+                    "\(camDir)/\(id).npy", classes: classes, height: gt.height, width: gt.width)
+                let mask = maps.withUnsafeBufferPointer {
+                    CAMMask.indices(maps: $0, classes: classes, plane: gt.width * gt.height, threshold: threshold)
+                }
+                try ImageCodecs.writePNG(
+                    Image8(width: gt.width, height: gt.height, channels: 1, pixels: mask), to: "\(dir)/\(id).png")
+            } catch { problems.append("\(error)") }
+        }
+        try RankDiscipline.agree(comm, problems: problems, title: "sweep: masks not written")
+        try RankDiscipline.onRoot(comm) {
+            print(String(format: "wrote %d mask(s) at threshold %.3f: %@", ids.count, threshold, dir))
         }
     }
 
@@ -62,9 +108,10 @@ struct SweepCommand: ParsableCommand {
                 best.threshold, best.matrix.meanIoU * 100, images, merged.thresholds.count,
                 Date().timeIntervalSince(started), ranks))
         print(EvalReport.table(best.matrix, classNames: names))
-        guard let json else { return }
         // The thresholds as written on the command line's grid, not float32's nearest binary value.
         func clean(_ t: Float) -> Double { (Double(t) * 10_000).rounded() / 10_000 }
+        if let csv { try AtomicFile.write(Data(merged.csv(classNames: names).utf8), to: csv) }
+        guard let json else { return }
         let rows: [[String: Any]] = zip(merged.thresholds, merged.matrices).map { t, m in
             var row = EvalReport.json(m, classNames: names, numImages: images)
             row["thr"] = clean(t)
@@ -81,28 +128,11 @@ struct SweepCommand: ParsableCommand {
 
     /// Reads one image's maps and ground truth, checks they fit, adds them.
     func add(_ id: String, to sweep: inout ThresholdSweep, classes: Int) throws {
-        let path = "\(camDir)/\(id).npy"
-        let bytes = [UInt8](try InputFile.read(path, what: "the saved maps (--cam-dir)"))
-        let npy: NumpyFile
-        do { npy = try NumpyFile.parse(bytes) } catch {
-            throw DataError(path, "not a readable .npy file (\(error)); write the maps with eps-dist infer --cam-npy")
-        }
         let gtPath = "\(gtDir)/\(id).png"
         let gt = try MaskFiles.read(gtPath)
         try MaskEvaluation(numClasses: classes + 1, predictionIgnore: nil).check(
             gt, path: gtPath, allowed: MaskEvaluation.groundTruthIgnore, what: "ground truth")
-        guard npy.descr == "<f4", !npy.fortranOrder, npy.shape == [classes, gt.height, gt.width],
-            npy.payload.count >= classes * gt.height * gt.width * 4
-        else {
-            throw DataError(
-                path,
-                "expected float32 maps of shape (\(classes), \(gt.height), \(gt.width)) like its ground truth, found "
-                    + "\(npy.descr) \(npy.shape); write them with eps-dist infer --cam-npy")
-        }
-        npy.payload.withUnsafeBytes { raw in
-            let maps = UnsafeBufferPointer(
-                start: raw.baseAddress!.assumingMemoryBound(to: Float.self), count: classes * gt.height * gt.width)
-            sweep.add(maps: maps, classes: classes, groundTruth: gt.pixels)
-        }
+        let maps = try SavedMaps.read("\(camDir)/\(id).npy", classes: classes, height: gt.height, width: gt.width)
+        maps.withUnsafeBufferPointer { sweep.add(maps: $0, classes: classes, groundTruth: gt.pixels) }
     }
 }

@@ -81,4 +81,22 @@ public struct ThresholdSweep {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// One CSV row per threshold: thr, mIoU, mean precision, mean recall, then each class's IoU (fractions).
+    public func csv(classNames: [String]) -> String {
+        func cell(_ v: Double) -> String { v.isFinite ? String(format: "%.6f", v) : "" }
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var lines = [
+            (["thr", "miou", "precision", "recall"] + classNames.map { quoted("iou_" + $0) }).joined(separator: ",")
+        ]
+        for (t, m) in zip(thresholds, matrices) {
+            let row =
+                [
+                    String(format: "%.4f", t), cell(m.meanIoU), cell(ConfusionMatrix.nanMean(m.precision)),
+                    cell(ConfusionMatrix.nanMean(m.recall)),
+                ] + m.iou.map(cell)
+            lines.append(row.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }

@@ -27,11 +27,24 @@ public struct InferOptions: ParsableArguments {
     var scales: [Float] = []
     @Option(help: "Background score (0.20).") var thr: Float = 0.20
     @Option(help: "Output folder of pseudo-masks <id>.png (grey class indices).") var camPng: String
-    @Option(help: "Also write max-normalised maps <id>.npy (float32 C×H×W).") var camNpy: String?
+    @Option(
+        help: """
+            Also write the max-normalised maps <id>.npy as the official infer.py does: a pickled dict {0-based class \
+            index: H×W float32} of the image's classes (np.load(p, allow_pickle=True).item()).
+            """)
+    var camNpy: String?
+    @Option(
+        help: "Format of --cam-npy: \(CAMFileFormat.helpList) (dense: one float32 C×H×W array, every class).")
+    var camNpyFormat: CAMFileFormat = .dict
     @Option(help: "Also write VOC-palette masks for viewing.") var colorPng: String?
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
+    @Option(
+        help:
+            "Seconds between progress lines (images done, rate, time left) of every rank, and manifest.json updates."
+    )
+    var progressEvery: Double = 30
     @Option(
         help: """
             Largest input, in pixels, of an image at its largest scale (\(InferOptions.defaultMaxPixels): VOC and COCO \
@@ -66,6 +79,9 @@ public struct InferOptions: ParsableArguments {
             throw UsageError("--thr (the background score) must lie in [0, 1], not \(thr)")
         }
         guard threads.map({ $0 >= 1 }) ?? true else { throw UsageError("--threads must be >= 1") }
+        guard progressEvery.isFinite, progressEvery >= 0 else {
+            throw UsageError("--progress-every must be a number of seconds >= 0, not \(progressEvery)")
+        }
         try checkOutputsAreNotInputs()
         guard maxPixels >= 1 else { throw UsageError("--max-pixels must be >= 1, not \(maxPixels)") }
         guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1, not \(widthDivisor)") }
@@ -101,4 +117,12 @@ public struct InferOptions: ParsableArguments {
                 "--cam-png and --color-png are one folder (\(pngOutputs[0].1)): give them different folders")
         }
     }
+}
+
+/// How `infer --cam-npy` stores the maps.
+public enum CAMFileFormat: String, CaseIterable, ExpressibleByArgument, Codable {
+    /// The field's: a pickled dict {class index: H×W} of the image's classes (`CAMArrays`).
+    case dict
+    /// One float32 C×H×W array with every class (zero where absent).
+    case dense
 }

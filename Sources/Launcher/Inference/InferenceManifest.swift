@@ -73,17 +73,33 @@ enum InferenceManifest {
         }
     }
 
-    /// The merged manifest, in list order; then the progress files go.
+    /// The merged manifest, in list order (`complete`: every image of the list has its entry); then the
+    /// progress files go.
     static func write(_ entries: [Entry], order: [String], ranks: Int, weights: String, in dir: String) throws {
+        try writeManifest(entries, order: order, ranks: ranks, complete: true, extra: ["weights": weights], in: dir)
+        for rank in 0..<ranks { unlink(progressFile(dir, rank: rank)) }
+    }
+
+    /// While a run goes on: the manifest of what the folder records so far (this run's progress files over the
+    /// previous manifest), `complete` false; the progress files stay.
+    static func refresh(in dir: String, order: [String], ranks: Int) throws {
+        let recorded = try read(in: dir)
+        try writeManifest(Array(recorded.values), order: order, ranks: ranks, complete: false, extra: [:], in: dir)
+    }
+
+    static func writeManifest(
+        _ entries: [Entry], order: [String], ranks: Int, complete: Bool, extra: [String: Any], in dir: String
+    ) throws {
         let byId = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let images = try order.compactMap { byId[$0] }.map { entry -> Any in
             var rounded = entry
             rounded.seconds = (entry.seconds * 1000).rounded() / 1000
             return try JSONSerialization.jsonObject(with: try encoder.encode(rounded))
         }
-        let object: [String: Any] = ["images": images, "count": images.count, "ranks": ranks, "weights": weights]
+        var object: [String: Any] = ["images": images, "count": images.count, "ranks": ranks, "complete": complete]
+        object.merge(extra) { a, _ in a }
+        object["listed"] = order.count
         try EvalReport.writeJSON(object, to: "\(dir)/\(fileName)")
-        for rank in 0..<ranks { unlink(progressFile(dir, rank: rank)) }
     }
 
     /// --overwrite: the folder's records and outputs go, so nothing of an

@@ -26,6 +26,8 @@ struct InferenceProvenance: Codable, Equatable {
     var thr: Float
     /// Dense CRF settings ("none": no refinement).
     var crf: String
+    /// How --cam-npy stores the maps (`CAMFileFormat`); nil without --cam-npy.
+    var camNpyFormat: String?
 
     static let fileName = "provenance.json"
 
@@ -46,6 +48,7 @@ struct InferenceProvenance: Codable, Equatable {
         compare("flip", flip, old.flip)
         compare("thr", thr, old.thr)
         compare("crf", crf, old.crf)
+        compare("cam-npy format", camNpyFormat ?? "none", old.camNpyFormat ?? "none")
         return out
     }
 
@@ -118,6 +121,7 @@ extension Inferencer {
             dataset: kind.rawValue, numClasses: model.numClasses,
             classNames: try ClassNames.resolve(kind: kind, file: o.classNames),
             labels: labels ?? "Annotations/<id>.xml",
-            scales: o.scales, flip: true, thr: o.thr, crf: "none")
+            scales: o.scales, flip: true, thr: o.thr, crf: "none",
+            camNpyFormat: o.camNpy.map { _ in o.camNpyFormat.rawValue })
     }
 }

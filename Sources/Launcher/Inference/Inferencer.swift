@@ -81,7 +81,8 @@ public final class Inferencer {
         var entries: [ManifestEntry] = []
         var problems: [String] = []
         var writeFailures = 0  // I/O failures (exit 1), not bad input
-        let started = Date()
+        let progressLine = ImageProgress(
+            what: "infer", rank: comm.rank, ranks: comm.size, total: mine.count, interval: o.progressEvery)
         for (n, index) in mine.enumerated() {
             var sample = dataset.samples[index]
             let t0 = Date()
@@ -127,9 +128,9 @@ public final class Inferencer {
                         id: sample.id, shard: comm.rank, status: "failed: \(error)",
                         seconds: Date().timeIntervalSince(t0)))
             }
-            if comm.isRoot && ((n + 1) % 20 == 0 || n + 1 == mine.count) {
-                let rate = Double(n + 1) / max(Date().timeIntervalSince(started), 1e-9)
-                log.info(String(format: "rank 0: %d/%d images  %.2f img/s", n + 1, mine.count, rate))
+            if progressLine.finished(n + 1) && comm.isRoot {
+                // What every rank has finished so far, in manifest.json (complete: false) for a killed run.
+                try? InferenceManifest.refresh(in: o.camPng, order: dataset.samples.map(\.id), ranks: comm.size)
             }
         }
         comm.allreduceSum(&confusion.counts)
@@ -195,7 +196,20 @@ public final class Inferencer {
         let mask = Image8(
             width: image.width, height: image.height, channels: 1,
             pixels: fusion.mask(threshold: o.thr, normalized: norm))
-        if let dir = o.camNpy { try NumpyWriter.write(norm, to: "\(dir)/\(sample.id).npy") }
+        if let dir = o.camNpy {
+            let path = "\(dir)/\(sample.id).npy"
+            switch o.camNpyFormat {
+            case .dense: try NumpyWriter.write(norm, to: path)
+            case .dict:
+                let present = (0..<model.numClasses).map { sample.labels[$0] > 1e-5 }
+                let cams = norm.withUnsafeBufferPointer {
+                    CAMArrays(
+                        dense: $0, classes: model.numClasses, height: image.height, width: image.width,
+                        present: present)
+                }
+                try AtomicFile.write(cams.encoded(), to: path)
+            }
+        }
         if let dir = o.colorPng {
             try ImageCodecs.writePNG(mask, to: "\(dir)/\(sample.id).png", palette: ImageCodecs.vocPalette)
         }

@@ -1,0 +1,41 @@
+import Data
+import Foundation
+import Support
+
+/// The maps `infer --cam-npy` saved for one image, in either format: the
+/// field's dict of the image's classes (`CAMArrays`) or one dense C×H×W array.
+enum SavedMaps {
+    /// Dense maps [classes, height, width] (zero for classes the file does not hold), checked
+    /// against the image's size (from its ground truth or image) and the class count.
+    static func read(_ path: String, classes: Int, height: Int, width: Int) throws -> [Float] {
+        let bytes = [UInt8](try InputFile.read(path, what: "the saved maps"))
+        let fix = "write the maps with eps-dist infer --cam-npy"
+        let npy: NumpyFile
+        do { npy = try NumpyFile.parse(bytes) } catch {
+            throw DataError(path, "not a readable .npy file (\(error)); \(fix)")
+        }
+        if npy.descr == "|O" {
+            let cams: CAMArrays
+            do { cams = try CAMArrays.parse(bytes) } catch { throw DataError(path, "\(error); \(fix)") }
+            guard cams.classIndices.isEmpty || (cams.height == height && cams.width == width) else {
+                throw DataError(
+                    path, "maps are \(cams.width)×\(cams.height), the image is \(width)×\(height); \(fix)")
+            }
+            if let c = cams.classIndices.last, c >= classes {
+                throw DataError(path, "holds class index \(c), the dataset has \(classes) classes (0…\(classes - 1))")
+            }
+            return cams.dense(classes: classes)
+        }
+        guard npy.descr == "<f4", !npy.fortranOrder, npy.shape == [classes, height, width],
+            npy.payload.count == classes * height * width * 4
+        else {
+            throw DataError(
+                path,
+                "expected a dict {class: H×W map} or float32 maps of shape (\(classes), \(height), \(width)) like its "
+                    + "image, found \(npy.descr) \(npy.shape); \(fix)")
+        }
+        let values = npy.payload.withUnsafeBytes { WeightDType.float32.floats($0) }
+        guard values.allSatisfy({ $0.isFinite }) else { throw DataError(path, "holds a non-finite value; \(fix)") }
+        return values
+    }
+}
