@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
-        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data"]),
+        .testTarget(
+            name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data", "Support"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

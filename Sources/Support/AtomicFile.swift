@@ -23,11 +23,7 @@ public enum AtomicFile {
     /// run can tell its own host's leftovers of dead writers from live ones.
     static func temporaryName(for path: String) -> String { path + temporaryMarker + "\(host)-\(getpid())" }
     static let temporaryMarker = ".tmp-"
-    static let host: String = {
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count - 1)
-        return String(cString: name).replacingOccurrences(of: "-", with: "_")
-    }()
+    static let host = HostName.current.replacingOccurrences(of: "-", with: "_")
 
     /// Removes the temporary files in `dir` left by writers of this host
     /// that no longer run (a killed run); returns their paths. Temporaries of

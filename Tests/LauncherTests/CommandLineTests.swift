@@ -179,6 +179,42 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// The official names and habits: `--dataset voc12`; `--data-root` given the
+    /// image folder (the official --data_root) is one line naming the flags to use.
+    func testOfficialDatasetNameAndImageFolderAsDataRoot() throws {
+        let root = SyntheticFixture.root
+        let voc12 = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: ProcessHarness.temporaryDirectory("voc12"), iterations: 2, extra: ["--dataset", "voc12"]))
+        XCTAssertEqual(voc12.status, 0, voc12.stderr)
+        var official = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("image-folder"))
+        official[official.firstIndex(of: "--data-root")! + 1] = "\(root)/JPEGImages"
+        let result = try ProcessHarness.epsDist(official, timeout: 120)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, result.stderr)
+        XCTAssertTrue(
+            result.stderr.contains("looks like an image folder")
+                && result.stderr.contains("--img-dir \(root)/JPEGImages --data-root \(root)"), result.stderr)
+        // The suggested flags work.
+        let suggested = try ProcessHarness.epsDist([
+            "check-data", "--img-dir", "\(root)/JPEGImages", "--data-root", root, "--train-list",
+            SyntheticFixture.trainList, "--saliency-root", "\(root)/saliency", "--arch", "tiny",
+        ])
+        XCTAssertEqual(suggested.status, 0, suggested.stderr)
+    }
+
+    /// check-data validates without a run directory and writes nothing.
+    func testCheckDataNeedsNoOut() throws {
+        let root = SyntheticFixture.root
+        let result = try ProcessHarness.epsDist([
+            "check-data", "--dataset", "voc12", "--data-root", root, "--train-list", SyntheticFixture.trainList,
+            "--saliency-root", "\(root)/saliency", "--arch", "tiny",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("images: 48 listed, 48 usable, 0 with problems"), result.stdout)
+    }
+
     func testMissingDatasetFolder() throws {
         var args = SyntheticFixture.trainArguments(out: ProcessHarness.temporaryDirectory("missing-root"))
         args[args.firstIndex(of: "--data-root")! + 1] = "/nonexistent/VOC2012"

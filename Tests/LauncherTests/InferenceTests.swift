@@ -75,6 +75,7 @@ final class InferenceTests: XCTestCase {
         // A 20-class checkpoint used for 80 COCO classes.
         let coco = ProcessHarness.temporaryDirectory("bad-infer-coco")
         try "x 1\n".write(toFile: "\(coco)/labels.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(coco)/train2014", withIntermediateDirectories: true)
         r = try ProcessHarness.epsDist([
             "infer", "--weights", weights, "--dataset", "coco", "--data-root", coco,
             "--infer-list", "\(coco)/labels.txt", "--labels", "\(coco)/labels.txt", "--cam-png", out,

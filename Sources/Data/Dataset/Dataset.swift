@@ -1,7 +1,18 @@
 import Foundation
 import Support
 
-public enum DatasetKind: String, CaseIterable, Sendable { case voc, coco }
+public enum DatasetKind: String, CaseIterable, Sendable {
+    case voc, coco
+
+    /// Also the official code's names (`--dataset voc12`).
+    public init?(name: String) {
+        guard let kind = DatasetKind(rawValue: name == "voc12" ? "voc" : name) else { return nil }
+        self = kind
+    }
+
+    /// For help texts: "voc (or voc12) or coco".
+    public static let namesText = "voc (or the official voc12) or coco"
+}
 
 /// Where a dataset's files are (flags: docs/ARCHITECTURE.md, "Command line").
 public struct DatasetConfig: Sendable {
@@ -11,10 +22,12 @@ public struct DatasetConfig: Sendable {
     public var imageDir: String?
     public var saliencyRoot: String?
     public var labelsFile: String?
+    /// One's own classes, one per line (`--class-names`); nil: the kind's.
+    public var classNamesFile: String?
 
     public init(
         kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
-        saliencyRoot: String? = nil, labelsFile: String? = nil
+        saliencyRoot: String? = nil, labelsFile: String? = nil, classNamesFile: String? = nil
     ) {
         self.kind = kind
         self.dataRoot = dataRoot
@@ -22,6 +35,7 @@ public struct DatasetConfig: Sendable {
         self.imageDir = imageDir
         self.saliencyRoot = saliencyRoot
         self.labelsFile = labelsFile
+        self.classNamesFile = classNamesFile
     }
 
     /// VOC `JPEGImages/`; COCO `train2014/` or else `images/`; `--img-dir` wins.
@@ -73,9 +87,13 @@ public struct Dataset: Sendable {
         if let sal = config.saliencyRoot {
             try InputFile.requireDirectory(sal, what: "the saliency folder (--saliency-root)")
         }
-        if let images = config.imageDir { try InputFile.requireDirectory(images, what: "the image folder (--img-dir)") }
+        if let images = config.imageDir {
+            try InputFile.requireDirectory(images, what: "the image folder (--img-dir)")
+        } else {
+            try checkImageFolder(config)
+        }
         let ids = try readList(config.listFile)
-        let classes = config.kind == .voc ? ClassNames.voc : ClassNames.coco
+        let classes = try ClassNames.resolve(kind: config.kind, file: config.classNamesFile)
         let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
         if config.labelsFile == nil && config.kind == .coco {
             throw DataError(config.listFile, "COCO needs --labels (a label file or an instances JSON)")
@@ -88,6 +106,31 @@ public struct Dataset: Sendable {
                 labels: table?[id] ?? [])
         }
         return Dataset(config: config, classNames: classes, samples: samples)
+    }
+
+    /// Without --img-dir the images are in a folder of --data-root; when it is
+    /// missing, one error instead of a "not found" per image — and when
+    /// --data-root itself holds the JPEGs (the official code's --data_root is
+    /// the image folder), the flags that say so.
+    static func checkImageFolder(_ config: DatasetConfig) throws {
+        let images = config.resolvedImageDir
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: images, isDirectory: &isDirectory) && isDirectory.boolValue { return }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: config.dataRoot)) ?? []
+        let jpegs = names.filter { [".jpg", ".jpeg"].contains(where: $0.lowercased().hasSuffix) }.count
+        let parent = (config.dataRoot as NSString).deletingLastPathComponent
+        let folder = config.kind == .voc ? "JPEGImages" : "train2014/ or images"
+        guard jpegs == 0 else {
+            throw DataError(
+                config.dataRoot,
+                "--data-root looks like an image folder (\(jpegs) JPEG files, no \(folder)/): here --data-root is the "
+                    + "dataset root; pass --img-dir \(config.dataRoot) --data-root "
+                    + (parent.isEmpty ? "." : parent))
+        }
+        throw DataError(
+            config.dataRoot,
+            "no image folder \(folder)/ in --data-root: give the dataset root that holds it, or the images with --img-dir"
+        )
     }
 
     /// Ids of a list file: one per line, blanks ignored.

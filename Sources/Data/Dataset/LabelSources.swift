@@ -112,7 +112,8 @@ public enum LabelSources {
             var v = [Float](repeating: 0, count: numClasses)
             for i in indices {
                 guard i >= 0 && i < numClasses else {
-                    throw DataError(path, "class index \(i) of '\(id)' is outside 0..<\(numClasses)")
+                    throw DataError(
+                        path, "class index \(i) of '\(id)' is outside 0..<\(numClasses) (--dataset or --class-names?)")
                 }
                 v[i] = 1
             }
@@ -173,7 +174,9 @@ extension LabelSources {
                 }
                 guard labels.count == numClasses else {
                     throw DataError(
-                        path, "'\(id)' has \(labels.count) labels, the dataset has \(numClasses) classes (--dataset?)")
+                        path,
+                        "'\(id)' has \(labels.count) labels, the dataset has \(numClasses) classes (--dataset or --class-names?)"
+                    )
                 }
                 table[id] = labels
             }
@@ -213,7 +216,8 @@ extension LabelSources {
         let annotations = try list("annotations")
         let categoryIds = try categories.enumerated().map { try int($1, "id", in: "categories", at: $0) }.sorted()
         guard categoryIds.count == numClasses else {
-            throw DataError(path, "\(categoryIds.count) categories, expected \(numClasses) (--dataset?)")
+            throw DataError(
+                path, "\(categoryIds.count) categories, expected \(numClasses) (--dataset or --class-names?)")
         }
         guard Set(categoryIds).count == categoryIds.count else { throw DataError(path, "category ids repeat") }
         let classOf = Dictionary(uniqueKeysWithValues: categoryIds.enumerated().map { ($0.element, $0.offset) })

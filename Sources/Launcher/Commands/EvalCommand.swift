@@ -13,13 +13,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Ids to evaluate, one per line.") var datalist: String
     @Option(help: "Write the report as JSON.") var json: String?
     @Option(help: "Context region masks <id>.png (adds the context-confusion ratio).") var contextDir: String?
-    @Option(help: "Dataset (class names and count): \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
+    @Option(help: "Dataset (class names and count): \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
+    @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
+    var classNames: String?
     @Option(help: "A prediction value to skip like ground truth's 255 (default: every value must be a class).")
     var predictionIgnore: UInt8?
 
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
-            let names = ["background"] + (dataset == .voc ? ClassNames.voc : ClassNames.coco)
+            let names = ["background"] + (try ClassNames.resolve(kind: dataset, file: classNames))
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(

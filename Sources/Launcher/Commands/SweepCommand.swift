@@ -32,7 +32,9 @@ struct SweepCommand: ParsableCommand {
     var writeMasks: String?
     @Option(help: "Threshold of --write-masks: a number in [0, 1], or 'best' (the sweep's best mIoU).")
     var maskThr: String = "best"
-    @Option(help: "Dataset (class names and count): \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
+    @Option(help: "Dataset (class names and count): \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
+    @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
+    var classNames: String?
 
     func run() throws {
         let comm = Communicators.make()
@@ -41,7 +43,7 @@ struct SweepCommand: ParsableCommand {
                 throw UsageError("--thr-range takes three numbers START STOP STEP, not \(thrRange.count)")
             }
             let thresholds = try ThresholdSweep.range(start: thrRange[0], stop: thrRange[1], step: thrRange[2])
-            let names = ["background"] + (dataset == .voc ? ClassNames.voc : ClassNames.coco)
+            let names = ["background"] + (try ClassNames.resolve(kind: dataset, file: classNames))
             let ids = try Dataset.readList(datalist)
             let started = Date()
             var sweep = ThresholdSweep(thresholds: thresholds, numClasses: names.count)

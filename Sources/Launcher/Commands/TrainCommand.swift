@@ -21,12 +21,12 @@ struct TrainCommand: ParsableCommand {
 struct CheckDataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-data",
-        abstract: "Validate a dataset with the train flags and print a summary.")
+        abstract: "Validate a dataset with the train flags and print a summary (no --out needed; nothing is written).")
 
     @OptionGroup var options: TrainOptions
 
     func run() throws {
-        let config = try TrainConfig.resolve(options)
+        let config = try TrainConfig.resolve(options, training: false)
         let comm = SingleProcessCommunicator()
         RankDiscipline.run(comm) {
             try DataCheck.run(config)

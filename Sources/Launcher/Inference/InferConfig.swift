@@ -10,7 +10,9 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Backbone: \(Architecture.helpList) (default: the one recorded in the checkpoint, else resnet38).")
     var arch: Architecture?
     @Option(help: "Method: \(Method.helpList) (default: as recorded in the checkpoint, else eps).") var method: Method?
-    @Option(help: "Dataset layout: \(DatasetKind.helpList).") var dataset: DatasetKind = .voc
+    @Option(help: "Dataset layout: \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
+    @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
+    var classNames: String?
     @Option(help: "Dataset root.") var dataRoot: String
     @Option(help: "Image ids to process, one per line.") var inferList: String
     @Option(help: "Image-level labels (default: VOC Annotations/*.xml).") var labels: String?

@@ -17,6 +17,8 @@ struct InferenceProvenance: Codable, Equatable {
     var widthDivisor: Int
     var dataset: String
     var numClasses: Int
+    /// The object classes in index order (absent in folders of older versions, which had the dataset's).
+    var classNames: [String]?
     /// ContentHash of --labels, or "Annotations/<id>.xml" for VOC's own labels.
     var labels: String
     var scales: [Float]
@@ -30,7 +32,8 @@ struct InferenceProvenance: Codable, Equatable {
     static let fileName = "provenance.json"
 
     /// "thr 0.2 → 0.3" for every compared setting that differs.
-    func differences(from old: InferenceProvenance) -> [String] {
+    /// The --cam-npy format only matters in the --cam-npy folder (`mapsFolder`): the masks are the same either way.
+    func differences(from old: InferenceProvenance, mapsFolder: Bool) -> [String] {
         var out: [String] = []
         func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(b) → \(a)") } }
         compare("eps-dist version", epsDistVersion, old.epsDistVersion)
@@ -40,12 +43,13 @@ struct InferenceProvenance: Codable, Equatable {
         compare("width divisor", widthDivisor, old.widthDivisor)
         compare("dataset", dataset, old.dataset)
         compare("classes", numClasses, old.numClasses)
+        compare("class names", classNames ?? [], old.classNames ?? classNames ?? [])
         compare("labels", labels, old.labels)
         compare("scales", scales, old.scales)
         compare("flip", flip, old.flip)
         compare("thr", thr, old.thr)
         compare("crf", crf, old.crf)
-        compare("cam-npy format", camNpyFormat ?? "none", old.camNpyFormat ?? "none")
+        if mapsFolder { compare("cam-npy format", camNpyFormat ?? "none", old.camNpyFormat ?? "none") }
         return out
     }
 
@@ -86,7 +90,7 @@ struct InferenceProvenance: Codable, Equatable {
         }
         if !overwrite {
             if let old = try Self.read(in: dir) {
-                let changed = differences(from: old)
+                let changed = differences(from: old, mapsFolder: flag == "--cam-npy")
                 if !changed.isEmpty {
                     throw UsageError(
                         "\(dir) (\(flag)) holds outputs made with other settings:\n  "
@@ -115,7 +119,9 @@ extension Inferencer {
         return InferenceProvenance(
             epsDistVersion: EpsDistVersion.current, weightsHash: weightsHash, weightsFile: o.weights,
             arch: model.architecture.rawValue, method: model.method.rawValue, widthDivisor: o.widthDivisor,
-            dataset: kind.rawValue, numClasses: model.numClasses, labels: labels ?? "Annotations/<id>.xml",
+            dataset: kind.rawValue, numClasses: model.numClasses,
+            classNames: try ClassNames.resolve(kind: kind, file: o.classNames),
+            labels: labels ?? "Annotations/<id>.xml",
             scales: o.scales, flip: true, thr: o.thr, crf: "none",
             camNpyFormat: o.camNpy.map { _ in o.camNpyFormat.rawValue })
     }

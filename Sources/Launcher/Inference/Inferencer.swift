@@ -32,7 +32,7 @@ public final class Inferencer {
         let dataset = try Dataset.load(
             DatasetConfig(
                 kind: kind, dataRoot: options.dataRoot, listFile: options.inferList,
-                imageDir: options.imgDir, labelsFile: options.labels))
+                imageDir: options.imgDir, labelsFile: options.labels, classNamesFile: options.classNames))
         let (model, trainingResize) = try loadModel(numClasses: dataset.numClasses)
         if options.scales.isEmpty {
             options.scales = InferOptions.defaultScales(trainingResize: trainingResize)

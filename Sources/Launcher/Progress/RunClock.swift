@@ -8,8 +8,13 @@ struct RunClock {
     let lastStep: Int
     /// Images per step (the global batch).
     let imagesPerStep: Int
+    /// Seconds the run had taken before this session (from the checkpoint it resumes; 0 for a new run).
+    var elapsedBefore = 0.0
 
     var elapsed: Double { Date().timeIntervalSince(started) }
+
+    /// Seconds since the run started, over all its sessions.
+    func runElapsed(at now: Date = Date()) -> Double { elapsedBefore + now.timeIntervalSince(started) }
 
     /// Images per second over the steps done since the start.
     func imagesPerSecond(stepsDone done: Int) -> Double {

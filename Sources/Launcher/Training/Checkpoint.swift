@@ -5,8 +5,8 @@ import Foundation
 /// state_dict names (the final file loads into the PyTorch model with
 /// strict=True), step checkpoints add `optimizer.momentum.<name>` (and
 /// Adam's `optimizer.second_moment.<name>`);
-/// `__metadata__` holds format, step, seed, architecture, method, classes
-/// and the effective config.
+/// `__metadata__` holds format, step, seed, architecture, method, classes,
+/// the effective config and the run's elapsed seconds.
 public enum Checkpoint {
     public static let format = "eps-dist-checkpoint-1"
     static let momentumPrefix = "optimizer.momentum."
@@ -20,7 +20,7 @@ public enum Checkpoint {
 
     public static func make(
         _ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
-        includeOptimizer: Bool, adam: Bool = false, resumeSignature: String = ""
+        includeOptimizer: Bool, adam: Bool = false, resumeSignature: String = "", elapsedSeconds: Double? = nil
     ) -> SafeTensorsFile {
         let store = model.store
         var tensors: [String: Tensor] = [:]
@@ -52,11 +52,13 @@ public enum Checkpoint {
             counters.insert(name)
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
-        let metadata = [
+        var metadata = [
             "format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
             "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML,
             "resume_signature": resumeSignature,
         ]
+        // The run's wall-clock time so far: a resumed run's metrics continue it.
+        if let elapsedSeconds { metadata["elapsed_s"] = String(elapsedSeconds) }
         var file = SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
         file.int64Names = counters
         return file
@@ -79,7 +81,7 @@ public enum Checkpoint {
                 problems.append("method \(m), expected \(model.method.rawValue) (--method)")
             }
             if let c = file.metadata["num_classes"], c != "\(model.numClasses)" {
-                problems.append("\(c) classes, expected \(model.numClasses) (--dataset)")
+                problems.append("\(c) classes, expected \(model.numClasses) (--dataset or --class-names)")
             }
             if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
         }

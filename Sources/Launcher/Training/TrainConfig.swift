@@ -16,10 +16,11 @@ public struct TrainConfig {
     public subscript<T>(dynamicMember setting: KeyPath<TrainSettings, T>) -> T { settings[keyPath: setting] }
 
     /// Flags over `--config` over the dataset's preset, decoded and validated.
-    public static func resolve(_ options: TrainOptions) throws -> TrainConfig {
+    /// `training: false` (check-data) needs no --out.
+    public static func resolve(_ options: TrainOptions, training: Bool = true) throws -> TrainConfig {
         let flags = CommandLineSettings.given(in: options)
         let file = try options.config.map { try configFile($0) } ?? [:]
-        let settings = try settings(file.merging(flags) { _, flag in flag })
+        let settings = try settings(file.merging(flags) { _, flag in flag }, training: training)
         if let step = options.stopAtStep, step < 1 { throw UsageError("--stop-at-step must be >= 1, not \(step)") }
         return TrainConfig(
             settings: settings, resume: try ResumeMode(resume: options.resume, auto: options.resumeAuto),
@@ -27,7 +28,7 @@ public struct TrainConfig {
     }
 
     /// The given values over the preset of their dataset and backbone, decoded and validated.
-    static func settings(_ layered: [String: FlatYAMLDecoder.Value]) throws -> TrainSettings {
+    static func settings(_ layered: [String: FlatYAMLDecoder.Value], training: Bool = true) throws -> TrainSettings {
         let kind = try FlatYAMLDecoder.decode(
             DatasetKind.self, fromText: layered["dataset"]?.text ?? DatasetKind.voc.rawValue,
             source: layered["dataset"]?.source ?? "")
@@ -43,7 +44,7 @@ public struct TrainConfig {
         }
         let settings = try FlatYAMLDecoder.decode(
             TrainSettings.self, from: defaults.merging(layered) { _, given in given })
-        try settings.validate()
+        try settings.validate(training: training)
         return settings
     }
 
@@ -94,7 +95,7 @@ public struct TrainConfig {
     public var agreementSignature: String {
         let s = settings
         return
-            "\(s.dataset) \(s.trainList) \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
+            "\(s.dataset) \(s.trainList) \(s.classNames ?? "-") \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
             + "\(s.maxIters) \(s.optimizer) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
             + "eps-dist \(EpsDistVersion.current) \(s.allreduce) \(s.bucketMb) \(s.checkpointEvery) \(skipBad) "
             + "\(stopAtStep.map(String.init) ?? "-")"

@@ -11,7 +11,7 @@ public struct TrainOptions: ParsableArguments {
     typealias S = TrainSettings
 
     // Data
-    @Option(help: "Dataset layout, which also picks the defaults: \(DatasetKind.helpList) (voc).") var dataset:
+    @Option(help: "Dataset layout, which also picks the defaults: \(DatasetKind.namesText) (voc).") var dataset:
         DatasetKind?
     @Option(help: "Dataset root (the VOC2012 folder, or the COCO root).") var dataRoot: String?
     @Option(help: "List of training image ids, one per line.") var trainList: String?
@@ -19,6 +19,12 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Image-level labels: text `id idx ...` or JSON {id: [idx]} (default: VOC Annotations/*.xml).")
     var labels: String?
     @Option(help: "Image folder (default: VOC JPEGImages/, COCO train2014/ or images/).") var imgDir: String?
+    @Option(
+        help: """
+            One's own classes: a file of one class name per line, in label-index order, no background line \
+            (default: the dataset's VOC or COCO classes).
+            """)
+    var classNames: String?
     // Model
     @Option(help: "Method: eps (saliency loss, C+1 maps) or cam (baseline) (\(S.defaultText(\.method))).")
     var method: Method?
@@ -90,6 +96,9 @@ public struct TrainOptions: ParsableArguments {
     }
 }
 
-extension DatasetKind: ExpressibleByArgument {}
+extension DatasetKind: ExpressibleByArgument {
+    /// `voc12`, the official code's name, is `voc`.
+    public init?(argument: String) { self.init(name: argument) }
+}
 extension AllreduceMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

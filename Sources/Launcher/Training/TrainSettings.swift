@@ -15,6 +15,8 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var saliencyRoot: String?
     public var labels: String?
     public var imgDir: String?
+    /// One's own classes, one per line (nil: the dataset's).
+    public var classNames: String?
     // Model
     public var method: Method
     public var arch: Architecture
@@ -57,7 +59,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     ) -> TrainSettings {
         let coco = kind == .coco
         var settings = TrainSettings(
-            dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil,
+            dataset: kind, dataRoot: "", trainList: "", saliencyRoot: nil, labels: nil, imgDir: nil, classNames: nil,
             method: .eps, arch: arch, widthDivisor: 1, weights: nil,
             batchSize: coco ? 16 : 8, cropSize: coco ? 321 : 448, resizeSize: coco ? [256, 448] : [256, 512],
             maxIters: coco ? 256_500 : 20_000, optimizer: optimizer, lr: 0.01, wtDec: 5e-4,
@@ -102,13 +104,14 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     }
 
     /// Every check of the values, in one place; the message names the flag.
-    public func validate() throws {
+    /// `training: false` (check-data) needs no run directory.
+    public func validate(training: Bool = true) throws {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
             if !ok { throw UsageError(message()) }
         }
         try require(!dataRoot.isEmpty, "missing --data-root (the dataset root)")
         try require(!trainList.isEmpty, "missing --train-list (image ids, one per line)")
-        try require(!out.isEmpty, "missing --out (the run directory)")
+        try require(!training || !out.isEmpty, "missing --out (the run directory)")
         try require(
             method != .eps || !(saliencyRoot ?? "").isEmpty,
             "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
@@ -144,7 +147,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var datasetConfig: DatasetConfig {
         DatasetConfig(
             kind: dataset, dataRoot: dataRoot, listFile: trainList, imageDir: imgDir,
-            saliencyRoot: saliencyRoot, labelsFile: labels)
+            saliencyRoot: saliencyRoot, labelsFile: labels, classNamesFile: classNames)
     }
 
     /// The largest crop or resize side: beyond it a single image would not fit
@@ -158,6 +161,15 @@ public struct TrainSettings: Codable, Equatable, Sendable {
 /// The update rule: the reference's SGD, or Adam (an option for networks trained from scratch).
 public enum OptimizerKind: String, CaseIterable, Codable, Sendable { case sgd, adam }
 
-extension DatasetKind: Codable {}
+extension DatasetKind: Codable {
+    /// Also the official name (`dataset: voc12` in a config file).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let kind = DatasetKind(name: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a dataset")
+        }
+        self = kind
+    }
+}
 extension Method: Codable {}
 extension Architecture: Codable {}

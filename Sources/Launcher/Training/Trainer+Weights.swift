@@ -6,9 +6,10 @@ import Support
 
 extension Trainer {
     /// Rank 0 initialises (seed), loads --weights or resumes; the values are
-    /// broadcast so every rank starts from the same bytes. Returns the first step.
-    func initializeWeights(_ model: ClassifierModel) throws -> Int {
-        let step = try RankDiscipline.onRoot(comm) { () -> Int in
+    /// broadcast so every rank starts from the same bytes. Returns the first
+    /// step and, on rank 0, the run's seconds before it (saved in the checkpoint resumed; else 0).
+    func initializeWeights(_ model: ClassifierModel) throws -> (step: Int, elapsed: Double) {
+        let start = try RankDiscipline.onRoot(comm) { () -> (step: Int, elapsed: Double) in
             model.initialize(seed: config.seed)
             if config.resume.resumes && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
                 throw UsageError("\(run.finalCheckpoint): this run already finished; nothing to resume")
@@ -29,7 +30,7 @@ extension Trainer {
                 }
                 let step = try Checkpoint.restore(file, into: model, path: newest.path, optimizerState: true)
                 log.info("resuming from \(newest.path) at step \(step)")
-                return step
+                return (step, file.metadata["elapsed_s"].flatMap(Double.init) ?? 0)
             }
             if let weights = config.weights {
                 _ = try Checkpoint.restore(
@@ -43,15 +44,15 @@ extension Trainer {
                         + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)"
                 )
             }
-            return 0
+            return (0, 0)
         }
-        let first = comm.allreduceMax(step ?? 0)
+        let first = comm.allreduceMax(start?.step ?? 0)
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
         comm.broadcast(model.store.momentum, count: model.store.count, root: 0)
         if config.optimizer == .adam {
             comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
         }
-        return first
+        return (first, start?.elapsed ?? 0)
     }
 
     /// All ranks must run the same settings and build the same network.

@@ -78,7 +78,7 @@ public final class Trainer {
         let model = ClassifierModel(
             architecture: config.arch, method: config.method, numClasses: dataset.numClasses,
             widthDivisor: config.widthDivisor, tau: config.tau, lam: config.lam)
-        let startStep = try initializeWeights(model)
+        let (startStep, elapsedBefore) = try initializeWeights(model)
         try checkAgreement(on: model.store.layoutSignature, what: "the network")
 
         let loader = makeLoader(dataset, steps: startStep..<config.maxIters)
@@ -86,9 +86,14 @@ public final class Trainer {
         defer { loader.stop() }
         // Steps logged after the checkpoint we resume from are done again.
         if startStep > 0 { try RankDiscipline.onRoot(comm) { try run.dropMetrics(after: startStep) } }
-        let metrics = try RankDiscipline.onRoot(comm) { () -> MetricsLog in
+        let logs = try RankDiscipline.onRoot(comm) { () -> (MetricsLog, TensorBoardEventFile) in
             try AtomicFile.write(Data(try config.yaml().utf8), to: run.config)
-            return try MetricsLog(path: run.metrics)
+            // A new event file per session; its START record makes TensorBoard
+            // drop what earlier sessions logged after the checkpoint resumed.
+            let events = try TensorBoardEventFile(directory: run.path)
+            try events.append(
+                TensorBoardEvents.sessionStart(wallTime: Date().timeIntervalSince1970, step: startStep + 1))
+            return (try MetricsLog(path: run.metrics), events)
         }
         let averaging = config.allreduce.make(store: model.store, comm: comm, bucketMB: config.bucketMb)
         log.record("gradient averaging: \(averaging.summary)")
@@ -102,10 +107,13 @@ public final class Trainer {
         let trainingStep = TrainingStep(
             model: model, comm: comm, optimizer: optimizer, averaging: averaging,
             watchdog: CollectiveWatchdog(timeout: config.collectiveTimeout, rank: comm.rank))
-        let clock = RunClock(firstStep: startStep, lastStep: config.maxIters, imagesPerStep: config.batchSize)
+        let clock = RunClock(
+            firstStep: startStep, lastStep: config.maxIters, imagesPerStep: config.batchSize,
+            elapsedBefore: elapsedBefore)
         let report = TrainingReport(
-            log: log, metrics: metrics, progress: ProgressLine(enabled: comm.isRoot && ProgressLine.wanted),
-            clock: clock, logEvery: config.logEvery)
+            log: log, metrics: logs?.0, events: logs?.1,
+            progress: ProgressLine(enabled: comm.isRoot && ProgressLine.wanted), clock: clock, logEvery: config.logEvery
+        )
         let stops = StopRequests()
         let local = config.batchSize / comm.size
         let crop = config.cropSize
@@ -124,7 +132,9 @@ public final class Trainer {
             try report.stepFinished(done, result, lr: optimizer.learningRate(step: step), dataSeconds: dataSeconds)
             if result.stopRequested { try stop(after: done, requested: stops.requested, model: model, report: report) }
             if config.checkpointEvery > 0 && done % config.checkpointEvery == 0 && done < config.maxIters {
-                try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
+                try writeCheckpoint(
+                    model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true,
+                    elapsed: clock.runElapsed())
                 if comm.isRoot {
                     for kept in run.prune(keep: config.keepCheckpoints) {
                         log.warn("cannot remove the old checkpoint \(kept)")
@@ -133,7 +143,9 @@ public final class Trainer {
             }
         }
         report.progress.clear()
-        try writeCheckpoint(model, step: config.maxIters, path: run.finalCheckpoint, includeOptimizer: false)
+        try writeCheckpoint(
+            model, step: config.maxIters, path: run.finalCheckpoint, includeOptimizer: false,
+            elapsed: clock.runElapsed())
         log.info("done: \(run.finalCheckpoint) (\(RunClock.format(clock.elapsed)))")
     }
 
@@ -155,7 +167,9 @@ public final class Trainer {
         report.progress.clear()
         let causes = ["--stop-at-step", "SIGUSR1", "SIGTERM"]
         let cause = causes[comm.allreduceMax(requested.flatMap { causes.firstIndex(of: $0) } ?? 0)]
-        try writeCheckpoint(model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true)
+        try writeCheckpoint(
+            model, step: done, path: run.stepCheckpoint(done), includeOptimizer: true,
+            elapsed: report.clock.runElapsed())
         log.info("\(cause): stopped after step \(done); checkpoint \(run.stepCheckpoint(done)); continue with --resume")
         throw AgreedFailure(
             message: "stopped by \(cause) after step \(done) (checkpoint written; rerun with --resume)",
@@ -182,7 +196,9 @@ public final class Trainer {
     /// worked. Weights that became NaN or infinite in the last update (a loss
     /// still finite, a learning rate too large) stop the run instead: every
     /// rank holds the same weights, so every rank decides the same.
-    func writeCheckpoint(_ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool) throws {
+    func writeCheckpoint(
+        _ model: ClassifierModel, step: Int, path: String, includeOptimizer: Bool, elapsed: Double
+    ) throws {
         guard model.store.valuesAreFinite() else {
             throw AgreedFailure(
                 message: "training diverged at step \(step): the weights hold NaN or infinite values after the update, "
@@ -193,7 +209,7 @@ public final class Trainer {
             try Checkpoint.make(
                 model, step: step, seed: config.seed, configYAML: try config.yaml(), includeOptimizer: includeOptimizer,
                 adam: config.optimizer == .adam,
-                resumeSignature: config.resumeSignature
+                resumeSignature: config.resumeSignature, elapsedSeconds: elapsed
             )
             .write(to: path)
             log.record("checkpoint \(path)")
