@@ -84,6 +84,21 @@ final class InferenceProvenanceTests: XCTestCase {
             "the progress files are merged into the manifest")
     }
 
+    /// The --cam-npy format is part of the maps folder's record, not of the masks'.
+    func testMapFormatIsComparedInTheMapsFolderOnly() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance-format")
+        var r = try infer(weights: weights, out: "\(out)/masks", extra: ["--cam-npy", "\(out)/maps"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try infer(weights: weights, out: "\(out)/masks")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("wrote 0 mask(s)"), r.stdout)
+        r = try infer(
+            weights: weights, out: "\(out)/masks", extra: ["--cam-npy", "\(out)/maps", "--cam-npy-format", "dense"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("cam-npy format: dict → dense") && r.stderr.contains("--cam-npy"), r.stderr)
+    }
+
     func testStaleMaskOfAnotherSizeIsMadeAgain() throws {
         let weights = try checkpoint(seed: 5)
         let out = ProcessHarness.temporaryDirectory("provenance-stale")
