@@ -143,17 +143,12 @@ final class NormalisedTerm {
 
     /// out = diag(norm)·K·diag(norm)·q, q and out N × M pixel-major.
     func filter(_ q: [Float], into out: inout [Float], labels m: Int, scratch: LatticeScratch) {
-        let n = norm.count
         norm.withUnsafeBufferPointer { norm in
             q.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<n {
-                        for l in 0..<m { out[i * m + l] = q[i * m + l] * norm[i] }
-                    }
-                    lattice.compute(out.baseAddress!, into: out.baseAddress!, channels: m, scratch: scratch)
-                    for i in 0..<n {
-                        for l in 0..<m { out[i * m + l] *= norm[i] }
-                    }
+                    lattice.compute(
+                        q.baseAddress!, into: out.baseAddress!, channels: m, scratch: scratch,
+                        pointScale: norm.baseAddress!)
                 }
             }
         }

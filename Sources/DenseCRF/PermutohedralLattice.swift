@@ -122,10 +122,12 @@ public final class PermutohedralLattice {
     }
 
     /// input, output: N × c, point-major; they may be the same buffer. `scratch`
-    /// is grown to 2·(V+1)·c floats and reused across calls.
+    /// is grown to 2·(V+1)·c floats and reused across calls. With `pointScale`
+    /// (N values s) it computes diag(s)·K·diag(s)·input, rounding as a separate
+    /// scaling pass would (the CRF's symmetric normalisation) without the extra passes.
     public func compute(
         _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels c: Int,
-        scratch: LatticeScratch
+        scratch: LatticeScratch, pointScale: UnsafePointer<Float>? = nil
     ) {
         precondition(c >= 1, "the lattice filters at least one channel")
         let rowCount = (vertexCount + 1) * c
@@ -140,10 +142,15 @@ public final class PermutohedralLattice {
                 // Splat: each point adds weight × its values to its d+1 vertices.
                 for i in 0..<pointCount {
                     let x = input + i * c
+                    let s = pointScale?[i] ?? 1
                     for r in 0..<corners {
                         let row = values + Int(rows[i * corners + r]) * c
                         let w = weights[i * corners + r]
-                        for k in 0..<c { row[k] += w * x[k] }
+                        if pointScale == nil {
+                            for k in 0..<c { row[k] += w * x[k] }
+                        } else {
+                            for k in 0..<c { row[k] += w * (x[k] * s) }
+                        }
                     }
                 }
             }
@@ -163,6 +170,11 @@ public final class PermutohedralLattice {
             }
         }
         slice(values, into: output, channels: c)
+        if let pointScale {
+            for i in 0..<pointCount {
+                for k in 0..<c { output[i * c + k] *= pointScale[i] }
+            }
+        }
     }
 
     /// out[i] = α·Σ_r weight_r(i)·L[vertex_r(i)]. pydensecrf multiplies α into the

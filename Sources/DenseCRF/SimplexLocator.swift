@@ -5,25 +5,41 @@
 /// get the simplex, wrap ranks back onto the plane.
 final class SimplexLocator {
     let dimension: Int
-    private let scale: [Float]
+    /// The elevation scale per feature, d values.
+    private let scale: UnsafeMutablePointer<Float>
     /// canonical[r·(d+1) + j] = r if j ≤ d − r else r − (d+1): corner r of the canonical simplex.
-    private let canonical: [Int32]
-    // Per-point scratch, d+1 (barycentric: d+2) entries, reused for every point.
-    private var elevated: [Float]
-    private var remainder0: [Float]
-    private var rank: [Int]
-    private var weights: [Float]
-    private var key: [Int32]
+    private let canonical: UnsafeMutablePointer<Int32>
+    // Per-point scratch, d+1 entries (weights d+2, key d), reused for every point:
+    // raw pointers, as this runs once per pixel and term.
+    private let elevated: UnsafeMutablePointer<Float>
+    private let remainder0: UnsafeMutablePointer<Float>
+    private let rank: UnsafeMutablePointer<Int>
+    private let weights: UnsafeMutablePointer<Float>
+    private let key: UnsafeMutablePointer<Int32>
 
     init(dimension d: Int) {
         dimension = d
-        scale = PermutohedralLattice.scaleFactors(dimension: d)
-        canonical = (0...d).flatMap { r in (0...d).map { j in Int32(j <= d - r ? r : r - (d + 1)) } }
-        elevated = [Float](repeating: 0, count: d + 1)
-        remainder0 = [Float](repeating: 0, count: d + 1)
-        rank = [Int](repeating: 0, count: d + 1)
-        weights = [Float](repeating: 0, count: d + 2)
-        key = [Int32](repeating: 0, count: d)
+        scale = .allocate(capacity: d)
+        scale.initialize(from: PermutohedralLattice.scaleFactors(dimension: d), count: d)
+        canonical = .allocate(capacity: (d + 1) * (d + 1))
+        for r in 0...d {
+            for j in 0...d { canonical[r * (d + 1) + j] = Int32(j <= d - r ? r : r - (d + 1)) }
+        }
+        elevated = .allocate(capacity: d + 1)
+        remainder0 = .allocate(capacity: d + 1)
+        rank = .allocate(capacity: d + 1)
+        weights = .allocate(capacity: d + 2)
+        key = .allocate(capacity: d)
+    }
+
+    deinit {
+        scale.deallocate()
+        canonical.deallocate()
+        elevated.deallocate()
+        remainder0.deallocate()
+        rank.deallocate()
+        weights.deallocate()
+        key.deallocate()
     }
 
     /// feature: d values. Calls `corner(r, key, weight)` for r = 0...d with the
@@ -43,9 +59,9 @@ final class SimplexLocator {
             sum += cf
         }
         elevated[0] = sum
-        for x in elevated where !(abs(x) < PermutohedralLattice.coordinateLimit) {
+        for i in 0...d where !(abs(elevated[i]) < PermutohedralLattice.coordinateLimit) {
             throw DenseCRFError(
-                "a lattice coordinate reaches \(x): the features are too large for the lattice "
+                "a lattice coordinate reaches \(elevated[i]): the features are too large for the lattice "
                     + "(a standard deviation far too small?)")
         }
         // Nearest remainder-0 point, and how far it is off the plane.
