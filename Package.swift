@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "DenseCRFTests", dependencies: ["DenseCRF", "Support"], exclude: ["Fixtures"]),
-        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data", "DenseCRF"]),
     ],
     swiftLanguageModes: [.v5]
 )
