@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, Support,
+// Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, DenseCRF, Support,
 // CSystem, ArgumentParser}; Engine → {CBLAS, Support}; Data → {CImage, Support}; Distributed → CMPI;
+// DenseCRF (the permutohedral-lattice dense CRF) depends on nothing;
 // FuzzInputs (libFuzzer targets, scripts/fuzz.sh) → {Engine, Data, Launcher, Support}.
 // Only Distributed sees MPI; Support (atomic files, keyed random streams, byte readers) depends on nothing.
 // Release builds keep every check (SwiftPM's -O, not -Ounchecked): measured equal
@@ -35,12 +36,13 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS", "Support"]),
         .target(name: "Data", dependencies: ["CImage", "Support"]),
         .target(name: "Distributed", dependencies: ["CMPI"]),
+        .target(name: "DenseCRF"),
         // The commands live in a library so that tests can call them; the
         // executable is a two-line main.
         .target(
             name: "Launcher",
             dependencies: [
-                "Engine", "Data", "Distributed", "Support", "CSystem",
+                "Engine", "Data", "Distributed", "DenseCRF", "Support", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
@@ -52,8 +54,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support"], exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "DenseCRFTests", dependencies: ["DenseCRF", "Support"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data", "Support"], exclude: ["Fixtures"]),
+            name: "LauncherTests", dependencies: ["Launcher", "Engine", "Data", "Support", "DenseCRF"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -39,3 +39,10 @@ for n in 1 2; do
   end=$(date +%s.%N)
   python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'infer ResNet-38, 2 VOC-sized images, $n rank(s): {s:.1f} s, {2/s:.3f} images/s')" "$start" "$end"
 done
+# Dense CRF: seconds per 500×375 image (21 and 3 labels, deeplab and psa sets), the lattice against the exact
+# CRF on 64×48, and pydensecrf on the same picture when it imports (pip install pydensecrf2).
+run "$bin" bench --crf --steps 3 --json "$out/crf.json"
+if python3 -c "import pydensecrf.densecrf" 2>/dev/null; then
+  [ -f "$out/crf-synth/JPEGImages/synth_000000.jpg" ] || "$bin" synth --out "$out/crf-synth" --train 1 --val 0 --seed 0 --scale 1.43
+  run python3 bench/pydensecrf_crf.py --image "$out/crf-synth/JPEGImages/synth_000000.jpg" --repeats 3 --json "$out/crf-pydensecrf.json"
+fi

@@ -19,19 +19,29 @@ struct BenchOptions: ParsableArguments {
     var plan = false
     @Option(help: "Also save the randomly initialised network as a checkpoint (for inference timing).") var saveInitial:
         String?
+    @Flag(
+        help: ArgumentHelp(
+            "Time the dense CRF instead (500×375 images, both parameter sets; and the lattice against the exact "
+                + "CRF on 64×48); --steps timed repeats."))
+    var crf = false
 }
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a training step per layer against cblas_sgemm on the same shapes (and allreduce under MPI).")
+        abstract:
+            "Time a training step per layer against cblas_sgemm on the same shapes (and allreduce under MPI), or "
+            + "the dense CRF (--crf).")
 
     @OptionGroup var options: BenchOptions
 
     func run() throws {
         let comm = Communicators.make()
         RankDiscipline.run(comm) {
-            let result = try StepBenchmark(options: options, comm: comm).run()
+            let result =
+                options.crf
+                ? try CRFBenchmark(repeats: options.steps, comm: comm).run()
+                : try StepBenchmark(options: options, comm: comm).run()
             if let json = options.json, comm.isRoot { try EvalReport.writeJSON(result, to: json) }
         }
     }

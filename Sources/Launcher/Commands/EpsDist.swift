@@ -17,7 +17,7 @@ public struct EpsDist: ParsableCommand {
             """,
         subcommands: [
             SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, SweepCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, RefineCommand.self,
             CheckDataCommand.self,
             BenchCommand.self, BenchDataCommand.self,
         ])

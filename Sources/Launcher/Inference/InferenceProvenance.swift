@@ -3,10 +3,9 @@ import Engine
 import Foundation
 import Support
 
-/// What made the outputs of an `infer` folder: written to
-/// `<folder>/provenance.json` of every output folder before the first mask,
-/// and compared on a re-run, which reuses masks only when all of it matches.
-struct InferenceProvenance: Codable, Equatable {
+/// What made the outputs of an `infer` folder (`OutputProvenance`): a re-run
+/// reuses masks only when all of it matches.
+struct InferenceProvenance: OutputProvenance {
     var epsDistVersion: String
     /// ContentHash of the loaded network's parameter arena (the weights as used).
     var weightsHash: String
@@ -29,81 +28,32 @@ struct InferenceProvenance: Codable, Equatable {
     /// How --cam-npy stores the maps (`CAMFileFormat`); nil without --cam-npy.
     var camNpyFormat: String?
 
-    static let fileName = "provenance.json"
+    static let command = "infer"
 
-    /// "thr 0.2 → 0.3" for every compared setting that differs.
-    /// The --cam-npy format only matters in the --cam-npy folder (`mapsFolder`): the masks are the same either way.
-    func differences(from old: InferenceProvenance, mapsFolder: Bool) -> [String] {
-        var out: [String] = []
-        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(b) → \(a)") } }
-        compare("eps-dist version", epsDistVersion, old.epsDistVersion)
-        compare("weights (content hash)", weightsHash, old.weightsHash)
-        compare("arch", arch, old.arch)
-        compare("method", method, old.method)
-        compare("width divisor", widthDivisor, old.widthDivisor)
-        compare("dataset", dataset, old.dataset)
-        compare("classes", numClasses, old.numClasses)
-        compare("class names", classNames ?? [], old.classNames ?? classNames ?? [])
-        compare("labels", labels, old.labels)
-        compare("scales", scales, old.scales)
-        compare("flip", flip, old.flip)
-        compare("thr", thr, old.thr)
-        compare("crf", crf, old.crf)
-        if mapsFolder { compare("cam-npy format", camNpyFormat ?? "none", old.camNpyFormat ?? "none") }
-        return out
+    /// The --cam-npy format only matters in the --cam-npy folder: the masks are the same either way.
+    func differences(from old: InferenceProvenance, flag: String) -> [String] {
+        var d = ProvenanceDifferences()
+        d.compare("eps-dist version", epsDistVersion, old.epsDistVersion)
+        d.compare("weights (content hash)", weightsHash, old.weightsHash)
+        d.compare("arch", arch, old.arch)
+        d.compare("method", method, old.method)
+        d.compare("width divisor", widthDivisor, old.widthDivisor)
+        d.compare("dataset", dataset, old.dataset)
+        d.compare("classes", numClasses, old.numClasses)
+        d.compare("class names", classNames ?? [], old.classNames ?? classNames ?? [])
+        d.compare("labels", labels, old.labels)
+        d.compare("scales", scales, old.scales)
+        d.compare("flip", flip, old.flip)
+        d.compare("thr", thr, old.thr)
+        d.compare("crf", crf, old.crf)
+        if flag == "--cam-npy" { d.compare("cam-npy format", camNpyFormat ?? "none", old.camNpyFormat ?? "none") }
+        return d.lines
     }
 
     /// One line for logs and reports.
     var summary: String {
         "eps-dist \(epsDistVersion), weights \(weightsFile) (content \(weightsHash)), \(arch) \(method), "
             + "scales \(scales.map { "\($0)" }.joined(separator: " ")), flip \(flip), thr \(thr), crf \(crf)"
-    }
-
-    static let encoder = SnakeCaseJSON.pretty
-    static let decoder = SnakeCaseJSON.decoder
-
-    /// The provenance recorded in `dir`, nil when there is none.
-    static func read(in dir: String) throws -> InferenceProvenance? {
-        let path = "\(dir)/\(fileName)"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try decoder.decode(
-                InferenceProvenance.self, from: try InputFile.read(path, what: "a provenance file"))
-        } catch {
-            throw UsageError("\(path): unreadable provenance (\(error)); infer --overwrite redoes the folder")
-        }
-    }
-
-    /// As a JSON object, for reports.
-    func jsonObject() throws -> Any { try JSONSerialization.jsonObject(with: try Self.encoder.encode(self)) }
-
-    func write(in dir: String) throws {
-        try AtomicFile.write(try Self.encoder.encode(self), to: "\(dir)/\(Self.fileName)")
-    }
-
-    /// Before anything is written into an output folder: the folder must be
-    /// new, or hold outputs made with exactly these settings (with
-    /// `overwrite`, its outputs are redone whatever made them).
-    func check(_ dir: String, flag: String, overwrite: Bool) throws {
-        let outputs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
-            $0.hasSuffix(".png") || $0.hasSuffix(".npy")
-        }
-        if !overwrite {
-            if let old = try Self.read(in: dir) {
-                let changed = differences(from: old, mapsFolder: flag == "--cam-npy")
-                if !changed.isEmpty {
-                    throw UsageError(
-                        "\(dir) (\(flag)) holds outputs made with other settings:\n  "
-                            + changed.joined(separator: "\n  ")
-                            + "\nnothing was written; pass --overwrite to redo the folder, or choose another \(flag)")
-                }
-            } else if !outputs.isEmpty {
-                throw UsageError(
-                    "\(dir) (\(flag)) holds \(outputs.count) output(s) without \(Self.fileName) (made by an older "
-                        + "eps-dist or by hand), so they cannot be checked; nothing was written; pass --overwrite "
-                        + "to redo the folder, or choose another \(flag)")
-            }
-        }
     }
 }
 

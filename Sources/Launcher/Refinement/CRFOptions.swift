@@ -1,0 +1,44 @@
+import ArgumentParser
+import DenseCRF
+
+/// The dense CRF's flags: a named parameter set and optional overrides of each value.
+public struct CRFOptions: ParsableArguments {
+    public init() {}
+
+    @Option(
+        help: """
+            Parameter set: psa (psa and EPS util/imutils.py crf_inference: Gaussian sxy 3 compat 3, bilateral sxy 80 \
+            srgb 13 compat 10, 10 iterations) or deeplab (deeplab-pytorch voc12.yaml and the EPS README: Gaussian \
+            sxy 1 compat 3, bilateral sxy 67 srgb 3 compat 4, 10 iterations).
+            """)
+    var crfParams: String = "psa"
+    @Option(help: "Mean-field iterations (default: the set's).") var crfIterations: Int?
+    @Option(help: "Gaussian (position) kernel's standard deviation in pixels (default: the set's).")
+    var crfGaussianSxy: Float?
+    @Option(help: "Gaussian kernel's Potts weight (default: the set's).") var crfGaussianCompat: Float?
+    @Option(help: "Bilateral kernel's position standard deviation in pixels (default: the set's).")
+    var crfBilateralSxy: Float?
+    @Option(help: "Bilateral kernel's colour standard deviation in 0…255 levels (default: the set's).")
+    var crfBilateralSrgb: Float?
+    @Option(help: "Bilateral kernel's Potts weight (default: the set's).") var crfBilateralCompat: Float?
+
+    /// The set with the overrides, checked; errors name the flags.
+    public func resolved() throws -> CRFParameters {
+        guard var p = CRFParameters.named(crfParams) else {
+            let names = CRFParameters.named.map(\.name).joined(separator: ", ")
+            throw UsageError("--crf-params takes \(names), not '\(crfParams)'")
+        }
+        if let v = crfIterations { p.iterations = v }
+        if let v = crfGaussianSxy { p.gaussianSxy = v }
+        if let v = crfGaussianCompat { p.gaussianCompat = v }
+        if let v = crfBilateralSxy { p.bilateralSxy = v }
+        if let v = crfBilateralSrgb { p.bilateralSrgb = v }
+        if let v = crfBilateralCompat { p.bilateralCompat = v }
+        do { try p.validate() } catch {
+            throw UsageError("\(error) (flags --crf-iterations, --crf-gaussian-*, --crf-bilateral-*)")
+        }
+        return p
+    }
+
+    public func validate() throws { _ = try resolved() }
+}
