@@ -100,6 +100,49 @@ final class RefineTests: XCTestCase {
         XCTAssertEqual((provenance["crf"] as? [String: Any])?["bilateral_srgb"] as? Double, 3)
     }
 
+    /// `infer --crf` (under mpirun -n 2) writes the masks `refine` makes from its saved maps with the same
+    /// settings; with no iteration it writes infer's thresholded masks; the CRF is in the provenance, so a
+    /// re-run without it into the folder is refused.
+    func testInferCRFEqualsRefineOfItsMaps() throws {
+        let dir = ProcessHarness.temporaryDirectory("infer-crf")
+        var r = try ProcessHarness.epsDist(SyntheticFixture.trainArguments(out: "\(dir)/run", iterations: 4))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func infer(_ masks: String, _ extra: [String]) throws -> ProcessHarness.Output {
+            try ProcessHarness.mpiEpsDist(
+                ranks: 2,
+                [
+                    "infer", "--weights", "\(dir)/run/checkpoint.safetensors", "--data-root", SyntheticFixture.root,
+                    "--infer-list", Self.list, "--cam-png", masks, "--scales", "1.0", "--threads", "1",
+                ] + extra)
+        }
+        let crf = ["--crf", "--crf-params", "deeplab", "--bg-alpha", "4"]
+        r = try infer("\(dir)/crf", crf + ["--cam-npy", "\(dir)/maps"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try Self.refine("\(dir)/maps", "\(dir)/refined", ranks: 2, ["--crf-params", "deeplab", "--bg-alpha", "4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try infer("\(dir)/plain", [])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try infer("\(dir)/zero", ["--crf", "--crf-iterations", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var changed = 0
+        for id in try Dataset.readList(Self.list) {
+            let refined = try Self.mask("\(dir)/refined/\(id).png")
+            XCTAssertEqual(try Self.mask("\(dir)/crf/\(id).png"), refined, id)
+            let plain = try Self.mask("\(dir)/plain/\(id).png")
+            XCTAssertEqual(try Self.mask("\(dir)/zero/\(id).png"), plain, id)
+            changed += zip(refined, plain).filter { $0 != $1 }.count
+        }
+        XCTAssertGreaterThan(changed, 0, "the CRF changed no pixel")
+        let provenance = try SweepTests.json("\(dir)/crf/provenance.json")
+        XCTAssertTrue((provenance["crf"] as? String ?? "").contains("bilateral"), "\(provenance)")
+        r = try infer("\(dir)/crf", [])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("crf: "), r.stderr)
+        r = try infer("\(dir)/other", ["--bg-alpha", "4"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--bg-alpha") && r.stderr.contains("--crf"), r.stderr)
+    }
+
     /// Under mpirun -n 2 the masks and the report equal one rank's; the report equals
     /// `eval` of the masks; the CRF scores better than the thresholded noisy maps.
     func testTwoRanksEqualOneAndTheReportEqualsEval() throws {

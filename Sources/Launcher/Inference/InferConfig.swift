@@ -1,5 +1,6 @@
 import ArgumentParser
 import Data
+import DenseCRF
 import Engine
 import Foundation
 
@@ -37,6 +38,16 @@ public struct InferOptions: ParsableArguments {
         help: "Format of --cam-npy: \(CAMFileFormat.helpList) (dense: one float32 C×H×W array, every class).")
     var camNpyFormat: CAMFileFormat = .dict
     @Option(help: "Also write VOC-palette masks for viewing.") var colorPng: String?
+    @Flag(
+        name: .customLong("crf"),
+        help: """
+            Refine the masks with the dense CRF (--crf-params and overrides; the maps of --cam-npy stay the CAMs). \
+            The CRF's background score is --thr, or (1 − max class score)^A with --bg-alpha A.
+            """)
+    var useCRF = false
+    @OptionGroup var crf: CRFOptions
+    @Option(help: "With --crf: background score (1 − max class score)^A, as psa and EPS's CRF branch (4, 32).")
+    var bgAlpha: Float?
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
@@ -78,6 +89,8 @@ public struct InferOptions: ParsableArguments {
         guard thr.isFinite, (0...1).contains(thr) else {
             throw UsageError("--thr (the background score) must lie in [0, 1], not \(thr)")
         }
+        if bgAlpha != nil && !useCRF { throw UsageError("--bg-alpha is the CRF's background: give it with --crf") }
+        _ = try crfBackground()
         guard threads.map({ $0 >= 1 }) ?? true else { throw UsageError("--threads must be >= 1") }
         guard progressEvery.isFinite, progressEvery >= 0 else {
             throw UsageError("--progress-every must be a number of seconds >= 0, not \(progressEvery)")
@@ -85,6 +98,17 @@ public struct InferOptions: ParsableArguments {
         try checkOutputsAreNotInputs()
         guard maxPixels >= 1 else { throw UsageError("--max-pixels must be >= 1, not \(maxPixels)") }
         guard widthDivisor >= 1 else { throw UsageError("--width-divisor must be >= 1, not \(widthDivisor)") }
+    }
+
+    /// The CRF's background score: --bg-alpha's power, else the constant --thr.
+    func crfBackground() throws -> CRFBackground {
+        try CRFOptions.background(alpha: bgAlpha, threshold: thr, flag: "--thr")
+    }
+
+    /// The CRF's settings as the provenance records them ("none" without --crf).
+    func crfSummary() throws -> String {
+        guard useCRF else { return "none" }
+        return "\(try crf.resolved().summary), background \(try crfBackground())"
     }
 
     /// COCO's largest images (640×640) at scale 2 are 1.64 million pixels.

@@ -72,7 +72,7 @@ extension Inferencer {
             dataset: kind.rawValue, numClasses: model.numClasses,
             classNames: try ClassNames.resolve(kind: kind, file: o.classNames),
             labels: labels ?? "Annotations/<id>.xml",
-            scales: o.scales, flip: true, thr: o.thr, crf: "none",
+            scales: o.scales, flip: true, thr: o.thr, crf: try o.crfSummary(),
             camNpyFormat: o.camNpy.map { _ in o.camNpyFormat.rawValue })
     }
 }

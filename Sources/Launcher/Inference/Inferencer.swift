@@ -1,4 +1,5 @@
 import Data
+import DenseCRF
 import Distributed
 import Engine
 import Foundation
@@ -193,21 +194,28 @@ public final class Inferencer {
             }
         }
         let norm = fusion.normalized()
-        let mask = Image8(
-            width: image.width, height: image.height, channels: 1,
-            pixels: fusion.mask(threshold: o.thr, normalized: norm))
+        let present = (0..<model.numClasses).map { sample.labels[$0] > 1e-5 }
+        let cams = norm.withUnsafeBufferPointer {
+            CAMArrays(dense: $0, classes: model.numClasses, height: image.height, width: image.width, present: present)
+        }
+        let pixels: [UInt8]
+        if o.useCRF {
+            do {
+                pixels = try CRFRefinement.mask(
+                    rgb: image.pixels, width: image.width, height: image.height, classIndices: cams.classIndices,
+                    maps: cams.maps, parameters: try o.crf.resolved(), background: try o.crfBackground())
+            } catch let error as DenseCRFError {
+                throw DataError(sample.imagePath, "dense CRF: \(error)")
+            }
+        } else {
+            pixels = fusion.mask(threshold: o.thr, normalized: norm)
+        }
+        let mask = Image8(width: image.width, height: image.height, channels: 1, pixels: pixels)
         if let dir = o.camNpy {
             let path = "\(dir)/\(sample.id).npy"
             switch o.camNpyFormat {
             case .dense: try NumpyWriter.write(norm, to: path)
-            case .dict:
-                let present = (0..<model.numClasses).map { sample.labels[$0] > 1e-5 }
-                let cams = norm.withUnsafeBufferPointer {
-                    CAMArrays(
-                        dense: $0, classes: model.numClasses, height: image.height, width: image.width,
-                        present: present)
-                }
-                try AtomicFile.write(cams.encoded(), to: path)
+            case .dict: try AtomicFile.write(cams.encoded(), to: path)
             }
         }
         if let dir = o.colorPng {

@@ -41,4 +41,19 @@ public struct CRFOptions: ParsableArguments {
     }
 
     public func validate() throws { _ = try resolved() }
+
+    /// The CRF's background score: (1 − max class score)^alpha when `alpha` is given (--bg-alpha), else
+    /// the constant `threshold` (`flag` names where it came from in errors).
+    static func background(alpha: Float?, threshold: Float, flag: String) throws -> CRFBackground {
+        if let alpha {
+            guard alpha.isFinite, (0...1000).contains(alpha) else {
+                throw UsageError("--bg-alpha must lie in [0, 1000], not \(alpha)")
+            }
+            return .power(alpha: alpha)
+        }
+        guard threshold.isFinite, (0...1).contains(threshold) else {
+            throw UsageError("\(flag) must lie in [0, 1], not \(threshold)")
+        }
+        return .constant(threshold)
+    }
 }

@@ -41,18 +41,8 @@ public struct RefineOptions: ParsableArguments {
 
     /// --bg-alpha or --bg-thr, default the constant 0.20.
     func background() throws -> CRFBackground {
-        switch (bgAlpha, bgThr) {
-        case (.some, .some): throw UsageError("--bg-alpha and --bg-thr exclude each other: give one")
-        case (let alpha?, nil):
-            guard alpha.isFinite, (0...1000).contains(alpha) else {
-                throw UsageError("--bg-alpha must lie in [0, 1000], not \(alpha)")
-            }
-            return .power(alpha: alpha)
-        case (nil, let thr):
-            let t = thr ?? Self.defaultThreshold
-            guard t.isFinite, (0...1).contains(t) else { throw UsageError("--bg-thr must lie in [0, 1], not \(t)") }
-            return .constant(t)
-        }
+        if bgAlpha != nil && bgThr != nil { throw UsageError("--bg-alpha and --bg-thr exclude each other: give one") }
+        return try CRFOptions.background(alpha: bgAlpha, threshold: bgThr ?? Self.defaultThreshold, flag: "--bg-thr")
     }
 
     var imageDir: String {
