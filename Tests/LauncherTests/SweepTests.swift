@@ -87,6 +87,10 @@ final class SweepTests: XCTestCase {
             let inferred = try ImageCodecs.readPNG("\(dir)/masks-0.3/\(id).png", indices: true)
             XCTAssertEqual(written.pixels, inferred.pixels, "sweep --write-masks at 0.3 vs infer --thr 0.3: \(id)")
         }
+        // Masks written into the ground-truth folder would destroy it: refused before anything runs.
+        r = try ProcessHarness.epsDist(sweep + ["--cam-dir", "\(dir)/maps", "--write-masks", gt])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--write-masks is the --gt-dir folder"), r.stderr)
         // A dict holding a class the dataset does not have is refused, naming the file.
         let bad = CAMArrays(height: 2, width: 2, classIndices: [40], maps: [[0, 0, 0, 0]])
         try bad.encoded().write(to: URL(fileURLWithPath: "\(dir)/maps/\(ids[0]).npy"))

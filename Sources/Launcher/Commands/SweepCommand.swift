@@ -36,6 +36,13 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
     var classNames: String?
 
+    func validate() throws {
+        if let writeMasks {
+            try OutputFolder.refuseInputs(
+                writeMasks, flag: "--write-masks", inputs: [("--gt-dir", gtDir), ("--cam-dir", camDir)])
+        }
+    }
+
     func run() throws {
         let comm = Communicators.make()
         RankDiscipline.run(comm) {

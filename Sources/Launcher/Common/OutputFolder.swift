@@ -16,4 +16,18 @@ enum OutputFolder {
         }
         return AtomicFile.removeStaleTemporaries(in: dir)
     }
+
+    /// The one path every name of a folder resolves to (symlinks and ".." followed).
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Refuses an output folder that is one of the inputs (flag, folder): outputs would overwrite them.
+    static func refuseInputs(_ out: String, flag: String, inputs: [(flag: String, dir: String?)]) throws {
+        for case (let inputFlag, let dir?) in inputs where canonical(dir) == canonical(out) {
+            throw UsageError(
+                "\(flag) is the \(inputFlag) folder (\(canonical(out))): outputs would overwrite the inputs; "
+                    + "choose another \(flag)")
+        }
+    }
 }

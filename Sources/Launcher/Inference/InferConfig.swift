@@ -118,9 +118,7 @@ public struct InferOptions: ParsableArguments {
     /// destroy them (with --overwrite), and grey and colour masks into one
     /// folder would overwrite each other.
     func checkOutputsAreNotInputs() throws {
-        func real(_ path: String) -> String {
-            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        }
+        let real = OutputFolder.canonical
         let inputs =
             [("--gt-dir", gtDir), ("--context-dir", contextDir), ("--img-dir", imgDir)]
             .compactMap { flag, dir in dir.map { (flag, real($0)) } } + [

@@ -55,12 +55,7 @@ public struct RefineOptions: ParsableArguments {
         guard progressEvery.isFinite, progressEvery >= 0 else {
             throw UsageError("--progress-every must be a number of seconds >= 0, not \(progressEvery)")
         }
-        func real(_ path: String) -> String {
-            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        }
-        let inputs = [("--cam-dir", camDir), ("--gt-dir", gtDir), ("the image folder", imageDir)]
-        for case (let flag, let dir?) in inputs where real(dir) == real(out) {
-            throw UsageError("--out is \(flag) (\(real(out))): masks would overwrite the inputs; choose another --out")
-        }
+        try OutputFolder.refuseInputs(
+            out, flag: "--out", inputs: [("--cam-dir", camDir), ("--gt-dir", gtDir), ("image", imageDir)])
     }
 }
