@@ -75,6 +75,23 @@ public enum DepthwiseConv2dFast {
         return lo..<max(lo, hi)
     }
 
+    /// Calls body(oy, iy, tap, dx, columns) for every output row oy and tap
+    /// (tap = ky·kw + kx) whose input row iy lies in the image; the tap reads
+    /// input column ox·stride + dx for ox in columns. One walk for all three passes.
+    @inline(__always)
+    static func forEachRowTap(_ g: ConvGeometry, _ body: (Int, Int, Int, Int, Range<Int>) -> Void) {
+        for oy in 0..<g.hout {
+            for ky in 0..<g.kh {
+                let iy = oy * g.stride - g.pad + ky * g.dilation
+                guard iy >= 0, iy < g.h else { continue }
+                for kx in 0..<g.kw {
+                    let dx = kx * g.dilation - g.pad
+                    body(oy, iy, ky * g.kw + kx, dx, validColumns(offset: dx, g))
+                }
+            }
+        }
+    }
+
     /// Planes per thread so a thread gets at least ~16k multiply-adds.
     static func minimumPlanes(_ g: ConvGeometry) -> Int { max(1, 16384 / max(g.hout * g.wout * g.kh * g.kw, 1)) }
 
@@ -90,23 +107,13 @@ public enum DepthwiseConv2dFast {
                 let yp = y + p * hout * wout
                 let wc = weight + c * g.kh * g.kw
                 yp.update(repeating: bias?[c] ?? 0, count: hout * wout)
-                for oy in 0..<hout {
-                    let yrow = yp + oy * wout
-                    for ky in 0..<g.kh {
-                        let iy = oy * s - g.pad + ky * g.dilation
-                        guard iy >= 0, iy < g.h else { continue }
-                        let xrow = xp + iy * g.w
-                        for kx in 0..<g.kw {
-                            let dx = kx * g.dilation - g.pad
-                            let wv = wc[ky * g.kw + kx]
-                            let cols = validColumns(offset: dx, g)
-                            if s == 1 {
-                                let src = xrow + dx
-                                for ox in cols { yrow[ox] += wv * src[ox] }
-                            } else {
-                                for ox in cols { yrow[ox] += wv * xrow[ox * s + dx] }
-                            }
-                        }
+                forEachRowTap(g) { oy, iy, tap, dx, cols in
+                    let (yrow, xrow, wv) = (yp + oy * wout, xp + iy * g.w, wc[tap])
+                    if s == 1 {
+                        let src = xrow + dx
+                        for ox in cols { yrow[ox] += wv * src[ox] }
+                    } else {
+                        for ox in cols { yrow[ox] += wv * xrow[ox * s + dx] }
                     }
                 }
             }
@@ -129,23 +136,13 @@ public enum DepthwiseConv2dFast {
                     let gyp = gradY + p * hout * wout
                     let wc = weight + c * g.kh * g.kw
                     gxp.update(repeating: 0, count: g.h * g.w)
-                    for oy in 0..<hout {
-                        let gyrow = gyp + oy * wout
-                        for ky in 0..<g.kh {
-                            let iy = oy * s - g.pad + ky * g.dilation
-                            guard iy >= 0, iy < g.h else { continue }
-                            let gxrow = gxp + iy * g.w
-                            for kx in 0..<g.kw {
-                                let dx = kx * g.dilation - g.pad
-                                let wv = wc[ky * g.kw + kx]
-                                let cols = validColumns(offset: dx, g)
-                                if s == 1 {
-                                    let dst = gxrow + dx
-                                    for ox in cols { dst[ox] += wv * gyrow[ox] }
-                                } else {
-                                    for ox in cols { gxrow[ox * s + dx] += wv * gyrow[ox] }
-                                }
-                            }
+                    forEachRowTap(g) { oy, iy, tap, dx, cols in
+                        let (gyrow, gxrow, wv) = (gyp + oy * wout, gxp + iy * g.w, wc[tap])
+                        if s == 1 {
+                            let dst = gxrow + dx
+                            for ox in cols { dst[ox] += wv * gyrow[ox] }
+                        } else {
+                            for ox in cols { gxrow[ox * s + dx] += wv * gyrow[ox] }
                         }
                     }
                 }
@@ -164,24 +161,16 @@ public enum DepthwiseConv2dFast {
                     let gyp = gradY + p * hout * wout
                     if gradBias != nil { for i in 0..<(hout * wout) { biasSum += gyp[i] } }
                     guard gradWeight != nil else { continue }
-                    for oy in 0..<hout {
-                        let gyrow = gyp + oy * wout
-                        for ky in 0..<g.kh {
-                            let iy = oy * s - g.pad + ky * g.dilation
-                            guard iy >= 0, iy < g.h else { continue }
-                            let xrow = xp + iy * g.w
-                            for kx in 0..<g.kw {
-                                let dx = kx * g.dilation - g.pad
-                                var acc: Float = 0
-                                if s == 1 {
-                                    let src = xrow + dx
-                                    for ox in validColumns(offset: dx, g) { acc += gyrow[ox] * src[ox] }
-                                } else {
-                                    for ox in validColumns(offset: dx, g) { acc += gyrow[ox] * xrow[ox * s + dx] }
-                                }
-                                taps[ky * g.kw + kx] += acc
-                            }
+                    forEachRowTap(g) { oy, iy, tap, dx, cols in
+                        let (gyrow, xrow) = (gyp + oy * wout, xp + iy * g.w)
+                        var acc: Float = 0
+                        if s == 1 {
+                            let src = xrow + dx
+                            for ox in cols { acc += gyrow[ox] * src[ox] }
+                        } else {
+                            for ox in cols { acc += gyrow[ox] * xrow[ox * s + dx] }
                         }
+                        taps[tap] += acc
                     }
                 }
                 if let gradWeight { for i in 0..<taps.count { gradWeight[c * g.kh * g.kw + i] += taps[i] } }
