@@ -98,6 +98,19 @@ public struct PickleReader {
         }
     }
 
+    /// One pickle starting at `offset` of `bytes` (files that hold several in a
+    /// row, as PyTorch's legacy format); returns it and the offset just after its STOP.
+    public static func parse(_ bytes: [UInt8], from offset: Int) throws -> (value: PickleValue, end: Int) {
+        var reader = PickleReader(bytes)
+        do {
+            try reader.input.seek(to: offset, "the pickle")
+            let value = try reader.run()
+            return (value, reader.position)
+        } catch let error as ByteReader.Failure {
+            throw Failure(reason: error.description)
+        }
+    }
+
     var position: Int { input.offset }
 
     mutating func byte() throws -> UInt8 { try input.u8("an opcode or its argument") }

@@ -6,7 +6,7 @@ enum GoldenRunners {
     typealias Runner = (inout GoldenCase) -> Void
 
     static let byKind: [String: Runner] = [
-        "conv2d": conv2d, "batchnorm2d_train": batchNorm, "batchnorm2d_eval": batchNorm,
+        "conv2d": conv2d, "depthwise_conv2d": conv2d, "batchnorm2d_train": batchNorm, "batchnorm2d_eval": batchNorm,
         "relu": relu, "maxpool": maxPool, "adaptive_avgpool": averagePool, "softmax": softmax,
         "bilinear": bilinear, "nearest": nearest, "cls_loss": classificationLoss, "eps_loss": epsLoss,
         "sgd": sgd, "poly_sgd": polySGD, "poly_adam": polyAdam, "resblock_basic": basicBlock,
@@ -21,9 +21,12 @@ enum GoldenRunners {
         let gy = c.input("grad_y")
         let bias = c.has("bias") ? c.input("bias") : nil
         let (n, cin, h, wd) = x.nchw
+        let pad = c.metaInt("padding")
+        let padEnd = c.meta("padding_end").flatMap { Int($0) } ?? pad  // asymmetric ("SAME") when present
         let g = ConvGeometry(
             n: n, cin: cin, h: h, w: wd, cout: w.shape[0], kernel: w.shape[2],
-            stride: c.metaInt("stride"), pad: c.metaInt("padding"), dilation: c.metaInt("dilation"))
+            stride: c.metaInt("stride"), padding: ConvPadding(begin: pad, end: padEnd), dilation: c.metaInt("dilation"),
+            groups: c.metaInt("groups"))
         for fast in [false, true] {
             var y = Tensor(zeros: g.outputShape)
             var gx = Tensor(zeros: x.shape)
@@ -40,7 +43,20 @@ enum GoldenRunners {
                                     gb.withUnsafeMutableBufferPointer { gbp in
                                         scratch.withUnsafeMutableBufferPointer { sp in
                                             b.withUnsafeOptionalPointer { bp in
-                                                if fast {
+                                                if g.isDepthwise {
+                                                    let kernels =
+                                                        fast
+                                                        ? (DepthwiseConv2dFast.forward, DepthwiseConv2dFast.backward)
+                                                        : (
+                                                            DepthwiseConv2dReference.forward,
+                                                            DepthwiseConv2dReference.backward
+                                                        )
+                                                    kernels.0(xp.baseAddress!, wp.baseAddress!, bp, yp.baseAddress!, g)
+                                                    kernels.1(
+                                                        xp.baseAddress!, wp.baseAddress!, gyp.baseAddress!,
+                                                        gxp.baseAddress!, gwp.baseAddress!,
+                                                        bp == nil ? nil : gbp.baseAddress!, g)
+                                                } else if fast {
                                                     Conv2dFast.forward(
                                                         x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp,
                                                         y: yp.baseAddress!, scratch: sp.baseAddress, g)

@@ -93,6 +93,20 @@ CASES = {
              bias=False),
         dict(name="conv2d_3x3_s1_p4_d4", seed=306, n=1, cin=5, cout=4, h=12, w=11, k=3, stride=1, pad=4, dil=4,
              bias=False),
+        # TensorFlow "SAME" at stride 2 (EfficientNet-Lite's stem): 0 rows/columns before, 1 after.
+        dict(name="conv2d_3x3_s2_same01", seed=307, n=2, cin=3, cout=4, h=10, w=9, k=3, stride=2, pad=0, pad_end=1,
+             dil=1, bias=False),
+    ],
+    # Depthwise (groups = channels), EfficientNet-Lite's padding: SAME (k - stride split begin/end), odd sizes.
+    "depthwise_conv2d": [
+        dict(name="dwconv_3x3_s1_same_n2c5_9x7", seed=311, n=2, cin=5, cout=5, groups=5, h=9, w=7, k=3, stride=1,
+             pad=1, dil=1, bias=False),
+        dict(name="dwconv_3x3_s2_same01_n2c4_10x11", seed=312, n=2, cin=4, cout=4, groups=4, h=10, w=11, k=3,
+             stride=2, pad=0, pad_end=1, dil=1, bias=False),
+        dict(name="dwconv_5x5_s2_same12_n3c3_13x12", seed=313, n=3, cin=3, cout=3, groups=3, h=13, w=12, k=5,
+             stride=2, pad=1, pad_end=2, dil=1, bias=False),
+        dict(name="dwconv_5x5_s1_d2_p4_n1c6_11x9", seed=314, n=1, cin=6, cout=6, groups=6, h=11, w=9, k=5, stride=1,
+             pad=4, dil=2, bias=True),
     ],
     "batchnorm2d_train": [
         dict(name="batchnorm2d_train_n2c3_5x6", seed=401, n=2, c=3, h=5, w=6),
@@ -432,8 +446,10 @@ def make_conv2d(spec):
     rng = np.random.default_rng(spec["seed"])
     n, cin, cout, h, w, k = (spec[key] for key in ("n", "cin", "cout", "h", "w", "k"))
     s, p, d = spec["stride"], spec["pad"], spec["dil"]
-    out_h, out_w = ((size + 2 * p - d * (k - 1) - 1) // s + 1 for size in (h, w))
-    inputs = {"x": normal(rng, (n, cin, h, w)), "weight": normal(rng, (cout, cin, k, k), 1 / math.sqrt(cin * k * k))}
+    groups, p_end = spec.get("groups", 1), spec.get("pad_end", p)  # p before (top/left), p_end after
+    out_h, out_w = ((size + p + p_end - d * (k - 1) - 1) // s + 1 for size in (h, w))
+    fan_in = cin // groups * k * k
+    inputs = {"x": normal(rng, (n, cin, h, w)), "weight": normal(rng, (cout, cin // groups, k, k), 1 / math.sqrt(fan_in))}
     if spec["bias"]:
         inputs["bias"] = normal(rng, (cout,), 0.5)
     inputs["grad_y"] = normal(rng, (n, cout, out_h, out_w))
@@ -441,13 +457,21 @@ def make_conv2d(spec):
     def run(t):
         names = [nm for nm in ("x", "weight", "bias") if nm in t]
         leaves = {nm: leaf(t[nm]) for nm in names}
-        y = F.conv2d(leaves["x"], leaves["weight"], leaves.get("bias"), stride=s, padding=p, dilation=d)
+        x = leaves["x"] if p == p_end else F.pad(leaves["x"], (p, p_end, p, p_end))  # TF "SAME" as the Lite port
+        y = F.conv2d(x, leaves["weight"], leaves.get("bias"), stride=s, padding=p if p == p_end else 0, dilation=d,
+                     groups=groups)
         grads = vjp(y, [leaves[nm] for nm in names], t["grad_y"])
         return {"y": y.detach(), **{"grad_" + nm: g for nm, g in zip(names, grads)}}
 
-    params = {"stride": str(s), "padding": str(p), "dilation": str(d), "groups": "1", "has_bias": str(spec["bias"])}
-    desc = (f"y = conv2d(x, weight, bias; stride {s}, zero padding {p}, dilation {d}), a cross-correlation with "
-            "weight [out,in,kh,kw]; grad_x, grad_weight, grad_bias = vector-Jacobian products with grad_y.")
+    params = {"stride": str(s), "padding": str(p), "dilation": str(d), "groups": str(groups),
+              "has_bias": str(spec["bias"])}
+    padding_text = f"zero padding {p}"
+    if p_end != p:
+        params["padding_end"] = str(p_end)
+        padding_text = f"zero padding {p} before (top/left) and {p_end} after (bottom/right)"
+    desc = (f"y = conv2d(x, weight, bias; stride {s}, {padding_text}, dilation {d}, groups {groups}), a "
+            "cross-correlation with weight [out,in/groups,kh,kw]; grad_x, grad_weight, grad_bias = vector-Jacobian "
+            "products with grad_y.")
     return Case(inputs, run, params, desc)
 
 
@@ -825,6 +849,7 @@ MAKERS = {
     "eps_loss": make_eps_loss,
     "cls_loss": make_cls_loss,
     "conv2d": make_conv2d,
+    "depthwise_conv2d": make_conv2d,
     "batchnorm2d_train": lambda spec: make_batchnorm(spec, True),
     "batchnorm2d_eval": lambda spec: make_batchnorm(spec, False),
     "relu": make_relu,

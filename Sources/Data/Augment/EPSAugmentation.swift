@@ -3,20 +3,23 @@ import Support
 /// The reference's training transform (docs/REFERENCE.md, section 1.5), per sample:
 /// random long side in [lo, hi] (Pillow bicubic, image and saliency with the
 /// same target), joint horizontal flip, colour jitter on the image only,
-/// ImageNet normalisation, joint random crop into zero-filled crop×crop
-/// containers. Every draw comes from the sample's own keyed generator.
+/// the backbone's input normalisation (ImageNet mean/std for the ResNets),
+/// joint random crop into zero-filled crop×crop containers. Every draw comes
+/// from the sample's own keyed generator.
 public struct EPSAugmentation: Sendable {
     public var cropSize: Int
     public var resizeRange: ClosedRange<Int>
     public var jitter: ColorJitter?
+    public var normalization: InputNormalization
 
-    public static let mean: [Float] = [0.485, 0.456, 0.406]
-    public static let std: [Float] = [0.229, 0.224, 0.225]
-
-    public init(cropSize: Int, resizeRange: ClosedRange<Int>, jitter: ColorJitter? = ColorJitter()) {
+    public init(
+        cropSize: Int, resizeRange: ClosedRange<Int>, jitter: ColorJitter? = ColorJitter(),
+        normalization: InputNormalization = .imagenet
+    ) {
         self.cropSize = cropSize
         self.resizeRange = resizeRange
         self.jitter = jitter
+        self.normalization = normalization
     }
 
     /// image: RGB; saliency: grey or RGB of the same size (nil for the CAM
@@ -35,19 +38,17 @@ public struct EPSAugmentation: Sendable {
         if let jitter { img = jitter.apply(img, rng: &rng) }
         let crop = CropBox.random(width: img.width, height: img.height, crop: cropSize, rng: &rng)
         return (
-            Self.normalizeAndCrop(img, crop), sal.map { crop.apply(planes: Self.scaledPlanes($0), width: $0.width) }
+            crop.apply(planes: Self.normalizedPlanes(img, normalization), width: img.width),
+            sal.map { crop.apply(planes: Self.scaledPlanes($0), width: $0.width) }
         )
     }
 
-    /// ImageNet-normalised CHW planes of an RGB image.
-    public static func normalizedPlanes(_ img: Image8) -> [[Float]] {
-        (0..<3).map { c in
+    /// Normalised CHW planes of an RGB image: (value / 255 − mean[c]) / std[c].
+    public static func normalizedPlanes(_ img: Image8, _ normalization: InputNormalization) -> [[Float]] {
+        let (mean, std) = (normalization.mean, normalization.std)
+        return (0..<3).map { c in
             (0..<(img.width * img.height)).map { i in (Float(img.pixels[i * 3 + c]) / 255 - mean[c]) / std[c] }
         }
-    }
-
-    static func normalizeAndCrop(_ img: Image8, _ crop: CropBox) -> [Float] {
-        crop.apply(planes: normalizedPlanes(img), width: img.width)
     }
 
     /// The saliency as one plane: channel mean of value/255.

@@ -49,3 +49,27 @@ public struct Image8: Sendable, Equatable {
         return out
     }
 }
+
+extension Image8 {
+    /// The rectangle x..<x+width, y..<y+height (inside the image), as PIL's crop.
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> Image8 {
+        precondition(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height, "crop outside the image")
+        var out = Image8(width: w, height: h, channels: channels)
+        for row in 0..<h {
+            let src = ((y + row) * width + x) * channels
+            out.pixels.replaceSubrange(
+                row * w * channels..<(row + 1) * w * channels, with: pixels[src..<src + w * channels])
+        }
+        return out
+    }
+
+    /// Three channels, as PIL's convert("RGB"): grey repeated, alpha dropped.
+    public func rgb() -> Image8 {
+        guard channels != 3 else { return self }
+        var out = Image8(width: width, height: height, channels: 3)
+        for i in 0..<(width * height) {
+            for c in 0..<3 { out.pixels[i * 3 + c] = pixels[i * channels + (channels >= 3 ? c : 0)] }
+        }
+        return out
+    }
+}

@@ -77,6 +77,14 @@ public enum ImageCodecs {
 
     /// Reads a PNG. `indices`: palette PNGs give their raw indices (class
     /// labels), not colours. Grey stays 1 channel; colour gives 3.
+    /// A JPEG or PNG photo, told apart by its first bytes, with its own channel count.
+    public static func readPhoto(_ path: String) throws -> Image8 {
+        let data = try readBytes(path)
+        if data.starts(with: [0xFF, 0xD8]) { return try decodeJPEG(data, path: path) }
+        if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try decodePNG(data, path: path) }
+        throw DataError(path, "neither a JPEG nor a PNG file; convert the photo to one of them")
+    }
+
     public static func readPNG(_ path: String, indices: Bool = false) throws -> Image8 {
         try decodePNG(readBytes(path), path: path, indices: indices)
     }

@@ -11,7 +11,7 @@ public enum WeightFiles {
 
     /// `read` of bytes already in memory; `path` names the file in messages (and a `.params` suffix means MXNet).
     public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {
-        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {  // "PK": torch.save zip
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || TorchCheckpoint.isLegacy(data) {  // torch.save: zip or legacy
             return SafeTensorsFile(tensors: try TorchCheckpoint.read(data, path: path))
         }
         if MXNetParams.hasMagic(data) || path.lowercased().hasSuffix(".params") {  // MXNet list magic 0x112

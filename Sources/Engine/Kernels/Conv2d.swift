@@ -73,7 +73,9 @@ public enum Conv2dReference {
 
 public enum Conv2dFast {
     /// Floats of scratch space the fast kernels need for geometry g.
-    public static func scratchCount(_ g: ConvGeometry) -> Int { g.isPointwise ? 0 : g.patch * g.hout * g.wout }
+    public static func scratchCount(_ g: ConvGeometry) -> Int {
+        g.isPointwise || g.isDepthwise ? 0 : g.patch * g.hout * g.wout
+    }
 
     public static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,

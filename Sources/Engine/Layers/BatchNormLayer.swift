@@ -11,6 +11,8 @@ public final class BatchNormLayer: Layer {
     let store: ParameterStore
     let weightIndex, biasIndex, meanIndex, varIndex: Int
     public var useBatchStatistics: Bool
+    /// Added to the variance: PyTorch's default 1e-5, EfficientNet-Lite's 1e-3.
+    public let eps: Float
     /// Sums the training statistics over every rank (nil: this replica's batch only).
     public var statisticsReducer: BatchStatisticsReducer?
     public private(set) var plan = BackwardPlan.skipped
@@ -18,9 +20,11 @@ public final class BatchNormLayer: Layer {
     private var cached = false
 
     public init(
-        _ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false, trainable: Bool = false
+        _ name: String, store: ParameterStore, channels: Int, useBatchStatistics: Bool = false, trainable: Bool = false,
+        eps: Float = 1e-5
     ) {
         self.name = name
+        self.eps = eps
         self.store = store
         self.useBatchStatistics = useBatchStatistics
         weightIndex = store.declare(
@@ -45,7 +49,7 @@ public final class BatchNormLayer: Layer {
         let y = BatchNorm.forward(
             x, weight: store.value(weightIndex), bias: store.value(biasIndex),
             runningMean: store.value(meanIndex), runningVar: store.value(varIndex),
-            training: context.training && useBatchStatistics,
+            training: context.training && useBatchStatistics, eps: eps,
             keepInput: cached && plan.parameterGradients, reducer: statisticsReducer, cache: &cache)
         if !cached { cache.xHat = nil }  // train-mode statistics without a backward to use them
         return y

@@ -1,32 +1,48 @@
 import Foundation
 
 /// A Conv2d layer whose weight (and optional bias) live in the ParameterStore
-/// under `<name>.weight` / `<name>.bias`, shaped as PyTorch's state_dict.
+/// under `<name>.weight` / `<name>.bias`, shaped as PyTorch's state_dict:
+/// [cout, cin, k, k], or [C, 1, k, k] for a depthwise convolution (groups = C,
+/// run by the DepthwiseConv2d kernels). `padding` may be asymmetric
+/// (TensorFlow "SAME"); `pad: p` is PyTorch's symmetric padding.
 public final class Conv2dLayer: Layer {
     public let name: String
     let store: ParameterStore
     let weightIndex: Int
     let biasIndex: Int?
-    public let cin, cout, kernel, stride, pad, dilation: Int
+    public let cin, cout, kernel, stride, dilation, groups: Int
+    public let padding: ConvPadding
     public private(set) var plan: BackwardPlan
     public var useReferenceKernel = false
     private var input: Tensor? = nil
 
-    public init(
+    public convenience init(
         _ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
         pad: Int = 0, dilation: Int = 1, bias: Bool = false, trainable: Bool = true,
         group: ParameterStore.Group = .backboneWeight
     ) {
+        self.init(
+            name, store: store, cin: cin, cout: cout, kernel: kernel, stride: stride, padding: .symmetric(pad),
+            dilation: dilation, bias: bias, trainable: trainable, group: group)
+    }
+
+    public init(
+        _ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
+        padding: ConvPadding, dilation: Int = 1, groups: Int = 1, bias: Bool = false, trainable: Bool = true,
+        group: ParameterStore.Group = .backboneWeight
+    ) {
+        precondition(groups == 1 || (groups == cin && cin == cout), "\(name): groups must be 1 or cin = cout")
         self.name = name
         self.store = store
         self.cin = cin
         self.cout = cout
         self.kernel = kernel
         self.stride = stride
-        self.pad = pad
+        self.padding = padding
         self.dilation = dilation
+        self.groups = groups
         weightIndex = store.declare(
-            "\(name).weight", shape: [cout, cin, kernel, kernel],
+            "\(name).weight", shape: [cout, cin / groups, kernel, kernel],
             kind: .parameter(group), trainable: trainable)
         let biasGroup: ParameterStore.Group = group == .headWeight ? .headBias : .backboneBias
         biasIndex =
@@ -46,7 +62,8 @@ public final class Conv2dLayer: Layer {
         let (n, c, h, w) = x.nchw
         precondition(c == cin, "\(name): input has \(c) channels, expected \(cin)")
         return ConvGeometry(
-            n: n, cin: cin, h: h, w: w, cout: cout, kernel: kernel, stride: stride, pad: pad, dilation: dilation)
+            n: n, cin: cin, h: h, w: w, cout: cout, kernel: kernel, stride: stride, padding: padding,
+            dilation: dilation, groups: groups)
     }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
@@ -60,7 +77,15 @@ public final class Conv2dLayer: Layer {
         let scratch = ConvWorkspace.current.buffer(Conv2dFast.scratchCount(g))
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                if useReferenceKernel {
+                if g.isDepthwise {
+                    if useReferenceKernel {
+                        DepthwiseConv2dReference.forward(
+                            x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
+                    } else {
+                        DepthwiseConv2dFast.forward(
+                            x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
+                    }
+                } else if useReferenceKernel {
                     Conv2dReference.forward(x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
                 } else {
                     Conv2dFast.forward(
@@ -90,7 +115,11 @@ public final class Conv2dLayer: Layer {
         input.withUnsafeBufferPointer { xp in
             gradY.withUnsafeBufferPointer { gyp in
                 func run(_ gxp: UnsafeMutablePointer<Float>?) {
-                    if useReferenceKernel {
+                    if g.isDepthwise {
+                        let kernel =
+                            useReferenceKernel ? DepthwiseConv2dReference.backward : DepthwiseConv2dFast.backward
+                        kernel(xp.baseAddress!, weight, gyp.baseAddress!, gxp, gw, gb, g)
+                    } else if useReferenceKernel {
                         Conv2dReference.backward(
                             x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
                             gradWeight: gw, gradBias: gb, g)

@@ -1,7 +1,9 @@
 /// Backbone networks: each maps an image batch [n, 3, H, W] to features
-/// [n, featureChannels, h, w] at output stride 8 (tiny, small, resnet38) or 16 (resnet50).
+/// [n, featureChannels, h, w] at output stride 8 (tiny, small, resnet38) or
+/// 16 (resnet50, efficientnet-lite0).
 public enum Architecture: String, CaseIterable, Sendable {
     case tiny, small, resnet38, resnet50
+    case efficientnetLite0 = "efficientnet-lite0"
 
     /// Trained from random weights (no pretrained file exists): its BatchNorm
     /// layers, if any, learn with batch statistics.
@@ -20,6 +22,9 @@ public enum Backbones {
         case .small: return small(store: store, widthDivisor: widthDivisor)
         case .resnet38: return resnet38(store: store, widthDivisor: widthDivisor)
         case .resnet50: return resnet50(store: store, widthDivisor: widthDivisor)
+        case .efficientnetLite0:
+            return efficientnetLite0(
+                store: store, widthDivisor: widthDivisor, outputStride: EfficientNetLite0.camOutputStride)
         }
     }
 
@@ -159,6 +164,7 @@ extension Architecture {
         case .small: return 1_500
         case .resnet38: return 5_000
         case .resnet50: return 1_200
+        case .efficientnetLite0: return 1_500
         }
     }
 
@@ -171,7 +177,7 @@ extension Architecture {
         case .tiny: return 1_200
         case .small: return 1_500
         case .resnet38: return 6_000
-        case .resnet50: return 1_500
+        case .resnet50, .efficientnetLite0: return 1_500
         }
     }
 }

@@ -6,7 +6,9 @@ extension StepBenchmark {
     /// W·col; weight gradient gy·colᵀ; data gradient Wᵀ·gy.
     static func gemmShapes(_ records: [LayerProfiler.Record]) -> [SgemmBenchmark.Shape: Int] {
         var shapes: [SgemmBenchmark.Shape: Int] = [:]
-        for r in records {
+        // Depthwise convolutions are no GEMM (kh·kw multiply-adds per output, memory-bound): left out of the
+        // comparison; docs/PERFORMANCE.md reports them separately from the per-layer figures.
+        for r in records where !r.geometry.isDepthwise {
             let g = r.geometry
             let plane = g.hout * g.wout
             shapes[.init(m: g.cout, n: plane, k: g.patch), default: 0] += g.n

@@ -19,7 +19,7 @@ public struct EpsDist: ParsableCommand {
             SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, SweepCommand.self,
             ReportCommand.self, RefineCommand.self,
             CheckDataCommand.self,
-            BenchCommand.self, BenchDataCommand.self,
+            BenchCommand.self, BenchDataCommand.self, ClassifyCommand.self,
         ])
 
     /// Parses, runs, and maps errors to the exit statuses

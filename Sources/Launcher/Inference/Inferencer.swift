@@ -187,7 +187,10 @@ public final class Inferencer {
                 let resized = PillowResize.resize(image, width: max(w, 1), height: max(h, 1))
                 for flipped in [false, true] {
                     let input = flipped ? resized.flippedHorizontally() : resized
-                    let planes = EPSAugmentation.normalizedPlanes(input).flatMap { $0 }
+                    let planes = EPSAugmentation.normalizedPlanes(input, model.architecture.inputNormalization).flatMap
+                    {
+                        $0
+                    }
                     let maps = model.inferenceMaps(Tensor(shape: [1, 3, input.height, input.width], data: planes))
                     fusion.add(maps: maps, flipped: flipped)
                 }

@@ -85,9 +85,16 @@ public enum Checkpoint {
             }
             if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
         }
+        // Initial weights may also carry the backbone's own ImageNet classifier (EfficientNet-Lite0's `_fc`),
+        // which CAM training replaces by fc8.
+        let imageNetHead = allowMissingHead ? model.architecture.imageNetHeadPrefix : nil
         try WeightLoading.load(
             file.tensors, into: model.store, path: path,
-            mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") })
+            mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") },
+            mayBeExtra: {
+                $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked")
+                    || imageNetHead.map($0.hasPrefix) == true
+            })
         // Optimizer state only when resuming: initial weights start a new run (step 0, fresh moments).
         let store = model.store
         let adam = file.tensors.keys.contains { $0.hasPrefix(secondMomentPrefix) }

@@ -155,7 +155,7 @@ public final class Trainer {
             datasetSize: dataset.samples.count, globalBatch: config.batchSize, seed: config.seed)
         let augmentation = EPSAugmentation(
             cropSize: config.cropSize, resizeRange: config.resize,
-            jitter: config.jitter ? ColorJitter() : nil)
+            jitter: config.jitter ? ColorJitter() : nil, normalization: config.arch.inputNormalization)
         return BatchLoader(
             dataset: dataset, sampler: sampler, augmentation: augmentation, rank: comm.rank,
             ranks: comm.size, withSaliency: config.method == .eps, steps: steps, workers: config.workers)
