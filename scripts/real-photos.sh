@@ -59,7 +59,7 @@ if [ "${REAL_PHOTOS_OPENCV:-1}" != 0 ] && [ ! -d "$src/opencv-doc-data" ]; then
 fi
 
 echo "== real-photos: the VOC-layout set and its saliency maps (U²-Net, u2netp)"
-python=$(python3 scripts/make-saliency.py --venv-python) || die "the saliency tool's virtual environment"
+python=$(python3 scripts/make-saliency.py --venv-python | tail -1) || die "the saliency tool's virtual environment"
 rm -rf "$data"
 "$python" scripts/real_photos.py build --src "$src" --out "$data" || die "building the photo set"
 python3 scripts/make-saliency.py --images "$data/JPEGImages" --out "$data/saliency" --model u2netp \
@@ -131,7 +131,7 @@ miou_of() { grep -m1 '^mIoU' "$out/eval-$1.txt" | awk '{print $2}'; }
 score() { # name, prediction folder → one table row
   "$bin" eval --gt-dir "$data/SegmentationClass" --pred-dir "$2" --datalist "$lists/pixel.txt" \
     --json "$out/eval-$1.json" >"$out/eval-$1.txt" 2>&1 || { cat "$out/eval-$1.txt" >&2; die "eval of $1"; }
-  printf '| %-44s | %6s |\n' "$1" "$(miou_of "$1")"
+  printf '| %-46s | %6s |\n' "$1" "$(miou_of "$1")"
 }
 best_row() { # method → a row of its best background threshold (the paper compares EPS and CAM so)
   "$bin" sweep --cam-dir "$out/$1-maps" --gt-dir "$data/SegmentationClass" --datalist "$lists/pixel.txt" \
@@ -139,14 +139,14 @@ best_row() { # method → a row of its best background threshold (the paper comp
     { cat "$out/$1-sweep.txt" >&2; die "sweep of $1"; }
   local line
   line=$(grep -m1 '^best threshold' "$out/$1-sweep.txt")
-  printf '| %-44s | %6s |\n' "${1^^} at its best threshold $(echo "$line" | awk '{print $3}' | tr -d :)" \
+  printf '| %-46s | %6s |\n' "${1^^} at its best threshold $(echo "$line" | awk '{print $3}' | tr -d :)" \
     "$(echo "$line" | awk '{print $5}')"
 }
 
 echo
 echo "== real-photos: mIoU on the $(wc -l <"$lists/pixel.txt") pixel-labelled photos (backbone $arch; ${budget[*]}; 2 ranks)"
-echo "| method                                       | mIoU   |"
-echo "|----------------------------------------------|--------|"
+echo "| method                                         | mIoU   |"
+echo "|------------------------------------------------|--------|"
 score "EPS (threshold 0.20)" "$out/eps-masks"
 best_row eps
 score "CAM baseline (threshold 0.20)" "$out/cam-masks"
