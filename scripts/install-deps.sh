@@ -8,6 +8,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# python3 with venv and pip: scripts/make-saliency.py and scripts/real-photos.sh (CI's real-photo run)
+# install their packages into a virtual environment of their own; eps-dist itself needs no Python.
+if ! python3 -c "import venv, ensurepip, pip" >/dev/null 2>&1; then
+  missing+=(python3 python3-venv python3-pip)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${missing[*]}"

