@@ -3,7 +3,7 @@
 # command to run when not root. Swift itself (6.x) must already be on PATH.
 set -euo pipefail
 # chromium: only for scripts/report-browser-test.sh (renders eps-dist report headless).
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config chromium)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config chromium unzip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
