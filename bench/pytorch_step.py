@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""PyTorch CPU on the same ResNet-38 EPS training step as `eps-dist bench`
-(never run in CI; needs torch). Same network (scripts/pytorch/resnet38_model.py),
-frozen as the reference (every BN eval, conv1a + b2 frozen), dropout on,
+"""PyTorch CPU on the same EPS training step as `eps-dist bench`
+(never run in CI; needs torch). Same network: ResNet-38 (scripts/pytorch/resnet38_model.py,
+frozen as the reference: every BN eval, conv1a + b2 frozen, dropout on) or
+EfficientNet-Lite0 at output stride 16 (scripts/pytorch/lite0_model.py, frozen as eps-dist
+freezes it: every BN eval, the stem and blocks 0-2), 
 batch of random images, loss = sum(cam * g) so the backward work is the
 step's, SGD update. Prints seconds per step and GFLOP/s using the FLOP count
 eps-dist reported for the same step, and the ratio to eps-dist.
 
     .build/release/eps-dist bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --json /tmp/eps.json
     python3 bench/pytorch_step.py --crop-size 224 --batch-size 1 --threads 1 --eps-json /tmp/eps.json
+    (add --arch efficientnet-lite0 to both for Lite0)
 """
 import argparse, json, os, resource, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts", "pytorch"))
 import torch
-from resnet38_model import ResNet38EPS
 
 p = argparse.ArgumentParser()
+p.add_argument("--arch", choices=["resnet38", "efficientnet-lite0"], default="resnet38")
 p.add_argument("--crop-size", type=int, default=224)
 p.add_argument("--batch-size", type=int, default=1)
 p.add_argument("--threads", type=int, default=1)
@@ -25,7 +28,12 @@ a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
-model = ResNet38EPS(num_outputs=21)
+if a.arch == "resnet38":
+    from resnet38_model import ResNet38EPS
+    model = ResNet38EPS(num_outputs=21)
+else:
+    from lite0_model import Lite0EPS
+    model = Lite0EPS(num_outputs=21, output_stride=16)
 model.train()
 model.freeze_like_eps()
 params = [q for q in model.parameters() if q.requires_grad]
@@ -48,7 +56,7 @@ for _ in range(a.steps):
     t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
 seconds = sum(times) / len(times)
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"pytorch {torch.__version__}: crop {a.crop_size}, batch {a.batch_size}, {a.threads} thread(s): {seconds:.3f} s/step, peak RSS {peak_mb:.0f} MB")
+print(f"pytorch {torch.__version__}: {a.arch}, crop {a.crop_size}, batch {a.batch_size}, {a.threads} thread(s): {seconds:.3f} s/step, peak RSS {peak_mb:.0f} MB")
 if a.eps_json:
     e = json.load(open(a.eps_json))
     gflop = e["step_gflop"]
