@@ -53,10 +53,14 @@ for tool in ip unshare sysctl awk od; do
 done
 [ -x "$BIN/eps-dist" ] && [ -x "$BIN/mpi-selftest" ] || { say "FAIL: no eps-dist / mpi-selftest in $BIN (set EPS_BIN)"; exit 1; }
 "$C" down >/dev/null 2>&1   # leftovers of an interrupted run
+had_run_netns=0; [ -d /run/netns ] && had_run_netns=1   # ip netns add makes it a bind mount
 probe=$(ip netns add mhcprobe 2>&1 && ip netns exec mhcprobe sh -c \
     'ip link set lo up && sysctl -qw net.ipv4.tcp_retries2=5 && unshare --uts hostname mhcprobe' 2>&1)
 probe_rc=$?
 ip netns del mhcprobe 2>/dev/null
+if [ $had_run_netns = 0 ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    umount /run/netns 2>/dev/null; rmdir /run/netns 2>/dev/null
+fi
 if [ $probe_rc != 0 ]; then
     say "FAIL: cannot make a network namespace with its own hostname and TCP settings here: $probe"
     say "a container needs --privileged (CAP_SYS_ADMIN and CAP_NET_ADMIN, and /proc/sys writable) for this test"
