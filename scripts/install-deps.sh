@@ -3,7 +3,11 @@
 # command to run when not root. Swift itself (6.x) must already be on PATH.
 set -euo pipefail
 # chromium: only for scripts/report-browser-test.sh (renders eps-dist report headless).
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config chromium unzip)
+# iproute2, iptables, procps, python3-minimal: only for scripts/multihost-test.sh (emulated hosts
+# in network namespaces; sysctl; delay and loss through NFQUEUE by a standard-library Python daemon
+# where the kernel has no sch_netem).
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libturbojpeg0-dev libpng-dev pkg-config chromium unzip
+  iproute2 iptables procps python3-minimal)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -7,8 +7,10 @@
 # and checks the job and its run directory. Then it preempts a longer run with USR1
 # (what `--signal=B:USR1@60` sends): eps-dist must checkpoint and exit 3, the
 # script requeue the job, and the requeued job resume and finish. Last, a plain
-# scancel: checkpoint and exit 3 again, but the job must stay cancelled. The daemons
-# are always stopped at the end. Rerunnable; no network beyond loopback (except apt).
+# scancel: checkpoint and exit 3 again, but the job must stay cancelled. Then rank 1
+# is killed (SIGKILL), and stopped (SIGSTOP, a hung rank): each time the job must end
+# FAILED within KillWait + 15 s, the output naming the failure. The daemons are always
+# stopped at the end. Rerunnable; no network beyond loopback (except apt).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 EPS_DIST=${EPS_DIST:-$repo/.build/release/eps-dist}
@@ -220,4 +222,44 @@ grep -q "eps-dist exit status 3" "$out" || fail "cancelled job $job: eps-dist di
 [ "$state" = CANCELLED ] && [ "$restarts" = 0 ] || fail "cancelled job $job is $state with $restarts restarts (requeued?)"
 ls "$RUN_DIR"/checkpoints/step-*.safetensors >/dev/null 2>&1 || fail "cancelled job $job wrote no checkpoint"
 say "scancel: checkpoint, no requeue OK ($(( $(date +%s) - started )) s)"
+
+# --- 4. a rank fails: the job ends promptly, FAILED, with the failure in its output --
+# Rank 1 of a long run is (a) killed with SIGKILL, (b) stopped with SIGSTOP (a hung
+# rank; --collective-timeout 10). Two mechanisms end the step: Slurm's PMIx plugin
+# cancels it when a task ends without MPI_Finalize, and srun --kill-on-bad-exit=1 when
+# a task exits non-zero (any launch). srun's way is TERM, then KILL after KillWait
+# (30 s by default, "Waiting up to 32 seconds"): eps-dist takes TERM as "checkpoint at
+# the next step boundary", which a rank stuck in a collective never reaches, so the
+# bound is KillWait + 15 s. Without either, rank 0 would wait in the gradient allreduce
+# for --collective-timeout (900 s by default), holding the allocation.
+rank_fails() {  # SIGNAL BOUND_SECONDS PATTERN [EXTRA_ARGS]
+    local sig=$1 bound=$2 pattern=$3 job out victim at state ended
+    export RUN_DIR=$tmp/run-$sig MAX_ITERS=5000 EXTRA_ARGS=${4:-}
+    job=$(sbatch --parsable --chdir="$tmp" --output="$tmp/job-%j.out" "$JOB_SCRIPT") || fail "sbatch failed"
+    out=$tmp/job-$job.out
+    wait_step10 "$job" "$RUN_DIR"
+    # scontrol listpids: PID JOBID STEPID LOCALID GLOBALID; the task of rank 1 in the srun step.
+    victim=$(timeout 5 scontrol listpids "$job" 2>/dev/null | awk '$3 == 0 && $5 == 1 { print $1; exit }')
+    [ -n "$victim" ] && [ "$(cat "/proc/$victim/comm" 2>/dev/null)" = eps-dist ] \
+        || { timeout 5 scontrol listpids "$job"; fail "job $job: no eps-dist process for rank 1 in scontrol listpids"; }
+    at=$(date +%s.%N)
+    kill -"$sig" "$victim"
+    for _ in $(seq 240); do
+        state=$(job_field "$job" JobState)
+        case $state in PENDING|CONFIGURING|RUNNING|COMPLETING|"") ;; *) break ;; esac
+        sleep 0.25
+    done
+    ended=$(awk -v a="$at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    echo "---- job $job output (state $state, $ended s after SIG$sig to rank 1, pid $victim):"; cat "$out" 2>/dev/null; echo "----"
+    [ "$state" = FAILED ] || fail "job $job is '$state' $ended s after SIG$sig to rank 1, not FAILED"
+    awk -v t="$ended" -v b="$bound" 'BEGIN { exit !(t < b) }' \
+        || fail "job $job took $ended s to end after SIG$sig to rank 1 (bound $bound s)"
+    grep -q "eps-dist exit status [1-9]" "$out" || fail "job $job output does not report a failed exit status"
+    grep -q "$pattern" "$out" || fail "job $job output does not say '$pattern'"
+    grep -q "requeueing" "$out" && fail "job $job was requeued after a failure"
+    timeout 5 scontrol listpids "$job" 2>/dev/null | awk 'NR > 1' | grep -q . && fail "job $job still has processes"
+    say "SIG$sig to rank 1: job FAILED $ended s later (bound $bound s) OK ($(( $(date +%s) - started )) s)"
+}
+rank_fails KILL 45 "task 1: Killed"
+rank_fails STOP 55 "did not complete within 10 s (--collective-timeout)" "--collective-timeout 10"
 passed=1

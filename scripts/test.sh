@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the MPI self-test
 # under mpirun -n 2 and -n 4, the Slurm test (a one-node Slurm on loopback
-# running the sbatch script), the report in a headless browser
+# running the sbatch script), the multi-host test (two emulated hosts in network namespaces,
+# MPI over TCP between them, delay, loss, a cut cable, a killed rank; about 70 s), the report in a headless browser
 # (scripts/report-browser-test.sh, about 10 s), real photographs end to end (scripts/real-photos.sh,
 # about 4 minutes; needs PyPI and Debian), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves). Before them, the fuzz
@@ -25,6 +26,12 @@ if [ "$(id -u)" = 0 ]; then
   bash scripts/slurm-test.sh
 else
   echo "slurm test NOT RUN: it needs root to start slurmctld/slurmd (CI runs it)" >&2
+fi
+echo "== multi-host: 2 emulated hosts (network namespaces), MPI over TCP, faults, a cut cable, a killed rank"
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/multihost-test.sh
+else
+  echo "multi-host test NOT RUN: it needs root for network namespaces (CI runs it)" >&2
 fi
 echo "== eps-dist report in headless Chromium (no console error, every image decodes; screenshot kept)"
 bash scripts/report-browser-test.sh
