@@ -219,6 +219,23 @@ def network_meta(kind, mode, seed, width_divisor, num_classes):
     }
 
 
+def save_network_fixture(out_dir, file_name, tensors, meta, kind, cam, summary_keys, lines=()):
+    """Writes a whole-network fixture, reads it back, and prints its summary: the
+    extra `lines`, the float64 errors named by `summary_keys`, the cam's scale."""
+    import json
+
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, file_name)
+    write_safetensors(path, tensors, meta)
+    check_readback(path, tensors, kind)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
+    for line in lines:
+        print(line)
+    print(json.dumps({k: meta[k] for k in summary_keys}, indent=1))
+    print("cam", tuple(cam.shape), "std %.3f max|.| %.3f" % (cam.std().item(), cam.abs().max().item()))
+    return path
+
+
 def write_safetensors(path, tensors, metadata):
     """Byte-deterministic safetensors writer (the safetensors package orders the
     JSON header through a hash map, so its bytes vary from run to run).

@@ -32,7 +32,6 @@ depthwise, head), sqrt(1 / fan_in) for the project convs; BN weight U[0.8, 1.2]
 except _bn2 of each block (the residual branch's last BN) U[0.4, 0.6]; running
 statistics calibrated on a separate random [4, 3, 93, 99] input, then perturbed.
 """
-import json
 import math
 import os
 import sys
@@ -40,9 +39,9 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import (as_float32, build_seeded_model, check_eps_mode, check_readback,  # noqa: E402
+from fixture_common import (as_float32, build_seeded_model, check_eps_mode, save_network_fixture,  # noqa: E402
                             draw_inputs, float64_error_meta, forward_backward, network_meta,
-                            write_safetensors, DEFAULT_OUT)
+                            DEFAULT_OUT)
 from lite0_model import Lite0EPS, check_against_package  # noqa: E402
 
 SEED = 20240516
@@ -126,17 +125,11 @@ def main():
         "f64_rel_err.worst_grad": repr(worst_grad_rel),
     })
     meta.update(err_meta)
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, FILE_NAME)
-    write_safetensors(path, tensors, meta)
-    check_readback(path, tensors, "lite0_net")
-    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
-    print("stages:", meta["stage_shapes"])
-    print("blocks:", meta["blocks"])
-    print(f"trainable {len(trainable)}, frozen {len(frozen)} parameters")
-    print(json.dumps({k: meta[k] for k in ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad",
-                                           "f64_rel_err.grad_block3_input")}, indent=1))
-    print("cam", tuple(cam.shape), "std %.3f max|.| %.3f" % (cam.std().item(), cam.abs().max().item()))
+    save_network_fixture(
+        args.out, FILE_NAME, tensors, meta, "lite0_net", cam,
+        ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad", "f64_rel_err.grad_block3_input"),
+        lines=("stages: " + str(meta["stage_shapes"]), "blocks: " + str(meta["blocks"]),
+               f"trainable {len(trainable)}, frozen {len(frozen)} parameters"))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ Weights (all from one torch.Generator, in state_dict order):
   reach 1.5e-5 * max|cam|; as built it is 4.9e-6 (grads <= 6.4e-6), and the
   elementwise float32-vs-float64 error is <= 0.26 of rtol 1e-4 + atol 2e-5 * max|e|.
 """
-import json
 import math
 import os
 import sys
@@ -48,9 +47,9 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixture_common import (as_float32, build_seeded_model, check_eps_mode, check_readback,  # noqa: E402
+from fixture_common import (as_float32, build_seeded_model, check_eps_mode, save_network_fixture,  # noqa: E402
                             draw_inputs, float64_error_meta, forward_backward, network_meta,
-                            parse_args_deterministic, write_safetensors)
+                            parse_args_deterministic)
 from resnet50_model import ResNet50EPS  # noqa: E402
 
 SEED = 20210714
@@ -116,17 +115,11 @@ def main():
         "f64_rel_err.worst_grad": repr(worst_grad_rel),
     })
     meta.update(err_meta)
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, FILE_NAME)
-    write_safetensors(path, tensors, meta)
-    check_readback(path, tensors, "resnet50_net")
-    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors)")
-    print("stages:", meta["stage_shapes"])
-    print("layer4 conv2:", meta["layer4_conv2"])
-    print(f"trainable {len(trainable)}, frozen {len(frozen)} parameters")
-    print(json.dumps({k: meta[k] for k in ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad",
-                                           "f64_rel_err.grad_layer2_input")}, indent=1))
-    print("cam", tuple(cam.shape), "std %.3f max|.| %.3f" % (cam.std().item(), cam.abs().max().item()))
+    save_network_fixture(
+        args.out, FILE_NAME, tensors, meta, "resnet50_net", cam,
+        ("f64_rel_err.cam", "f64_abs_err.cam", "f64_rel_err.worst_grad", "f64_rel_err.grad_layer2_input"),
+        lines=("stages: " + str(meta["stage_shapes"]), "layer4 conv2: " + str(meta["layer4_conv2"]),
+               f"trainable {len(trainable)}, frozen {len(frozen)} parameters"))
 
 
 if __name__ == "__main__":
