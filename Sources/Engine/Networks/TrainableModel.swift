@@ -8,12 +8,15 @@ public struct LocalBatch {
     public var labels: [Float]
     /// One random key per sample (dropout masks; see ForwardContext).
     public var sampleKeys: [UInt64]
+    /// [n, H, W] label maps, class indices or 255 = ignore (segmentation only).
+    public var masks: [UInt8]?
 
-    public init(images: Tensor, saliency: Tensor?, labels: [Float], sampleKeys: [UInt64]) {
+    public init(images: Tensor, saliency: Tensor?, labels: [Float], sampleKeys: [UInt64], masks: [UInt8]? = nil) {
         self.images = images
         self.saliency = saliency
         self.labels = labels
         self.sampleKeys = sampleKeys
+        self.masks = masks
     }
 }
 
