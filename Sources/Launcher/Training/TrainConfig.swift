@@ -80,6 +80,17 @@ public struct TrainConfig {
     /// The effective settings as config.yaml (readable by --config).
     public func yaml() throws -> String { try FlatYAMLEncoder.encode(settings).text }
 
+    /// What the training loop reads.
+    func loopSettings() throws -> LoopSettings {
+        let s = settings
+        return LoopSettings(
+            out: s.out, resume: resume, seed: s.seed, batchSize: s.batchSize, maxIters: s.maxIters, lr: s.lr,
+            adam: s.optimizer == .adam, logEvery: s.logEvery, checkpointEvery: s.checkpointEvery,
+            keepCheckpoints: s.keepCheckpoints, allreduce: s.allreduce, bucketMb: s.bucketMb,
+            collectiveTimeout: s.collectiveTimeout, stopAtStep: stopAtStep, configYAML: try yaml(),
+            resumeSignature: resumeSignature, lossParts: true)
+    }
+
     /// What a resumed run must share with the run it continues, or the sample
     /// order and schedule would differ from the uninterrupted run (paths may move).
     public var resumeSignature: String {
