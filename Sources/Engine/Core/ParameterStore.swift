@@ -60,9 +60,31 @@ public final class ParameterStore: @unchecked Sendable {
         }
     }
 
+    /// While set (inside `sharingDeclarations`), declaring an existing name
+    /// returns that entry instead of failing.
+    private var sharing = false
+
+    /// Runs `body`, in which declaring a name that already exists returns the
+    /// existing entry (same shape required): a second copy of a network whose
+    /// layers use the first copy's parameters. DeepLab-v2's multi-scale input
+    /// runs the same network on three scales in one step, and each copy keeps
+    /// its own activations for its backward pass; the gradients of all copies
+    /// add into the one shared gradient.
+    public func sharingDeclarations<T>(_ body: () -> T) -> T {
+        sharing = true
+        defer { sharing = false }
+        return body()
+    }
+
     /// Declares a named tensor and returns its index. Contents start at zero.
     @discardableResult
     public func declare(_ name: String, shape: [Int], kind: Kind, trainable: Bool = true) -> Int {
+        if sharing, let existing = indexByName[name] {
+            precondition(
+                entries[existing].shape == shape,
+                "shared parameter \(name): shape \(shape) vs \(entries[existing].shape)")
+            return existing
+        }
         precondition(indexByName[name] == nil, "parameter \(name) declared twice")
         let n = shape.reduce(1, *)
         let isParameter: Bool

@@ -88,6 +88,11 @@ public struct Tensor: @unchecked Sendable {
         }
     }
 
+    /// self ·= factor, element-wise (a loss scaled for gradient accumulation).
+    public mutating func scale(by factor: Float) {
+        withUnsafeMutableBufferPointer { dst in for i in dst.indices { dst[i] *= factor } }
+    }
+
     /// Largest |a - b| over both tensors (shapes must match).
     public func maxAbsDifference(_ other: Tensor) -> Float {
         precondition(shape == other.shape, "shape \(shape) vs \(other.shape)")

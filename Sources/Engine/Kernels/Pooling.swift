@@ -1,5 +1,7 @@
-/// Max pooling, square window, padding acts as −inf, floor mode.
-/// x [n, c, h, w] → y [n, c, hout, wout], hout = (h + 2·pad − k)/stride + 1.
+/// Max pooling, square window, padding acts as −inf.
+/// x [n, c, h, w] → y [n, c, hout, wout], hout = (h + 2·pad − k)/stride + 1
+/// rounded down, or up with `ceilMode` (the caffe-style stem of DeepLab-v2:
+/// 321 → 161 → 81, not 80); see `outputSize`.
 /// Ties keep the first maximum in row-major window order (PyTorch's CPU rule),
 /// so the gradient goes to exactly one input per window; windows accumulate.
 public enum MaxPool {
@@ -8,18 +10,30 @@ public enum MaxPool {
         public var argmax: [Int32]
     }
 
-    public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int) -> Result {
+    public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int, ceilMode: Bool = false) -> Result {
         var argmax: [Int32] = []
-        let y = forward(x, kernel: kernel, stride: stride, pad: pad, argmax: &argmax)
+        let y = forward(x, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode, argmax: &argmax)
         return Result(y: y, argmax: argmax)
     }
 
+    /// Output length along one axis, as PyTorch: with `ceilMode` the last
+    /// window may hang over the end, but must start inside the input or its
+    /// left padding (else it is dropped).
+    public static func outputSize(_ size: Int, kernel: Int, stride: Int, pad: Int, ceilMode: Bool) -> Int {
+        let span = size + 2 * pad - kernel
+        var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+        if ceilMode && (out - 1) * stride >= size + pad { out -= 1 }
+        return out
+    }
+
     /// The same, filling `arg` in place (its storage is reused when the size is unchanged).
-    public static func forward(_ x: Tensor, kernel: Int, stride: Int, pad: Int, argmax arg: inout [Int32]) -> Tensor {
+    public static func forward(
+        _ x: Tensor, kernel: Int, stride: Int, pad: Int, ceilMode: Bool = false, argmax arg: inout [Int32]
+    ) -> Tensor {
         let (n, c, h, w) = x.nchw
         precondition(pad <= kernel / 2, "max pool: padding \(pad) must be at most half the window \(kernel)")
-        let hout = (h + 2 * pad - kernel) / stride + 1
-        let wout = (w + 2 * pad - kernel) / stride + 1
+        let hout = outputSize(h, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode)
+        let wout = outputSize(w, kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode)
         var y = Tensor(uninitialized: [n, c, hout, wout])
         if arg.count != y.count { arg = [Int32](repeating: -1, count: y.count) }
         x.withUnsafeBufferPointer { xp in

@@ -62,13 +62,15 @@ public enum BilinearResize {
         var l1: Float
     }
 
-    static func taps(input: Int, output: Int, alignCorners: Bool) -> [Tap] {
+    /// `coordinateScale`: the source step per output pixel when the caller
+    /// gave a scale factor p (PyTorch then uses 1/p, not in/out).
+    static func taps(input: Int, output: Int, alignCorners: Bool, coordinateScale: Float? = nil) -> [Tap] {
         (0..<output).map { dst in
             let src: Float
             if alignCorners {
                 src = output > 1 ? Float(dst) * (Float(input - 1) / Float(output - 1)) : 0
             } else {
-                let scale = Float(input) / Float(output)
+                let scale = coordinateScale ?? Float(input) / Float(output)
                 src = max(scale * (Float(dst) + 0.5) - 0.5, 0)
             }
             let i0 = min(Int(src), input - 1)
@@ -79,9 +81,31 @@ public enum BilinearResize {
     }
 
     public static func forward(_ x: Tensor, height: Int, width: Int, alignCorners: Bool = false) -> Tensor {
+        let (_, _, h, w) = x.nchw
+        return apply(
+            x, rows: taps(input: h, output: height, alignCorners: alignCorners),
+            columns: taps(input: w, output: width, alignCorners: alignCorners))
+    }
+
+    /// F.interpolate(x, scale_factor: p, mode: "bilinear", align_corners: false),
+    /// as DeepLab-v2's multi-scale input: output floor(h·p) × floor(w·p),
+    /// source coordinates stepped by 1/p (so 321 × 0.75 → 240 reads with step
+    /// 1.3333, not 321/240).
+    public static func forward(_ x: Tensor, scaleFactor p: Double) -> Tensor {
+        let (_, _, h, w) = x.nchw
+        let step = Float(1 / p)
+        return apply(
+            x,
+            rows: taps(
+                input: h, output: Int((Double(h) * p).rounded(.down)), alignCorners: false, coordinateScale: step),
+            columns: taps(
+                input: w, output: Int((Double(w) * p).rounded(.down)), alignCorners: false, coordinateScale: step))
+    }
+
+    /// x [n, c, h, w] → [n, c, rows.count, columns.count] through the taps.
+    static func apply(_ x: Tensor, rows ty: [Tap], columns tx: [Tap]) -> Tensor {
         let (n, c, h, w) = x.nchw
-        let ty = taps(input: h, output: height, alignCorners: alignCorners)
-        let tx = taps(input: w, output: width, alignCorners: alignCorners)
+        let (height, width) = (ty.count, tx.count)
         var y = Tensor(uninitialized: [n, c, height, width])
         x.withUnsafeBufferPointer { src in
             y.withUnsafeMutableBufferPointer { dst in

@@ -10,23 +10,32 @@ public enum ChannelSoftmax {
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 for b in 0..<n {
-                    for i in 0..<plane {
-                        let base = b * c * plane + i
-                        var m = -Float.infinity
-                        for k in 0..<c { m = max(m, xp[base + k * plane]) }
-                        var s: Float = 0
-                        for k in 0..<c {
-                            let e = expf(xp[base + k * plane] - m)
-                            yp[base + k * plane] = e
-                            s += e
-                        }
-                        let inv = 1 / s
-                        for k in 0..<c { yp[base + k * plane] *= inv }
-                    }
+                    for i in 0..<plane { _ = pixel(xp, into: yp, at: b * c * plane + i, channels: c, stride: plane) }
                 }
             }
         }
         return y
+    }
+
+    /// The softmax of one pixel's `channels` values (at `base`, `stride`
+    /// apart) written to `y`; returns the max and the sum of exp(x − max),
+    /// so that log Σ exp(x) = max + log(sum) (the cross-entropy's log-sum-exp).
+    @inline(__always)
+    public static func pixel(
+        _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, at base: Int, channels: Int,
+        stride: Int
+    ) -> (largest: Float, sum: Float) {
+        var m = -Float.infinity
+        for k in 0..<channels { m = max(m, x[base + k * stride]) }
+        var s: Float = 0
+        for k in 0..<channels {
+            let e = expf(x[base + k * stride] - m)
+            y[base + k * stride] = e
+            s += e
+        }
+        let inv = 1 / s
+        for k in 0..<channels { y[base + k * stride] *= inv }
+        return (m, s)
     }
 
     public static func backward(gradY: Tensor, y: Tensor) -> Tensor {

@@ -8,12 +8,15 @@ public struct LocalBatch {
     public var labels: [Float]
     /// One random key per sample (dropout masks; see ForwardContext).
     public var sampleKeys: [UInt64]
+    /// [n, H, W] label maps, class indices or 255 = ignore (segmentation only).
+    public var masks: [UInt8]?
 
-    public init(images: Tensor, saliency: Tensor?, labels: [Float], sampleKeys: [UInt64]) {
+    public init(images: Tensor, saliency: Tensor?, labels: [Float], sampleKeys: [UInt64], masks: [UInt8]? = nil) {
         self.images = images
         self.saliency = saliency
         self.labels = labels
         self.sampleKeys = sampleKeys
+        self.masks = masks
     }
 }
 
@@ -26,6 +29,13 @@ public struct StepLosses: Sendable {
     public var total: Float { lossCls + lossSal }
     public var forwardSeconds: Double
     public var backwardSeconds: Double
+
+    public init(lossCls: Float, lossSal: Float, forwardSeconds: Double, backwardSeconds: Double) {
+        self.lossCls = lossCls
+        self.lossSal = lossSal
+        self.forwardSeconds = forwardSeconds
+        self.backwardSeconds = backwardSeconds
+    }
 }
 
 /// A network the training step can train: its parameters live in `store`;

@@ -173,6 +173,20 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var resize: ClosedRange<Int> { resizeSize[0]...resizeSize[1] }
 }
 
+extension TrainSettings: LayeredSettings {
+    /// The preset of the given dataset, backbone and optimizer.
+    static func preset(given: [String: FlatYAMLDecoder.Value]) throws -> (settings: TrainSettings, name: String) {
+        let kind = try SettingsResolver.pick(DatasetKind.self, "dataset", in: given, fallback: DatasetKind.voc.rawValue)
+        let arch = try SettingsResolver.pick(
+            Architecture.self, "arch", in: given, fallback: Architecture.resnet38.rawValue)
+        let optimizer = try SettingsResolver.pick(
+            OptimizerKind.self, "optimizer", in: given, fallback: OptimizerKind.sgd.rawValue)
+        return (preset(kind, arch: arch, optimizer: optimizer), "the \(kind.rawValue) \(arch.rawValue) preset")
+    }
+
+    static func settingKeys() throws -> [String] { try FlatYAMLEncoder.encode(preset(.voc)).keys }
+}
+
 /// The update rule: the reference's SGD, or Adam (an option for networks trained from scratch).
 public enum OptimizerKind: String, CaseIterable, Codable, Sendable { case sgd, adam }
 
