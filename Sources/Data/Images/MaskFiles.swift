@@ -41,7 +41,7 @@ public enum MaskFiles {
                 path,
                 mask.channels == 3
                     ? "an RGB colour-coded mask (colours, not class indices; e.g. VOC's colour PNG saved as RGB): "
-                        + "save the class indices as a grey or palette PNG (as VOC's SegmentationClassAug, or "
+                        + "save the class indices as a one-channel grey or palette PNG (as VOC's SegmentationClassAug, or "
                         + "eps-dist infer --cam-png writes them)"
                     : "expected a one-channel mask of indices (grey or palette PNG), found \(mask.channels) channels")
         }
