@@ -109,7 +109,8 @@ public struct Dataset: Sendable {
         let ids = try readList(config.listFile)
         let classes = try ClassNames.resolve(kind: config.kind, file: config.classNamesFile)
         let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
-        if config.labelsFile == nil && config.kind == .coco {
+        // Segmentation (label maps) needs no image-level labels.
+        if config.labelsFile == nil && config.kind == .coco && config.labelDir == nil {
             throw DataError(config.listFile, "COCO needs --labels (a label file or an instances JSON)")
         }
         let imageDir = config.resolvedImageDir

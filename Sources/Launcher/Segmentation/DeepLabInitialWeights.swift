@@ -34,6 +34,24 @@ enum DeepLabInitialWeights {
         return source
     }
 
+    /// Trained weights for seg-infer: an eps-dist seg-train checkpoint or a
+    /// deeplab-pytorch MSC checkpoint, complete (ASPP included).
+    static func restoreTrained(_ file: SafeTensorsFile, into model: DeepLabV2Model, path: String) throws {
+        if file.metadata["format"] == Checkpoint.format {
+            _ = try Checkpoint.restore(file, into: model, path: path)
+            return
+        }
+        let (tensors, source) = rename(file.tensors)
+        guard source == .msc else {
+            throw UsageError(
+                "\(path) holds \(source.rawValue) weights without a trained ASPP head: give a seg-train checkpoint "
+                    + "(RUN_DIR/checkpoint.safetensors) or a trained deeplab-pytorch checkpoint")
+        }
+        try WeightLoading.load(
+            tensors, into: model.store, path: path, mayBeMissing: { _ in false },
+            mayBeExtra: { $0.hasSuffix("num_batches_tracked") })
+    }
+
     /// The tensors under DeepLabV2Model's names, and which kind of file they came from.
     static func rename(_ tensors: [String: Tensor]) -> ([String: Tensor], Source) {
         if tensors.keys.contains(where: { $0.hasPrefix("base.") }) { return (tensors, .msc) }
