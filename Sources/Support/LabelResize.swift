@@ -2,25 +2,19 @@
 /// `Image.resize(..., NEAREST)` does it: deeplab-pytorch resizes its training
 /// labels with it, both in the augmentation and to each logit size of the loss
 /// (its issue #51 explains why not torch's or OpenCV's nearest, which pick
-/// other source pixels).
-///
-/// Pillow (`ImagingScaleAffine`) does not evaluate floor((dst + 0.5)·in/out):
-/// per axis it starts at 0.5·step, step = in/out in double, truncates, and adds
-/// the step once per output pixel. Where (dst + 0.5)·in/out is an exact integer
-/// the accumulated sum can land just below it, one source pixel earlier than
-/// the closed form (2 → 7 at dst 3; 100 → 75, 240 → 11, …: a fifth of the
-/// size pairs up to 400, and 459 of deeplab-pytorch's 1,604 scaled sizes of
-/// 100…500-pixel sides). The golden label_nearest cases pin this down.
+/// other source pixels). Pillow (`ImagingScaleAffine`) accumulates the
+/// position in double: x₀ = step/2, x_{d+1} = x_d + step with step = in/out,
+/// source index ⌊x_d⌋. The accumulated sum sometimes lands just below an
+/// integer that (d + 0.5)·step reaches exactly (40 → 30 columns: output 4
+/// takes column 5, not 6), so the closed form is not Pillow's.
 public enum LabelResize {
-    /// The source index of every output pixel along one axis of `input`
-    /// pixels resized to `output`, accumulated as Pillow does.
+    /// The source indices along one axis of `input` pixels resized to `output`.
     public static func sourceIndices(input: Int, output: Int) -> [Int] {
         let step = Double(input) / Double(output)
         var position = step * 0.5
-        var indices: [Int] = []
-        indices.reserveCapacity(output)
-        for _ in 0..<output {
-            indices.append(min(Int(position), input - 1))
+        var indices = [Int](repeating: 0, count: output)
+        for d in 0..<output {
+            indices[d] = min(Int(position.rounded(.down)), input - 1)
             position += step
         }
         return indices

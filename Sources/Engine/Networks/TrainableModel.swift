@@ -29,6 +29,13 @@ public struct StepLosses: Sendable {
     public var total: Float { lossCls + lossSal }
     public var forwardSeconds: Double
     public var backwardSeconds: Double
+
+    public init(lossCls: Float, lossSal: Float, forwardSeconds: Double, backwardSeconds: Double) {
+        self.lossCls = lossCls
+        self.lossSal = lossSal
+        self.forwardSeconds = forwardSeconds
+        self.backwardSeconds = backwardSeconds
+    }
 }
 
 /// A network the training step can train: its parameters live in `store`;

@@ -8,6 +8,10 @@ enum CommandLineSettings {
     static func given(in options: Any) -> [String: FlatYAMLDecoder.Value] {
         var out: [String: FlatYAMLDecoder.Value] = [:]
         for child in Mirror(reflecting: options).children {
+            if let group = child.value as? any OptionGroupValue {
+                out.merge(given(in: group.groupValue)) { first, _ in first }
+                continue
+            }
             guard let label = child.label, label.hasPrefix("_"), let wrapper = child.value as? any GivenValue,
                 let text = wrapper.givenText
             else { continue }
@@ -19,11 +23,21 @@ enum CommandLineSettings {
 
     /// The flag property names of an options struct (for checks and tests).
     static func properties(of options: Any) -> [String] {
-        Mirror(reflecting: options).children.compactMap { child in
-            guard let label = child.label, label.hasPrefix("_"), child.value is any GivenValue else { return nil }
-            return String(label.dropFirst())
+        Mirror(reflecting: options).children.flatMap { child -> [String] in
+            if let group = child.value as? any OptionGroupValue { return properties(of: group.groupValue) }
+            guard let label = child.label, label.hasPrefix("_"), child.value is any GivenValue else { return [] }
+            return [String(label.dropFirst())]
         }
     }
+}
+
+/// An `@OptionGroup` (shared flags such as RunOptions): its flags count as the command's own.
+protocol OptionGroupValue {
+    var groupValue: Any { get }
+}
+
+extension OptionGroup: OptionGroupValue {
+    var groupValue: Any { wrappedValue }
 }
 
 /// An ArgumentParser property wrapper whose value, when given, has a text.

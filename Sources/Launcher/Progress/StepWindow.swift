@@ -27,10 +27,14 @@ struct StepWindow {
     /// The window's means as the metrics record of step `step`; images per
     /// second over the window's wall-clock time (loading, checkpoints and
     /// logging included). `lr` is the learning rate of the step itself.
-    func record(step: Int, lr: Float, imagesPerStep: Int, now: Date, elapsed: Double) -> MetricsRecord {
+    /// Without `lossParts` (segmentation: one cross-entropy) the record has no cls and sal.
+    func record(
+        step: Int, lr: Float, imagesPerStep: Int, now: Date, elapsed: Double, lossParts: Bool = true
+    ) -> MetricsRecord {
         let n = Double(max(count, 1))
         return MetricsRecord(
-            step: step, window: count, loss: loss / n, lossCls: cls / n, lossSal: sal / n, lr: Double(lr),
+            step: step, window: count, loss: loss / n, lossCls: lossParts ? cls / n : nil,
+            lossSal: lossParts ? sal / n : nil, lr: Double(lr),
             imagesPerS: Double(count * imagesPerStep) / max(now.timeIntervalSince(began), 1e-9),
             time: .init(
                 data: data / n, forward: forward / n, backward: backward / n, allreduce: allreduce / n,

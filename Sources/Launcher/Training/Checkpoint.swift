@@ -18,8 +18,8 @@ public enum Checkpoint {
         [(momentumPrefix, store.momentum)] + (adam ? [(secondMomentPrefix, store.secondMoment)] : [])
     }
 
-    public static func make(
-        _ model: ClassifierModel, step: Int, seed: UInt64, configYAML: String,
+    static func make(
+        _ model: CheckpointedModel, step: Int, seed: UInt64, configYAML: String,
         includeOptimizer: Bool, adam: Bool = false, resumeSignature: String = "", elapsedSeconds: Double? = nil
     ) -> SafeTensorsFile {
         let store = model.store
@@ -45,7 +45,7 @@ public enum Checkpoint {
         // the BatchNorm learns from batch statistics (the from-scratch nets) —
         // the file then loads with strict=True as is.
         var counters: Set<String> = []
-        let tracked = Float(model.architecture.trainsFromScratch ? step : 0)
+        let tracked = Float(model.learnsBatchStatistics ? step : 0)
         for entry in store.entries where entry.name.hasSuffix(".running_var") {
             let name = String(entry.name.dropLast("running_var".count)) + "num_batches_tracked"
             tensors[name] = Tensor(shape: [], data: [tracked], cached: false)
@@ -53,10 +53,10 @@ public enum Checkpoint {
             order.insert(name, at: order.firstIndex(of: entry.name)! + 1)
         }
         var metadata = [
-            "format": format, "step": "\(step)", "seed": "\(seed)", "arch": model.architecture.rawValue,
-            "method": model.method.rawValue, "num_classes": "\(model.numClasses)", "config": configYAML,
+            "format": format, "step": "\(step)", "seed": "\(seed)", "config": configYAML,
             "resume_signature": resumeSignature,
         ]
+        for field in model.identity { metadata[field.key] = field.value }
         // The run's wall-clock time so far: a resumed run's metrics continue it.
         if let elapsedSeconds { metadata["elapsed_s"] = String(elapsedSeconds) }
         var file = SafeTensorsFile(tensors: tensors, metadata: metadata, order: order)
@@ -68,32 +68,18 @@ public enum Checkpoint {
     /// moments when present) into the model. Checks the
     /// architecture/method/class count recorded by eps-dist first, so a
     /// mismatch is named plainly rather than as a list of shapes.
-    public static func restore(
-        _ file: SafeTensorsFile, into model: ClassifierModel, path: String,
+    static func restore(
+        _ file: SafeTensorsFile, into model: CheckpointedModel, path: String,
         allowMissingHead: Bool = false, optimizerState: Bool = false
     ) throws -> Int {
-        if file.metadata["format"] == format {
-            var problems: [String] = []
-            if let a = file.metadata["arch"], a != model.architecture.rawValue {
-                problems.append("architecture \(a), expected \(model.architecture.rawValue) (--arch)")
-            }
-            if let m = file.metadata["method"], m != model.method.rawValue {
-                problems.append("method \(m), expected \(model.method.rawValue) (--method)")
-            }
-            if let c = file.metadata["num_classes"], c != "\(model.numClasses)" {
-                problems.append("\(c) classes, expected \(model.numClasses) (--dataset or --class-names)")
-            }
-            if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
-        }
-        // Initial weights may also carry the backbone's own ImageNet classifier (EfficientNet-Lite0's `_fc`),
-        // which CAM training replaces by fc8.
-        let imageNetHead = allowMissingHead ? model.architecture.imageNetHeadPrefix : nil
+        try checkIdentity(file, of: model, path: path)
+        // Initial weights may lack the head and carry a classifier the network does not use.
         try WeightLoading.load(
             file.tensors, into: model.store, path: path,
-            mayBeMissing: { allowMissingHead && $0.hasPrefix("fc8.") },
+            mayBeMissing: { allowMissingHead && model.initialWeightsMayLack($0) },
             mayBeExtra: {
                 $0.hasPrefix("optimizer.") || $0.hasSuffix("num_batches_tracked")
-                    || imageNetHead.map($0.hasPrefix) == true
+                    || (allowMissingHead && model.initialWeightsMayCarry($0))
             })
         // Optimizer state only when resuming: initial weights start a new run (step 0, fresh moments).
         let store = model.store
@@ -108,5 +94,16 @@ public enum Checkpoint {
             }
         }
         return Int(file.metadata["step"] ?? "0") ?? 0
+    }
+
+    /// An eps-dist file made for another network (architecture, method, classes) is named as such.
+    static func checkIdentity(_ file: SafeTensorsFile, of model: CheckpointedModel, path: String) throws {
+        guard file.metadata["format"] == format else { return }
+        let problems = model.identity.compactMap { field -> String? in
+            guard let saved = file.metadata[field.key], saved != field.value else { return nil }
+            let what = ["arch": "architecture", "num_classes": "classes"][field.key] ?? field.key
+            return "\(what) \(saved), expected \(field.value) (\(field.flag))"
+        }
+        if !problems.isEmpty { throw WeightFileError(path: path, problems: problems) }
     }
 }

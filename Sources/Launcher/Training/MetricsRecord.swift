@@ -7,10 +7,11 @@ struct MetricsRecord: Codable, Equatable {
     var step: Int
     /// How many steps the means cover (the steps after the previous record, up to `step`).
     var window: Int
-    /// Mean losses of the window (each step's averaged over the ranks).
+    /// Mean losses of the window (each step's averaged over the ranks); the
+    /// parts only for EPS / CAM training (nil for segmentation).
     var loss: Double
-    var lossCls: Double
-    var lossSal: Double
+    var lossCls: Double?
+    var lossSal: Double?
     /// The learning rate of step `step` (not a mean).
     var lr: Double
     /// Images per second over the window's wall-clock time.
@@ -30,19 +31,19 @@ struct MetricsRecord: Codable, Equatable {
 
     /// The TensorBoard scalars of this record (tags: docs/ARCHITECTURE.md, "Files").
     var scalars: [TensorBoardEvents.Scalar] {
-        [
-            .init("loss/total", Float(loss)), .init("loss/cls", Float(lossCls)), .init("loss/sal", Float(lossSal)),
-            .init("lr", Float(lr)), .init("images_per_s", Float(imagesPerS)), .init("time/data", Float(time.data)),
-            .init("time/forward", Float(time.forward)), .init("time/backward", Float(time.backward)),
-            .init("time/allreduce", Float(time.allreduce)), .init("time/step", Float(time.step)),
-        ]
+        [.init("loss/total", Float(loss))] + (lossCls.map { [.init("loss/cls", Float($0))] } ?? [])
+            + (lossSal.map { [.init("loss/sal", Float($0))] } ?? []) + [
+                .init("lr", Float(lr)), .init("images_per_s", Float(imagesPerS)), .init("time/data", Float(time.data)),
+                .init("time/forward", Float(time.forward)), .init("time/backward", Float(time.backward)),
+                .init("time/allreduce", Float(time.allreduce)), .init("time/step", Float(time.step)),
+            ]
     }
 
     /// The log line of this record (rank 0's console and logs/rank-N.log).
     func logLine(lastStep: Int, eta: String) -> String {
-        String(
-            format: "step %6d/%d  loss %.4f  cls %.4f  sal %.4f  lr %.6f  %.1f img/s  eta ", step, lastStep, loss,
-            lossCls, lossSal, lr, imagesPerS) + eta
+        let parts = lossCls.map { String(format: "  cls %.4f  sal %.4f", $0, lossSal ?? 0) } ?? ""
+        return String(format: "step %6d/%d  loss %.4f", step, lastStep, loss) + parts
+            + String(format: "  lr %.6f  %.1f img/s  eta ", lr, imagesPerS) + eta
     }
 
     static func timestamp(_ date: Date) -> String { timestampFormat.string(from: date) }

@@ -57,39 +57,14 @@ public struct TrainOptions: ParsableArguments {
     var seed: UInt64?
     @Flag(inversion: .prefixedNo, help: "Colour jitter of the training images (on, as the reference).") var jitter:
         Bool?
-    // The run
-    @Option(help: "Run directory for checkpoints, metrics and logs.") var out: String?
-    @Option(help: "Write a step checkpoint every N steps (\(S.defaultText(\.checkpointEvery)) = only at the end).")
-    var checkpointEvery: Int?
-    @Option(help: "Keep the last K step checkpoints (\(S.defaultText(\.keepCheckpoints))).") var keepCheckpoints: Int?
-    @Option(help: "Log every N steps (\(S.defaultText(\.logEvery))).") var logEvery: Int?
-    @Option(help: "Decode/augmentation threads per rank (\(S.defaultText(\.workers))).") var workers: Int?
-    @Option(help: "Compute threads per rank (default: cores of the node / ranks on it).") var threads: Int?
-    @Option(help: "Gradient averaging: bucketed (overlapping backward) or flat (\(S.defaultText(\.allreduce))).")
-    var allreduce: AllreduceMode?
-    @Option(help: "Bucket size in MB for --allreduce bucketed (\(S.defaultText(\.bucketMb))).") var bucketMb: Double?
-    @Option(
-        help: "Abort when a collective is not done after S seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
-    var collectiveTimeout: Double?
-
-    // How to run, not what to train (not written to config.yaml)
-    @Option(help: "Read settings from a YAML file of `key: value` lines (a run's config.yaml works); flags win.")
-    var config: String?
-    @Flag(help: "Continue from the newest complete step checkpoint in --out (an error when there is none).")
-    var resume = false
-    @Flag(help: "Continue from the newest step checkpoint in --out if there is one, else start (requeued batch jobs).")
-    var resumeAuto = false
-    @Option(help: "Stop after step N as if preempted: step checkpoint, exit 3 (to fit a queue slot; then --resume).")
-    var stopAtStep: Int?
-    @Flag(help: "Drop samples that fail validation instead of stopping.") var skipBad = false
-
-    /// The flags that are not settings.
-    static let invocationFlags: Set<String> = ["config", "resume", "resumeAuto", "stopAtStep", "skipBad"]
+    @OptionGroup var run: RunOptions
 
     /// Flags named like no setting, and settings without a flag (both must be
     /// empty: a test checks it, so the two declarations cannot drift apart).
     public static func namingMismatches() throws -> (flagsWithoutSetting: [String], settingsWithoutFlag: [String]) {
-        let flags = CommandLineSettings.properties(of: TrainOptions()).filter { !invocationFlags.contains($0) }
+        let flags = CommandLineSettings.properties(of: try TrainOptions.parse([])).filter {
+            !RunOptions.invocationFlags.contains($0)
+        }
         let keys = try FlatYAMLEncoder.encode(TrainSettings.preset(.voc)).keys
         let flagKeys = flags.map(SettingKey.yaml)
         return (flags.filter { !keys.contains(SettingKey.yaml($0)) }, keys.filter { !flagKeys.contains($0) })

@@ -12,12 +12,15 @@ final class TrainingReport {
     let progress: ProgressLine
     let clock: RunClock
     let logEvery: Int
+    /// Whether the loss has parts to report (EPS: cls and sal) beside the total.
+    let lossParts: Bool
     private var window: StepWindow
 
     init(
         log: RankLog, metrics: MetricsLog?, events: TensorBoardEventFile?, progress: ProgressLine, clock: RunClock,
-        logEvery: Int
+        logEvery: Int, lossParts: Bool = true
     ) {
+        self.lossParts = lossParts
         self.log = log
         self.metrics = metrics
         self.events = events
@@ -37,7 +40,8 @@ final class TrainingReport {
         guard done % logEvery == 0 || done == total || done == clock.firstStep + 1 else { return }
         let now = Date()
         let record = window.record(
-            step: done, lr: lr, imagesPerStep: clock.imagesPerStep, now: now, elapsed: clock.runElapsed(at: now))
+            step: done, lr: lr, imagesPerStep: clock.imagesPerStep, now: now, elapsed: clock.runElapsed(at: now),
+            lossParts: lossParts)
         window = StepWindow(began: now)
         progress.clear()
         log.info(record.logLine(lastStep: total, eta: eta))

@@ -55,13 +55,30 @@ final class TrainingStep {
         model.synchronizeBatchStatistics(batchStatistics)
     }
 
-    /// Runs step `step` (0-based; the learning-rate schedule reads it).
+    /// Runs step `step` (0-based; the learning-rate schedule reads it) on
+    /// one local batch.
     func run(_ batch: LocalBatch, step: Int, stopVote: Bool = false) -> StepResult {
+        run([batch], step: step, stopVote: stopVote)
+    }
+
+    /// The same with gradient accumulation: the gradients of every sub-batch
+    /// add up (the model scales its loss by 1/count); only the last one's
+    /// backward reports gradients as final, so buckets start their
+    /// allreduce once every sub-batch has added its share.
+    func run(_ batches: [LocalBatch], step: Int, stopVote: Bool = false) -> StepResult {
         let start = Date()
         batchStatistics.step = step + 1
         model.store.zeroGradients()
         averaging.beginStep()
-        let losses = model.accumulateGradients(batch, sink: averaging.sink)
+        var losses = StepLosses(lossCls: 0, lossSal: 0, forwardSeconds: 0, backwardSeconds: 0)
+        for (i, batch) in batches.enumerated() {
+            let part = model.accumulateGradients(
+                batch, sink: i == batches.count - 1 ? averaging.sink : DiscardGradientReports())
+            losses.lossCls += part.lossCls
+            losses.lossSal += part.lossSal
+            losses.forwardSeconds += part.forwardSeconds
+            losses.backwardSeconds += part.backwardSeconds
+        }
         let backwardDone = Date()
         watchdog?.arm(step: step + 1, "the gradient allreduce")
         averaging.finish()

@@ -4,11 +4,17 @@ import Engine
 import Foundation
 import Support
 
-extension Trainer {
-    /// Rank 0 initialises (seed), loads --weights or resumes; the values are
-    /// broadcast so every rank starts from the same bytes. Returns the first
-    /// step and, on rank 0, the run's seconds before it (saved in the checkpoint resumed; else 0).
-    func initializeWeights(_ model: ClassifierModel) throws -> (step: Int, elapsed: Double) {
+extension TrainingLoop {
+    /// Rank 0 initialises (seed), loads the initial weights (`initial`, with
+    /// `load`) or resumes; the values are broadcast so every rank starts from
+    /// the same bytes. `withoutWeights` is the warning when there are no
+    /// initial weights (nil: the network trains from scratch). Returns the
+    /// first step and, on rank 0, the run's seconds before it (saved in the
+    /// checkpoint resumed; else 0).
+    func initializeWeights(
+        _ model: CheckpointedModel, initial weights: String?, load: (String) throws -> Void, withoutWeights: String?
+    ) throws -> (step: Int, elapsed: Double) {
+        let config = settings
         let start = try RankDiscipline.onRoot(comm) { () -> (step: Int, elapsed: Double) in
             model.initialize(seed: config.seed)
             if config.resume.resumes && FileManager.default.fileExists(atPath: run.finalCheckpoint) {
@@ -32,24 +38,18 @@ extension Trainer {
                 log.info("resuming from \(newest.path) at step \(step)")
                 return (step, file.metadata["elapsed_s"].flatMap(Double.init) ?? 0)
             }
-            if let weights = config.weights {
-                _ = try Checkpoint.restore(
-                    try WeightFiles.read(weights), into: model, path: weights, allowMissingHead: true)
+            if let weights {
+                try load(weights)
                 log.info("initial weights: \(weights)")
-            } else if !config.arch.trainsFromScratch {
-                // Every BN is frozen (as the reference), so a random init has no
-                // normalisation at all and the deep residual stack blows up.
-                log.warn(
-                    "no --weights: \(config.arch.rawValue) starts from a random initialisation with frozen BatchNorm, "
-                        + "which does not train (losses explode); pass ImageNet weights (.params, .pth or .safetensors)"
-                )
+            } else if let withoutWeights {
+                log.warn(withoutWeights)
             }
             return (0, 0)
         }
         let first = comm.allreduceMax(start?.step ?? 0)
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
         comm.broadcast(model.store.momentum, count: model.store.count, root: 0)
-        if config.optimizer == .adam {
+        if config.adam {
             comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
         }
         return (first, start?.elapsed ?? 0)
