@@ -27,12 +27,15 @@ public struct DatasetConfig: Sendable {
     /// Segmentation training label maps `<labelDir>/<id>.png` (`--label-dir`: the
     /// pseudo-masks, kept apart from the ground truth); nil: none.
     public var labelDir: String?
+    /// Whether the samples need image-level labels (false: segmentation, which reads label maps or nothing).
+    public var imageLabels: Bool
 
     public init(
         kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
         saliencyRoot: String? = nil, labelsFile: String? = nil, classNamesFile: String? = nil,
-        labelDir: String? = nil
+        labelDir: String? = nil, imageLabels: Bool = true
     ) {
+        self.imageLabels = imageLabels && labelDir == nil
         self.kind = kind
         self.dataRoot = dataRoot
         self.listFile = listFile
@@ -110,7 +113,7 @@ public struct Dataset: Sendable {
         let classes = try ClassNames.resolve(kind: config.kind, file: config.classNamesFile)
         let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
         // Segmentation (label maps) needs no image-level labels.
-        if config.labelsFile == nil && config.kind == .coco && config.labelDir == nil {
+        if config.labelsFile == nil && config.kind == .coco && config.imageLabels {
             throw DataError(config.listFile, "COCO needs --labels (a label file or an instances JSON)")
         }
         let imageDir = config.resolvedImageDir
