@@ -120,20 +120,25 @@ public final class CaffeBottleneck: Layer {
 /// with bias, dilation = padding = rate, one per rate (6/12/18/24), each from
 /// the features straight to the classes, outputs summed (no BN, ReLU or
 /// dropout). Names `<name>.c{i}.weight/.bias`, in the head's groups (lr ×10,
-/// biases ×20 without weight decay).
+/// biases ×20 without weight decay) as deeplab-pytorch, or with `headGroups`
+/// false in the backbone's (a network trained from scratch, whose body is as
+/// new as its head).
 public final class ASPPLayer: Layer {
     public let name: String
     let branches: [Conv2dLayer]
     public let rates: [Int]
     public private(set) var plan = BackwardPlan.skipped
 
-    public init(_ name: String, store: ParameterStore, cin: Int, classes: Int, rates: [Int] = [6, 12, 18, 24]) {
+    public init(
+        _ name: String, store: ParameterStore, cin: Int, classes: Int, rates: [Int] = [6, 12, 18, 24],
+        headGroups: Bool = true
+    ) {
         self.name = name
         self.rates = rates
         branches = rates.enumerated().map { i, rate in
             Conv2dLayer(
                 "\(name).c\(i)", store: store, cin: cin, cout: classes, kernel: 3, pad: rate, dilation: rate,
-                bias: true, group: .headWeight)
+                bias: true, group: headGroups ? .headWeight : .backboneWeight)
         }
         planBackward()
     }

@@ -38,8 +38,10 @@ public struct DeepLabV2Spec: Sendable, Equatable {
 
     /// The network [n, 3, H, W] → logits [n, classes, h, w] (h = ⌈H/8⌉ for
     /// most sizes), its layers named `<prefix>.layer1.conv1`, …, `<prefix>.aspp`.
+    /// ASPP in the head's learning-rate groups when `headGroups` (see ASPPLayer).
     public func makeNetwork(
-        store: ParameterStore, classes: Int, batchNorm: DeepLabBatchNorm, prefix: String = "base"
+        store: ParameterStore, classes: Int, batchNorm: DeepLabBatchNorm, prefix: String = "base",
+        headGroups: Bool = true
     ) -> Sequential {
         var layers: [Layer] = [
             ConvBNReLU(
@@ -61,7 +63,10 @@ public struct DeepLabV2Spec: Sendable, Equatable {
             }
             cin = cout
         }
-        layers.append(ASPPLayer("\(prefix).aspp", store: store, cin: cin, classes: classes, rates: Self.asppRates))
+        layers.append(
+            ASPPLayer(
+                "\(prefix).aspp", store: store, cin: cin, classes: classes, rates: Self.asppRates,
+                headGroups: headGroups))
         let network = Sequential(layers, name: prefix)
         network.planBackward(reached: true, inputGradient: false)
         return network

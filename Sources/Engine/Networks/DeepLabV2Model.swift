@@ -23,20 +23,21 @@ public final class DeepLabV2Model: TrainableModel {
     /// Multiplies the loss and its gradients: 1 / iter size under gradient accumulation.
     public var lossScale: Float = 1
 
+    /// `headGroups`: ASPP learns at ×10 (biases ×20) as deeplab-pytorch's
+    /// fine-tuning; false for a network trained from scratch.
     public init(
-        spec: DeepLabV2Spec, numClasses: Int, batchNorm: DeepLabBatchNorm = .frozen, scales: [Double] = [0.5, 0.75]
+        spec: DeepLabV2Spec, numClasses: Int, batchNorm: DeepLabBatchNorm = .frozen, scales: [Double] = [0.5, 0.75],
+        headGroups: Bool = true
     ) {
         self.spec = spec
         self.numClasses = numClasses
         self.batchNorm = batchNorm
         self.scales = scales
         let store = self.store
-        let first = spec.makeNetwork(store: store, classes: numClasses, batchNorm: batchNorm)
-        copies =
-            [first]
-            + store.sharingDeclarations {
-                scales.map { _ in spec.makeNetwork(store: store, classes: numClasses, batchNorm: batchNorm) }
-            }
+        func network() -> Sequential {
+            spec.makeNetwork(store: store, classes: numClasses, batchNorm: batchNorm, headGroups: headGroups)
+        }
+        copies = [network()] + store.sharingDeclarations { scales.map { _ in network() } }
     }
 
     /// The network (the full-scale copy), for plans, weights and profiles.
@@ -52,10 +53,11 @@ public final class DeepLabV2Model: TrainableModel {
             }
             var rng = KeyedRandom(key: KeyedRandom.key(seed, UInt64(i)))
             let values = store.valueBuffer(i)
-            switch group {
-            case .headBias, .backboneBias: values.update(repeating: 0)
-            case .headWeight: for j in 0..<entry.count { values[j] = rng.normal() * 0.01 }
-            case .backboneWeight:
+            if group == .headBias || group == .backboneBias {
+                values.update(repeating: 0)
+            } else if entry.name.contains(".aspp.") {
+                for j in 0..<entry.count { values[j] = rng.normal() * 0.01 }
+            } else {
                 let fanIn = entry.shape[1] * entry.shape[2] * entry.shape[3]
                 let std = Float((2.0 / Double(fanIn)).squareRoot())
                 for j in 0..<entry.count { values[j] = rng.normal() * std }

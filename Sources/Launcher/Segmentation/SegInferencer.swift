@@ -65,7 +65,8 @@ public final class SegInferencer {
         let divisor = o.widthDivisor ?? (recorded.count > 1 ? Int(recorded[1]) : nil) ?? 1
         normalization = arch.inputNormalization
         model = DeepLabV2Model(
-            spec: arch.spec.narrowed(by: divisor), numClasses: classes, batchNorm: arch.batchNorm)
+            spec: arch.spec.narrowed(by: divisor), numClasses: classes, batchNorm: arch.batchNorm,
+            headGroups: !arch.trainsFromScratch)
         try RankDiscipline.onRoot(comm) {
             _ = try DeepLabInitialWeights.restoreTrained(file!, into: model, path: o.weights)
         }

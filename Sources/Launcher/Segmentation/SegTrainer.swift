@@ -47,7 +47,7 @@ public final class SegTrainer {
         }
         let model = DeepLabV2Model(
             spec: config.arch.spec.narrowed(by: config.widthDivisor), numClasses: dataset.segmentationClasses,
-            batchNorm: config.arch.batchNorm)
+            batchNorm: config.arch.batchNorm, headGroups: !config.arch.trainsFromScratch)
         model.lossScale = 1 / Float(config.iterSize)
         let (startStep, elapsedBefore) = try loop.initializeWeights(
             model, initial: config.weights,
