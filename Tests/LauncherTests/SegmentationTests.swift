@@ -109,6 +109,13 @@ final class SegmentationTests: XCTestCase {
         let report = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json")))
         XCTAssertNotNil((report as? [String: Any])?["miou"] ?? (report as? [String: Any])?["mIoU"], "\(report)")
+        // eval names what made the masks.
+        let scored = try ProcessHarness.epsDist([
+            "eval", "--gt-dir", Self.gtDir, "--pred-dir", out, "--datalist", SyntheticFixture.valList,
+        ])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertTrue(scored.stdout.contains("masks: seg-infer: "), scored.stdout)
+        XCTAssertFalse(scored.stderr.contains("warning"), scored.stderr)
         // The same settings on 1 rank: every mask reused.
         let again = try infer([], ranks: 1)
         XCTAssertEqual(again.status, 0, again.stderr)

@@ -28,13 +28,15 @@ struct EvalCommand: ParsableCommand {
                 numClasses: names.count,
                 regionNames: try contextDir.map { try ContextConfusion.regionNames(contextDir: $0) } ?? ["none"])
             // Say what made the masks, when their folder records it.
-            let provenance: InferenceProvenance?
-            do { provenance = try InferenceProvenance.read(in: predDir) } catch {
-                FileHandle.standardError.write(
-                    Data("warning: \(predDir)/provenance.json is unreadable: \(error)\n".utf8))
+            let provenance: (summary: String, json: Any)?
+            do { provenance = try MaskFolderProvenance.read(in: predDir) } catch {
+                FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
                 provenance = nil
             }
-            print("masks: " + (provenance?.summary ?? "no provenance.json in \(predDir) (not made by eps-dist infer)"))
+            print(
+                "masks: "
+                    + (provenance?.summary ?? "no provenance.json in \(predDir) (not made by eps-dist infer, "
+                        + "refine or seg-infer)"))
             let scorer = MaskEvaluation(numClasses: names.count, predictionIgnore: predictionIgnore)
             for id in ids {
                 let predPath = "\(predDir)/\(id).png"
@@ -49,7 +51,7 @@ struct EvalCommand: ParsableCommand {
             if let json {
                 var report = EvalReport.json(
                     matrix, classNames: names, numImages: ids.count, context: contextDir != nil ? context : nil)
-                report["provenance"] = try provenance.map { try $0.jsonObject() }
+                report["provenance"] = provenance?.json
                 try EvalReport.writeJSON(report, to: json)
             }
         }
