@@ -13,8 +13,8 @@ import Foundation
 ///   reduce/conv3x3/increase, downsample → shortcut). Same shapes, but
 ///   torchvision strides in the 3×3 and the caffe layout in the 1×1, so these
 ///   weights are a start, not an equivalent network (deeplab-pytorch #67).
-enum DeepLabInitialWeights {
-    enum Source: String {
+public enum DeepLabInitialWeights {
+    public enum Source: String, Sendable {
         case deeplabInit = "deeplab-pytorch init"
         case msc = "DeepLab-v2 checkpoint"
         case torchvision
@@ -53,7 +53,7 @@ enum DeepLabInitialWeights {
     }
 
     /// The tensors under DeepLabV2Model's names, and which kind of file they came from.
-    static func rename(_ tensors: [String: Tensor]) -> ([String: Tensor], Source) {
+    public static func rename(_ tensors: [String: Tensor]) -> ([String: Tensor], Source) {
         if tensors.keys.contains(where: { $0.hasPrefix("base.") }) { return (tensors, .msc) }
         if tensors["conv1.weight"] != nil && tensors.keys.contains(where: { $0.hasPrefix("layer1.0.") }) {
             var out: [String: Tensor] = [:]
@@ -66,7 +66,7 @@ enum DeepLabInitialWeights {
     }
 
     /// `layer2.3.conv2.weight` → `base.layer3.block4.conv3x3.conv.weight`; `fc.*` kept (dropped later).
-    static func torchvisionName(_ name: String) -> String {
+    public static func torchvisionName(_ name: String) -> String {
         var parts = name.split(separator: ".").map(String.init)
         if parts.first == "fc" { return name }
         let modules = [
