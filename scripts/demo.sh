@@ -70,8 +70,11 @@ stage2() {
 stage2_sets=""
 if [ "${DEMO_STAGE2:-1}" != 0 ]; then
   for method in $methods; do stage2 "$method" "$demo/$method-masks"; done
-  [ "${DEMO_GT:-1}" != 0 ] && stage2 gt "$data/SegmentationClassAug"
-  stage2_sets="$methods$([ "${DEMO_GT:-1}" != 0 ] && echo " gt")"
+  stage2_sets="$methods"
+  if [ "${DEMO_GT:-1}" != 0 ]; then
+    stage2 gt "$data/SegmentationClassAug"
+    stage2_sets="$methods gt"
+  fi
 fi
 
 echo
@@ -92,5 +95,6 @@ for name in $stage2_sets; do
 done
 echo "pseudo-masks: $demo/eps-masks (color/ for viewing; report.json, manifest.json)"
 echo "HTML report (curves, scores, sweep, gallery; opens offline): $demo/eps-report.html"
-[ -n "$stage2_sets" ] && echo "stage 2 (DeepLab-v2 on the EPS masks, val): $demo/eps-deeplab-report.html"
-exit 0
+if [ -n "$stage2_sets" ]; then
+  echo "stage 2 (DeepLab-v2 on the EPS masks, val): $demo/eps-deeplab-report.html"
+fi

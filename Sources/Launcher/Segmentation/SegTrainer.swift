@@ -34,7 +34,8 @@ public final class SegTrainer {
                 + "\(config.iterSize), crop \(config.cropSize), \(config.maxIters) updates")
         log.info(
             "recipe: \(config.optimizer == .sgd ? "SGD momentum \(config.momentum)" : "Adam") lr \(config.lr) "
-                + "(ASPP weights ×10, biases ×20; poly 0.9 every \(config.lrUpdateEvery) update(s)), weight decay "
+                + "(\(config.arch.trainsFromScratch ? "ASPP as the rest" : "ASPP weights ×10, biases ×20"); poly 0.9 "
+                + "every \(config.lrUpdateEvery) update(s)), weight decay "
                 + "\(config.wtDec), scales 0.5–1.5, multi-scale loss (1, 0.75, 0.5, max); defaults of the "
                 + "\(config.dataset.rawValue) \(config.arch.rawValue) preset")
 
