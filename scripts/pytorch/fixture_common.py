@@ -236,6 +236,52 @@ def save_network_fixture(out_dir, file_name, tensors, meta, kind, cam, summary_k
     return path
 
 
+def read_checkpoint(path):
+    """An eps-dist checkpoint's tensors without the `optimizer.*` ones, its metadata, and how many were skipped."""
+    from safetensors import safe_open
+
+    tensors, skipped = {}, 0
+    with safe_open(path, "pt") as f:
+        meta = f.metadata() or {}
+        for k in f.keys():
+            if k.startswith("optimizer."):
+                skipped += 1
+            else:
+                tensors[k] = f.get_tensor(k)
+    return tensors, meta, skipped
+
+
+def load_checkpoint_strict(model, tensors):
+    """Loads checkpoint `tensors` (optimizer.* already removed) into `model` with
+    load_state_dict(strict=True): a missing `num_batches_tracked` is filled with 0, floating
+    tensors are cast to the model's dtype. Returns the filled names; on a missing, unexpected or
+    mis-shaped tensor prints "FAIL: ..." and exits with status 1."""
+    expected = model.state_dict()
+    filled = []
+    for k, v in expected.items():
+        if k.endswith(".num_batches_tracked") and k not in tensors:
+            tensors[k] = torch.zeros_like(v)
+            filled.append(k)
+    problems = []
+    for k, v in tensors.items():
+        if k in expected:
+            if tuple(v.shape) != tuple(expected[k].shape):
+                problems.append(f"{k}: shape {tuple(v.shape)} in file, {tuple(expected[k].shape)} expected")
+            else:
+                tensors[k] = v.to(expected[k].dtype)
+    if problems:
+        print("FAIL: shape mismatch\n  " + "\n  ".join(problems))
+        raise SystemExit(1)
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as e:
+        print(f"FAIL: load_state_dict(strict=True): {e}")
+        raise SystemExit(1)
+    for k, v in tensors.items():  # the values really landed
+        assert torch.equal(model.state_dict()[k], v), k
+    return filled
+
+
 def write_safetensors(path, tensors, metadata):
     """Byte-deterministic safetensors writer (the safetensors package orders the
     JSON header through a hash map, so its bytes vary from run to run).

@@ -25,9 +25,9 @@ import os
 import sys
 
 import torch
-from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import load_checkpoint_strict, read_checkpoint  # noqa: E402
 from resnet38_model import ResNet38EPS  # noqa: E402
 
 
@@ -40,14 +40,7 @@ def main():
     ap.add_argument("--forward", action="store_true")
     args = ap.parse_args()
 
-    tensors, skipped_opt = {}, 0
-    with safe_open(args.checkpoint, "pt") as f:
-        meta = f.metadata() or {}
-        for k in f.keys():
-            if k.startswith("optimizer."):
-                skipped_opt += 1
-            else:
-                tensors[k] = f.get_tensor(k)
+    tensors, meta, skipped_opt = read_checkpoint(args.checkpoint)
 
     if meta.get("arch", "resnet38") != "resnet38" or "conv1a.weight" not in tensors:
         print(f"FAIL: {args.checkpoint} is not a ResNet-38 checkpoint (arch={meta.get('arch')!r}, "
@@ -63,30 +56,7 @@ def main():
         c = tensors["fc8.weight"].shape[0] - (1 if method == "eps" else 0)
     outputs = c + 1 if method == "eps" else c
     model = ResNet38EPS(num_outputs=outputs, width_divisor=d)
-    expected = model.state_dict()
-
-    filled = []
-    for k, v in expected.items():
-        if k.endswith(".num_batches_tracked") and k not in tensors:
-            tensors[k] = torch.zeros_like(v)
-            filled.append(k)
-    problems = []
-    for k, v in tensors.items():
-        if k in expected:
-            if tuple(v.shape) != tuple(expected[k].shape):
-                problems.append(f"{k}: shape {tuple(v.shape)} in file, {tuple(expected[k].shape)} expected")
-            else:
-                tensors[k] = v.to(expected[k].dtype)
-    if problems:
-        print("FAIL: shape mismatch\n  " + "\n  ".join(problems))
-        return 1
-    try:
-        model.load_state_dict(tensors, strict=True)
-    except RuntimeError as e:
-        print(f"FAIL: load_state_dict(strict=True): {e}")
-        return 1
-    for k, v in tensors.items():  # paranoia: the values really landed
-        assert torch.equal(model.state_dict()[k], v), k
+    filled = load_checkpoint_strict(model, tensors)
 
     if args.forward:
         model.eval()
@@ -100,7 +70,7 @@ def main():
     print(f"OK: loaded {len(tensors) - len(filled)} tensors from {args.checkpoint} "
           f"(width_divisor {d}, num_classes {c}, method {method}, fc8 outputs {outputs}); "
           f"ignored {skipped_opt} optimizer.* tensors; "
-          f"filled {len(filled)} missing num_batches_tracked with 0; strict=True state_dict has {len(expected)} entries")
+          f"filled {len(filled)} missing num_batches_tracked with 0; strict=True state_dict has {len(model.state_dict())} entries")
     return 0
 
 
