@@ -7,14 +7,20 @@ import Foundation
 /// half-way. Every rank decides from its own node; the outcome is agreed.
 enum TrainingMemory {
     static func check(arch: Architecture, widthDivisor: Int, localBatch: Int, crop: Int, comm: Communicator) throws {
-        let needed =
-            Double(localBatch) * Double(crop) * Double(crop) * arch.trainingBytesPerPixel / Double(widthDivisor)
+        try check(
+            network: arch.rawValue, bytesPerPixel: arch.trainingBytesPerPixel / Double(widthDivisor),
+            localBatch: localBatch, crop: crop, comm: comm)
+    }
+
+    /// The same for a network that needs `bytesPerPixel` per input pixel of one image.
+    static func check(network: String, bytesPerPixel: Double, localBatch: Int, crop: Int, comm: Communicator) throws {
+        let needed = Double(localBatch) * Double(crop) * Double(crop) * bytesPerPixel
         let perRank = bytesPerRank(comm)
         guard comm.allreduceMax(needed > perRank ? 1 : 0) > 0 else { return }
         let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1e9) }
         throw AgreedFailure(
             message: "\(localBatch) image(s) per rank at --crop-size \(crop) need about \(gigabytes(needed)) for "
-                + "\(arch.rawValue)'s activations; a node has \(gigabytes(perRank)) for each of its ranks. "
+                + "\(network)'s activations; a node has \(gigabytes(perRank)) for each of its ranks. "
                 + "Lower --crop-size or --batch-size, or use more ranks on more nodes.",
             code: ExitStatus.badInput)
     }
