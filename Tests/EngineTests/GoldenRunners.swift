@@ -12,7 +12,7 @@ enum GoldenRunners {
         "sgd": sgd, "poly_sgd": polySGD, "poly_adam": polyAdam, "resblock_basic": basicBlock,
         "resnet38_block": resnet38Block,
         "infer_cam": inferCAM,
-    ]
+    ].merging(deepLabKinds) { _, _ in preconditionFailure("a golden kind with two runners") }
 
     /// Both kernel tiers, each against the golden outputs.
     static func conv2d(_ c: inout GoldenCase) {

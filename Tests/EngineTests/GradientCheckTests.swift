@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import Support
 import XCTest
 
@@ -26,18 +27,28 @@ final class GradientCheckTests: XCTestCase {
             let l = model.accumulateGradients(batch, sink: DiscardGradientReports())
             return Double(l.total)
         }
+        checkDirectionalDerivative(store, eps: 1e-4, key: 99, loss: loss, file: file, line: line)
+    }
+
+    /// d loss along a random direction v over the trained parameters: the analytic g·v (the gradients
+    /// `loss()` leaves in the store) against (L(w + εv) − L(w − εv)) / 2ε, in Double, to 2% of the
+    /// larger of |numeric| and `floor`.
+    static func checkDirectionalDerivative(
+        _ store: ParameterStore, eps: Float, key: UInt64, floor: Double = 1e-3, loss: () -> Double,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         _ = loss()
-        var rng = KeyedRandom(key: 99)
+        var rng = KeyedRandom(key: key)
         var direction = [Float](repeating: 0, count: store.count)
         var analytic = 0.0
         for entry in store.entries where entry.trainable {
+            guard case .parameter = entry.kind else { continue }
             for j in 0..<entry.count {
                 let v = rng.uniform(-1, 1)
                 direction[entry.offset + j] = v
                 analytic += Double(v) * Double(store.gradients[entry.offset + j])
             }
         }
-        let eps: Float = 1e-4
         let base = Array(UnsafeBufferPointer(start: store.values, count: store.count))
         for i in 0..<store.count { store.values[i] = base[i] + eps * direction[i] }
         let plus = loss()
@@ -45,9 +56,20 @@ final class GradientCheckTests: XCTestCase {
         let minus = loss()
         for i in 0..<store.count { store.values[i] = base[i] }
         let numeric = (plus - minus) / (2 * Double(eps))
+        XCTAssertNotEqual(analytic, 0, "directional derivative", file: file, line: line)
         XCTAssertEqual(
-            analytic, numeric, accuracy: 2e-2 * max(abs(numeric), 1e-3), "directional derivative", file: file,
+            analytic, numeric, accuracy: 2e-2 * max(abs(numeric), floor), "directional derivative", file: file,
             line: line)
+    }
+
+    /// ‖g‖/√3 of the trained parameters' gradients: the typical |g·v| for v uniform in [−1, 1]ⁿ.
+    static func typicalDirectionalDerivative(_ store: ParameterStore) -> Double {
+        var squares = 0.0
+        for entry in store.entries where entry.trainable {
+            guard case .parameter = entry.kind else { continue }
+            for j in 0..<entry.count { squares += pow(Double(store.gradients[entry.offset + j]), 2) }
+        }
+        return (squares / 3).squareRoot()
     }
 
     func testTinyEPSModelGradient() {

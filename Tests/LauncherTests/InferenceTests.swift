@@ -97,7 +97,7 @@ final class InferenceTests: XCTestCase {
             inferArguments(
                 weights: weights, out: ProcessHarness.temporaryDirectory("rgb-out"), extra: ["--gt-dir", gt]))
         XCTAssertEqual(r.status, 2, r.stderr)
-        XCTAssertTrue(r.stderr.contains("one-channel"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("RGB colour-coded mask"), r.stderr)
         // An output folder that cannot be created (below a regular file).
         r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: "\(out)/cut.safetensors/masks"))
         XCTAssertEqual(r.status, 2)

@@ -24,10 +24,14 @@ public struct DatasetConfig: Sendable {
     public var labelsFile: String?
     /// One's own classes, one per line (`--class-names`); nil: the kind's.
     public var classNamesFile: String?
+    /// Segmentation training label maps `<labelDir>/<id>.png` (`--label-dir`: the
+    /// pseudo-masks, kept apart from the ground truth); nil: none.
+    public var labelDir: String?
 
     public init(
         kind: DatasetKind, dataRoot: String, listFile: String, imageDir: String? = nil,
-        saliencyRoot: String? = nil, labelsFile: String? = nil, classNamesFile: String? = nil
+        saliencyRoot: String? = nil, labelsFile: String? = nil, classNamesFile: String? = nil,
+        labelDir: String? = nil
     ) {
         self.kind = kind
         self.dataRoot = dataRoot
@@ -36,6 +40,7 @@ public struct DatasetConfig: Sendable {
         self.saliencyRoot = saliencyRoot
         self.labelsFile = labelsFile
         self.classNamesFile = classNamesFile
+        self.labelDir = labelDir
     }
 
     /// VOC `JPEGImages/`; COCO `train2014/` or else `images/`; `--img-dir` wins.
@@ -52,16 +57,20 @@ public struct DatasetConfig: Sendable {
 
 /// One training or inference item.
 public struct Sample: Sendable {
-    public init(id: String, imagePath: String, saliencyPath: String?, labels: [Float]) {
+    public init(id: String, imagePath: String, saliencyPath: String?, labels: [Float], labelMapPath: String? = nil) {
         self.id = id
         self.imagePath = imagePath
         self.saliencyPath = saliencyPath
         self.labels = labels
+        self.labelMapPath = labelMapPath
     }
     public var id: String
     public var imagePath: String
     public var saliencyPath: String?
+    /// Image-level labels [C] (EPS); empty when not read.
     public var labels: [Float]
+    /// The segmentation label map (grey or palette PNG of class indices, 255 ignore).
+    public var labelMapPath: String?
 }
 
 public struct Dataset: Sendable {
@@ -70,6 +79,8 @@ public struct Dataset: Sendable {
     public let samples: [Sample]
 
     public var numClasses: Int { classNames.count }
+    /// Classes of a segmentation label map: background 0 plus the object classes.
+    public var segmentationClasses: Int { numClasses + 1 }
 
     public init(config: DatasetConfig, classNames: [String], samples: [Sample]) {
         self.config = config
@@ -87,6 +98,9 @@ public struct Dataset: Sendable {
         if let sal = config.saliencyRoot {
             try InputFile.requireDirectory(sal, what: "the saliency folder (--saliency-root)")
         }
+        if let labelDir = config.labelDir {
+            try InputFile.requireDirectory(labelDir, what: "the label-map folder (--label-dir)")
+        }
         if let images = config.imageDir {
             try InputFile.requireDirectory(images, what: "the image folder (--img-dir)")
         } else {
@@ -95,7 +109,8 @@ public struct Dataset: Sendable {
         let ids = try readList(config.listFile)
         let classes = try ClassNames.resolve(kind: config.kind, file: config.classNamesFile)
         let table = try config.labelsFile.map { try LabelSources.readLabelFile($0, numClasses: classes.count) }
-        if config.labelsFile == nil && config.kind == .coco {
+        // Segmentation (label maps) needs no image-level labels.
+        if config.labelsFile == nil && config.kind == .coco && config.labelDir == nil {
             throw DataError(config.listFile, "COCO needs --labels (a label file or an instances JSON)")
         }
         let imageDir = config.resolvedImageDir
@@ -103,7 +118,7 @@ public struct Dataset: Sendable {
             Sample(
                 id: id, imagePath: "\(imageDir)/\(id).jpg",
                 saliencyPath: config.saliencyRoot.map { "\($0)/\(id).png" },
-                labels: table?[id] ?? [])
+                labels: table?[id] ?? [], labelMapPath: config.labelDir.map { "\($0)/\(id).png" })
         }
         return Dataset(config: config, classNames: classes, samples: samples)
     }
@@ -166,14 +181,18 @@ public struct Dataset: Sendable {
     /// Checks every sample once: image exists and decodes fully (a truncated
     /// file found at hour 9 would waste the allocation),
     /// saliency exists with the same size, labels known (from the XML when no
-    /// label file was given) and non-empty. Returns the dataset with labels
+    /// label file was given) and non-empty, label map (when the sample has one)
+    /// of the image's size holding class indices or 255. Returns the dataset with labels
     /// filled in and every problem found, so all are reported together.
-    public func validated(requireSaliency: Bool, requireLabels: Bool = true) -> (Dataset, [DataError]) {
+    /// `imageLabels` false (segmentation training): image-level labels are not read.
+    public func validated(
+        requireSaliency: Bool, requireLabels: Bool = true, imageLabels: Bool = true
+    ) -> (Dataset, [DataError]) {
         var problems: [DataError] = []
         var checked: [Sample] = []
         for var sample in samples {
             var ok = true
-            if sample.labels.isEmpty {
+            if imageLabels && sample.labels.isEmpty {
                 if config.labelsFile != nil {
                     problems.append(DataError(config.labelsFile!, "no labels for '\(sample.id)'"))
                     ok = false
@@ -188,7 +207,7 @@ public struct Dataset: Sendable {
                     }
                 }
             }
-            if ok && requireLabels && !sample.labels.contains(where: { $0 > 0 }) {
+            if ok && imageLabels && requireLabels && !sample.labels.contains(where: { $0 > 0 }) {
                 problems.append(DataError(sample.id, "image has no object label; remove it from the list"))
                 ok = false
             }
@@ -214,6 +233,12 @@ public struct Dataset: Sendable {
                     }
                 } catch {
                     problems.append(DataError.wrapping(error, path: salPath))
+                    ok = false
+                }
+            }
+            if let path = sample.labelMapPath, let size {
+                do { _ = try MaskFiles.readLabelMap(path, classes: segmentationClasses, size: size) } catch {
+                    problems.append(DataError.wrapping(error, path: path))
                     ok = false
                 }
             }

@@ -8,19 +8,20 @@ public struct Batch: Sendable {
     public var images: [Float]  // [n, 3, crop, crop]
     public var saliency: [Float]?  // [n, 1, crop, crop]
     public var labels: [Float]  // [n, C]
+    public var masks: [UInt8]?  // [n, crop, crop] label maps, 255 = ignore (segmentation)
     public var sampleKeys: [UInt64]
     public var count: Int { ids.count }
 }
 
-/// Decodes and augments this rank's batches on `workers` background threads
+/// Decodes and augments this rank's batches (each sample by the
+/// `SampleTransform`: EPS or segmentation) on `workers` background threads
 /// (worker w builds steps first + w, first + w + workers, ...), at most
 /// `depth` steps ahead of the compute, so memory stays bounded.
 public final class BatchLoader: @unchecked Sendable {
     let dataset: Dataset
     let sampler: GlobalSampler
-    let augmentation: EPSAugmentation
+    let transform: any SampleTransform
     let rank: Int, ranks: Int
-    let withSaliency: Bool
     private let lock = NSCondition()
     private var ready: [Int: Result<Batch, Error>] = [:]
     private let firstStep: Int
@@ -31,15 +32,14 @@ public final class BatchLoader: @unchecked Sendable {
     private var stopped = false
 
     public init(
-        dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
-        withSaliency: Bool, steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil
+        dataset: Dataset, sampler: GlobalSampler, transform: any SampleTransform, rank: Int, ranks: Int,
+        steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil
     ) {
         self.dataset = dataset
         self.sampler = sampler
-        self.augmentation = augmentation
+        self.transform = transform
         self.rank = rank
         self.ranks = ranks
-        self.withSaliency = withSaliency
         self.firstStep = steps.lowerBound
         self.endStep = steps.upperBound
         self.consumed = steps.lowerBound
@@ -47,12 +47,24 @@ public final class BatchLoader: @unchecked Sendable {
         self.depth = max(depth ?? 2 * self.workers, self.workers)
     }
 
+    /// The EPS loader (`EPSSampleTransform`).
+    public convenience init(
+        dataset: Dataset, sampler: GlobalSampler, augmentation: EPSAugmentation, rank: Int, ranks: Int,
+        withSaliency: Bool, steps: Range<Int>, workers: Int = 2, prefetch depth: Int? = nil
+    ) {
+        self.init(
+            dataset: dataset, sampler: sampler,
+            transform: EPSSampleTransform(augmentation: augmentation, withSaliency: withSaliency), rank: rank,
+            ranks: ranks, steps: steps, workers: workers, prefetch: depth)
+    }
+
     /// Builds the batch of `step` in the calling thread.
     public func makeBatch(step: Int) throws -> Batch {
         let indices = sampler.localBatch(step: step, rank: rank, ranks: ranks)
-        let crop = augmentation.cropSize
+        let crop = transform.cropSize
         var images = [Float]()
         var saliency = [Float]()
+        var masks = [UInt8]()
         var labels = [Float]()
         var keys = [UInt64]()
         images.reserveCapacity(indices.count * 3 * crop * crop)
@@ -60,27 +72,17 @@ public final class BatchLoader: @unchecked Sendable {
             let sample = dataset.samples[index]
             let key = sampler.sampleKey(step: step, index: index)
             var rng = KeyedRandom(key: key, stream: KeyedRandom.Stream.augmentation)
-            let image = try ImageCodecs.readJPEG(sample.imagePath)
-            var sal: Image8? = nil
-            if withSaliency, let path = sample.saliencyPath {
-                sal = try ImageCodecs.readPNG(path)
-                guard sal!.width == image.width, sal!.height == image.height else {
-                    throw DataError(
-                        path,
-                        "saliency size \(sal!.width)×\(sal!.height) differs from the image's "
-                            + "\(image.width)×\(image.height)"
-                    )
-                }
-            }
-            let out = augmentation.apply(image: image, saliency: sal, rng: &rng)
+            let out = try transform.load(sample, rng: &rng)
             images += out.image
             if let s = out.saliency { saliency += s }
+            if let m = out.mask { masks += m }
             labels += sample.labels
             keys.append(key)
         }
         return Batch(
             step: step, ids: indices.map { dataset.samples[$0].id }, images: images,
-            saliency: withSaliency ? saliency : nil, labels: labels, sampleKeys: keys)
+            saliency: transform.producesSaliency ? saliency : nil, labels: labels,
+            masks: transform.producesMasks ? masks : nil, sampleKeys: keys)
     }
 
     public func start() {

@@ -88,6 +88,21 @@ public struct Tensor: @unchecked Sendable {
         }
     }
 
+    /// The NCHW tensor mirrored left–right (test-time flip).
+    public func flippedHorizontally() -> Tensor {
+        let (_, _, _, w) = nchw
+        var out = Tensor(uninitialized: shape)
+        withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<(count / w) {
+                    let base = row * w
+                    for x in 0..<w { dst[base + x] = src[base + w - 1 - x] }
+                }
+            }
+        }
+        return out
+    }
+
     /// self ·= factor, element-wise (a loss scaled for gradient accumulation).
     public mutating func scale(by factor: Float) {
         withUnsafeMutableBufferPointer { dst in for i in dst.indices { dst[i] *= factor } }

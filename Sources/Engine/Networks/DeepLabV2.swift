@@ -4,6 +4,8 @@
 /// layer2 (stride 1), layer3 (stride 2 in the 1×1), layer4 (dilation 2),
 /// layer5 (dilation 4), each `blocks[i]` bottlenecks; ASPP rates 6/12/18/24.
 public struct DeepLabV2Spec: Sendable, Equatable {
+    /// "resnet101", "resnet50", "tiny": the network is `deeplabv2-<name>`.
+    public var name: String
     public var blocks: [Int]
     public var stem: Int
     /// Output channels of layer2…layer5.
@@ -11,12 +13,15 @@ public struct DeepLabV2Spec: Sendable, Equatable {
     /// Divides every width (max(c/d, 1)): narrow copies for tests.
     public var widthDivisor: Int
 
-    public static let resnet101 = DeepLabV2Spec(blocks: [3, 4, 23, 3], stem: 64, outs: [256, 512, 1024, 2048])
-    public static let resnet50 = DeepLabV2Spec(blocks: [3, 4, 6, 3], stem: 64, outs: [256, 512, 1024, 2048])
+    public static let resnet101 = DeepLabV2Spec(
+        name: "resnet101", blocks: [3, 4, 23, 3], stem: 64, outs: [256, 512, 1024, 2048])
+    public static let resnet50 = DeepLabV2Spec(
+        name: "resnet50", blocks: [3, 4, 6, 3], stem: 64, outs: [256, 512, 1024, 2048])
     /// One bottleneck per layer, an eighth of the widths: trains from scratch in minutes on 2 cores.
-    public static let tiny = DeepLabV2Spec(blocks: [1, 1, 1, 1], stem: 16, outs: [64, 128, 256, 512])
+    public static let tiny = DeepLabV2Spec(name: "tiny", blocks: [1, 1, 1, 1], stem: 16, outs: [64, 128, 256, 512])
 
-    public init(blocks: [Int], stem: Int, outs: [Int], widthDivisor: Int = 1) {
+    public init(name: String, blocks: [Int], stem: Int, outs: [Int], widthDivisor: Int = 1) {
+        self.name = name
         self.blocks = blocks
         self.stem = stem
         self.outs = outs
@@ -24,7 +29,7 @@ public struct DeepLabV2Spec: Sendable, Equatable {
     }
 
     public func narrowed(by d: Int) -> DeepLabV2Spec {
-        DeepLabV2Spec(blocks: blocks, stem: stem, outs: outs, widthDivisor: d)
+        DeepLabV2Spec(name: name, blocks: blocks, stem: stem, outs: outs, widthDivisor: d)
     }
 
     func width(_ c: Int) -> Int { max(c / widthDivisor, 1) }

@@ -85,7 +85,7 @@ public final class DeepLabV2Model: TrainableModel {
     }
 
     /// Elementwise max of `logits[0]` and the others resized to its size.
-    static func pixelwiseMax(_ logits: [Tensor]) -> (Tensor, [UInt8]) {
+    public static func pixelwiseMax(_ logits: [Tensor]) -> (Tensor, [UInt8]) {
         let (_, _, h, w) = logits[0].nchw
         var max = logits[0]
         var source = [UInt8](repeating: 0, count: max.count)
@@ -106,7 +106,7 @@ public final class DeepLabV2Model: TrainableModel {
     /// The gradients of [l1, l_0.5, …] from the gradient of lmax, added to
     /// each output's own gradient: lmax's goes to the input that won, through
     /// the bilinear upsampling's backward for the smaller ones.
-    static func pixelwiseMaxBackward(gradMax: Tensor, source: [UInt8], into grads: inout [Tensor]) {
+    public static func pixelwiseMaxBackward(gradMax: Tensor, source: [UInt8], into grads: inout [Tensor]) {
         for k in grads.indices {
             var routed = Tensor(zeros: gradMax.shape)
             gradMax.withUnsafeBufferPointer { g in

@@ -7,14 +7,18 @@ public protocol Optimizer: Sendable {
     var baseLR: Float { get }
     var maxStep: Int { get }
     var power: Double { get }
+    /// The rate changes every `scheduleStride` steps (deeplab-pytorch: 10), held in between.
+    var scheduleStride: Int { get }
     /// One update of every trainable parameter of `store` at 0-based step t.
     func step(_ store: ParameterStore, step t: Int)
 }
 
 extension Optimizer {
+    public var scheduleStride: Int { 1 }
+
     /// Learning rate of a group multiplier at 0-based step t.
     public func learningRate(step t: Int, multiplier: Float = 1) -> Float {
-        let effective = min(t, max(maxStep - 1, 0))
+        let effective = min(t / scheduleStride * scheduleStride, max(maxStep - 1, 0))
         let factor = pow(1 - Double(effective) / Double(maxStep), power)
         return Float(Double(baseLR * multiplier) * factor)
     }

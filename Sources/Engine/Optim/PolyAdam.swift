@@ -15,6 +15,7 @@ public struct PolyAdam: Optimizer {
     public var epsilon: Float
     public var maxStep: Int
     public var power: Double
+    public var scheduleStride = 1
 
     public init(
         baseLR: Float, weightDecay: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,

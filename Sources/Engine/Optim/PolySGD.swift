@@ -9,6 +9,7 @@ public struct PolySGD: Optimizer {
     public var momentum: Float
     public var maxStep: Int
     public var power: Double
+    public var scheduleStride = 1
 
     public init(baseLR: Float, weightDecay: Float, momentum: Float, maxStep: Int, power: Double = 0.9) {
         self.baseLR = baseLR

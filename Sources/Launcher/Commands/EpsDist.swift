@@ -17,6 +17,7 @@ public struct EpsDist: ParsableCommand {
             """,
         subcommands: [
             SynthCommand.self, TrainCommand.self, InferCommand.self, EvalCommand.self, SweepCommand.self,
+            SegTrainCommand.self, SegInferCommand.self,
             ReportCommand.self, RefineCommand.self,
             CheckDataCommand.self,
             BenchCommand.self, BenchDataCommand.self, ClassifyCommand.self,

@@ -10,6 +10,8 @@ protocol OutputProvenance: Codable, Equatable {
     static var command: String { get }
     /// "thr: 0.2 → 0.3" for every compared setting that differs in the folder of `flag`.
     func differences(from old: Self, flag: String) -> [String]
+    /// One line for logs and reports.
+    var summary: String { get }
 }
 
 extension OutputProvenance {

@@ -12,7 +12,7 @@ enum TrainingMemory {
             localBatch: localBatch, crop: crop, comm: comm)
     }
 
-    /// The same for a network that needs `bytesPerPixel` per input pixel of one image.
+    /// `bytesPerPixel`: the network's training memory per input pixel of a crop.
     static func check(network: String, bytesPerPixel: Double, localBatch: Int, crop: Int, comm: Communicator) throws {
         let needed = Double(localBatch) * Double(crop) * Double(crop) * bytesPerPixel
         let perRank = bytesPerRank(comm)

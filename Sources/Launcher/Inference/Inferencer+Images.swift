@@ -3,8 +3,38 @@ import Engine
 import Foundation
 import Support
 
-/// Per image, before any work: is it small enough, and can its outputs of an earlier run stand?
-extension Inferencer {
+/// What `infer` does per image inside ShardedMaskRun.
+extension Inferencer: MaskMaker {
+    var maskDir: String { options.camPng }
+    var outputFolders: [(dir: String, flag: String)] {
+        [(options.camPng, "--cam-png"), (options.camNpy, "--cam-npy"), (options.colorPng, "--color-png")]
+            .compactMap { dir, flag in dir.map { ($0, flag) } }
+    }
+    var overwrite: Bool { options.overwrite }
+    var gtDir: String? { options.gtDir }
+    var contextDir: String? { options.contextDir }
+    var weightsPath: String { options.weights }
+    var progressEvery: Double { options.progressEvery }
+
+    func provenance() throws -> InferenceProvenance { try provenance(model: model, dataset: options.dataset) }
+
+    func outputSuffixes(flag: String) -> [String] { flag == "--cam-npy" ? [".npy"] : [".png"] }
+
+    /// VOC's image-level labels come from Annotations/<id>.xml when --labels gives none.
+    func prepare(_ sample: inout Sample) throws {
+        if sample.labels.isEmpty {
+            sample.labels = try LabelSources.vocLabels(
+                xml: "\(options.dataRoot)/Annotations/\(sample.id).xml", classes: classNames)
+        }
+    }
+
+    /// An image without labels gets an all-background mask ("no-labels").
+    func makeMask(_ sample: Sample) throws -> (mask: Image8, note: String?) {
+        try checkSize(sample, model: model)
+        let noLabels = !sample.labels.contains { $0 > 1e-5 }
+        return (try predict(sample), noLabels ? "no-labels" : nil)
+    }
+
     /// Refuses an image whose largest scale exceeds --max-pixels, before any
     /// allocation (a huge image would otherwise end the whole run on memory).
     func checkSize(_ sample: Sample, model: ClassifierModel) throws {
@@ -29,28 +59,5 @@ extension Inferencer {
                         + "lower --scales or --max-pixels",
                     size.width, size.height, scale, needed / 1e9, perRank / 1e9))
         }
-    }
-
-    /// An existing mask that can stand: all outputs of the image exist, the
-    /// mask decodes at the image's size, and the image is the one it was made
-    /// from (its content hash as recorded by the manifest or a progress file;
-    /// an image without a record is made again). Anything else is made again.
-    func reusableMask(_ sample: Sample, imageHash: String, previous: ManifestEntry?) -> Image8? {
-        guard !options.overwrite, outputsExist(sample.id), let previous, previous.imageHash == imageHash,
-            !previous.status.hasPrefix("failed")
-        else { return nil }
-        guard let mask = try? MaskFiles.read("\(options.camPng)/\(sample.id).png"),
-            let size = try? ImageCodecs.jpegSize(sample.imagePath), mask.width == size.width, mask.height == size.height
-        else { return nil }
-        return mask
-    }
-
-    /// Done when every requested output of the image exists (a re-run that
-    /// adds --cam-npy or --color-png computes the image again).
-    func outputsExist(_ id: String) -> Bool {
-        let o = options
-        let paths = ["\(o.camPng)/\(id).png", o.camNpy.map { "\($0)/\(id).npy" }, o.colorPng.map { "\($0)/\(id).png" }]
-            .compactMap { $0 }
-        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) }
     }
 }

@@ -15,13 +15,15 @@ public final class Inferencer {
     let comm: Communicator
     let log: RankLog
 
+    /// The network and the object classes, once loaded.
+    var model: ClassifierModel!
+    var classNames: [String] = []
+
     public init(options: InferOptions, comm: Communicator) {
         self.options = options
         self.comm = comm
         log = RankLog(rank: comm.rank)
     }
-
-    typealias ManifestEntry = InferenceManifest.Entry
 
     public func run() throws {
         let kind = options.dataset
@@ -43,138 +45,16 @@ public final class Inferencer {
                         + "for the checkpoint's training long side \(r[0])–\(r[1]) (the reference's 256–512)")
             }
         }
-        let o = options
-        // Rank 0 checks every output folder, then claims them, before any rank writes.
-        let folders = [(o.camPng, "--cam-png"), (o.camNpy, "--cam-npy"), (o.colorPng, "--color-png")]
-            .compactMap { dir, flag in dir.map { ($0, flag) } }
-        let previousJSON = try RankDiscipline.onRoot(comm) { () -> Data in
-            let provenance = try provenance(model: model, dataset: kind)
-            for (dir, flag) in folders {
-                let removed = try OutputFolder.prepare(dir, flag: flag)
-                if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(dir)") }
-                try provenance.check(dir, flag: flag, overwrite: o.overwrite)
-            }
-            if o.overwrite {
-                for (dir, flag) in folders {
-                    try InferenceManifest.clear(dir, outputSuffixes: flag == "--cam-npy" ? [".npy"] : [".png"])
-                }
-            }
-            let previous = try InferenceManifest.read(in: o.camPng)
-            for (dir, _) in folders { try provenance.write(in: dir) }
-            log.info("masks: \(provenance.summary)")
-            return try JSONEncoder().encode(previous)
-        }
-        let previous = try JSONDecoder().decode(
-            [String: ManifestEntry].self, from: Data(comm.broadcast(bytes: [UInt8](previousJSON ?? Data()), root: 0)))
-        let progress = try InferenceManifest.Progress(dir: o.camPng, rank: comm.rank)
-        let shards = try assignShards(dataset)
-        let mine = dataset.samples.indices.filter { shards[$0] == comm.rank }
-        log.info(
-            "eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) thread(s), "
-                + "scales \(o.scales), \(model.method.rawValue) maps"
-        )
-
-        var confusion = ConfusionMatrix(numClasses: dataset.numClasses + 1)
-        let scorer = MaskEvaluation(numClasses: dataset.numClasses + 1, predictionIgnore: nil)
-        var context = ContextConfusion(
-            numClasses: dataset.numClasses + 1,
-            regionNames: try o.contextDir.map { try ContextConfusion.regionNames(contextDir: $0) } ?? ["none"])
-        var entries: [ManifestEntry] = []
-        var problems: [String] = []
-        var writeFailures = 0  // I/O failures (exit 1), not bad input
-        let progressLine = ImageProgress(
-            what: "infer", rank: comm.rank, ranks: comm.size, total: mine.count, interval: o.progressEvery)
-        for (n, index) in mine.enumerated() {
-            var sample = dataset.samples[index]
-            let t0 = Date()
-            do {
-                if sample.labels.isEmpty {
-                    sample.labels = try LabelSources.vocLabels(
-                        xml: "\(o.dataRoot)/Annotations/\(sample.id).xml", classes: dataset.classNames)
-                }
-                let mask: Image8
-                var status = "written"
-                let imageHash = try InputFile.read(sample.imagePath, what: "an image").withUnsafeBytes {
-                    ContentHash.hex($0)
-                }
-                if let reused = reusableMask(sample, imageHash: imageHash, previous: previous[sample.id]) {
-                    mask = reused
-                    status = "existing"
-                } else {
-                    try checkSize(sample, model: model)
-                    let noLabels = !sample.labels.contains { $0 > 1e-5 }
-                    if noLabels {
-                        status = "no-labels"
-                    } else if outputsExist(sample.id) && !o.overwrite {
-                        status = "redone (stale)"
-                    }
-                    mask = try predict(sample, model: model)
-                }
-                if let gtDir = o.gtDir {
-                    try scorer.add(
-                        groundTruthPath: "\(gtDir)/\(sample.id).png", prediction: mask,
-                        predictionPath: "\(o.camPng)/\(sample.id).png",
-                        contextPath: o.contextDir.map { "\($0)/\(sample.id).png" }, into: &confusion, context: &context)
-                }
-                let entry = ManifestEntry(
-                    id: sample.id, shard: comm.rank, status: status, seconds: Date().timeIntervalSince(t0),
-                    width: mask.width, height: mask.height, imageHash: imageHash)
-                try progress.append(entry)
-                entries.append(entry)
-            } catch {
-                problems.append("\(error)")
-                if ExitStatus.code(for: error) == ExitStatus.failure { writeFailures += 1 }
-                entries.append(
-                    ManifestEntry(
-                        id: sample.id, shard: comm.rank, status: "failed: \(error)",
-                        seconds: Date().timeIntervalSince(t0)))
-            }
-            if progressLine.finished(n + 1) && comm.isRoot {
-                // What every rank has finished so far, in manifest.json (complete: false) for a killed run.
-                try? InferenceManifest.refresh(in: o.camPng, order: dataset.samples.map(\.id), ranks: comm.size)
-            }
-        }
-        comm.allreduceSum(&confusion.counts)
-        comm.allreduceSum(&context.regionAsClass)
-        comm.allreduceSum(&context.truePositives)
-        let all = try comm.allGather(entries).flatMap { $0 }
-        let allProblems = try comm.allGatherStrings(problems)
-        let anyWriteFailure = comm.allreduceMax(writeFailures) > 0
-        try RankDiscipline.onRoot(comm) {
-            try InferenceManifest.write(
-                all, order: dataset.samples.map(\.id), ranks: comm.size, weights: o.weights, in: o.camPng)
-            // Failed images are reported below; with none, an unscored evaluation is an error itself.
-            if allProblems.isEmpty && o.gtDir != nil { try MaskEvaluation.requireScored(confusion, images: all.count) }
-            // A score over only the images that worked would be a score of another list: none then.
-            if o.gtDir != nil && allProblems.isEmpty {
-                let names = ["background"] + dataset.classNames
-                print(EvalReport.table(confusion, classNames: names))
-                if o.contextDir != nil { print(EvalReport.contextTable(context, classNames: names)) }
-                var report = EvalReport.json(
-                    confusion, classNames: names, numImages: all.count, context: o.contextDir != nil ? context : nil)
-                report["provenance"] = try InferenceProvenance.read(in: o.camPng).map { try $0.jsonObject() }
-                try EvalReport.writeJSON(report, to: "\(o.camPng)/report.json")
-            }
-            let noLabel = all.filter { $0.status == "no-labels" }.count
-            if noLabel > 0 {
-                log.warn("\(noLabel) image(s) had no label and got an all-background mask (see manifest.json)")
-            }
-            if !allProblems.isEmpty {
-                let message =
-                    "\(allProblems.count) image(s) failed (listed in \(o.camPng)/manifest.json):\n"
-                    + allProblems.joined(separator: "\n")
-                if anyWriteFailure { throw CommandError(message: message) }
-                throw UsageError(message)
-            }
-            log.info(
-                "wrote \(all.filter { $0.status != "existing" }.count) mask(s), "
-                    + "\(all.filter { $0.status == "existing" }.count) already present: \(o.camPng)"
-            )
-        }
+        self.model = model
+        classNames = dataset.classNames
+        try ShardedMaskRun(maker: self, comm: comm, log: log).run(
+            dataset, classNames: ["background"] + dataset.classNames,
+            describe: "eps-dist infer: \(dataset.samples.count) images on \(comm.size) rank(s) × \(threads) "
+                + "thread(s), scales \(options.scales), \(model.method.rawValue) maps")
     }
 
     /// The pseudo-mask of one image (and its optional .npy and colour PNG).
-    func predict(_ sample: Sample, model: ClassifierModel) throws -> Image8 {
+    func predict(_ sample: Sample) throws -> Image8 {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
         var fusion = CAMFusion(
@@ -263,24 +143,4 @@ public final class Inferencer {
         let sides = recorded.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         return (model, sides.count == 2 && sides[0] > 0 && sides[0] <= sides[1] ? sides : nil)
     }
-
-    /// Greedy longest-first assignment of images to ranks by pixel count;
-    /// every rank computes the same answer from the gathered sizes.
-    func assignShards(_ dataset: Dataset) throws -> [Int] {
-        var areas: [Int: Int] = [:]
-        for (i, s) in dataset.samples.enumerated() where i % comm.size == comm.rank {
-            areas[i] = (try? ImageCodecs.jpegSize(s.imagePath)).map { $0.width * $0.height } ?? 0
-        }
-        let all = try comm.allGather(areas).reduce(into: [Int: Int]()) { $0.merge($1) { a, _ in a } }
-        let order = dataset.samples.indices.sorted { (all[$0] ?? 0, -$0) > (all[$1] ?? 0, -$1) }
-        var load = [Int](repeating: 0, count: comm.size)
-        var shard = [Int](repeating: 0, count: dataset.samples.count)
-        for i in order {
-            let target = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
-            shard[i] = target
-            load[target] += max(all[i] ?? 0, 1)
-        }
-        return shard
-    }
-
 }

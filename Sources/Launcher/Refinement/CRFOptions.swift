@@ -9,9 +9,10 @@ public struct CRFOptions: ParsableArguments {
         help: """
             Parameter set: psa (psa and EPS util/imutils.py crf_inference: Gaussian sxy 3 compat 3, bilateral sxy 80 \
             srgb 13 compat 10, 10 iterations) or deeplab (deeplab-pytorch voc12.yaml and the EPS README: Gaussian \
-            sxy 1 compat 3, bilateral sxy 67 srgb 3 compat 4, 10 iterations).
+            sxy 1 compat 3, bilateral sxy 67 srgb 3 compat 4, 10 iterations). Default: psa for pseudo-masks \
+            (infer, refine), deeplab for seg-infer.
             """)
-    var crfParams: String = "psa"
+    var crfParams: String?
     @Option(help: "Mean-field iterations (default: the set's).") var crfIterations: Int?
     @Option(help: "Gaussian (position) kernel's standard deviation in pixels (default: the set's).")
     var crfGaussianSxy: Float?
@@ -22,11 +23,13 @@ public struct CRFOptions: ParsableArguments {
     var crfBilateralSrgb: Float?
     @Option(help: "Bilateral kernel's Potts weight (default: the set's).") var crfBilateralCompat: Float?
 
-    /// The set with the overrides, checked; errors name the flags.
-    public func resolved() throws -> CRFParameters {
-        guard var p = CRFParameters.named(crfParams) else {
+    /// The set (`defaultSet` when --crf-params is not given) with the
+    /// overrides, checked; errors name the flags.
+    public func resolved(defaultSet: String = "psa") throws -> CRFParameters {
+        let name = crfParams ?? defaultSet
+        guard var p = CRFParameters.named(name) else {
             let names = CRFParameters.named.map(\.name).joined(separator: ", ")
-            throw UsageError("--crf-params takes \(names), not '\(crfParams)'")
+            throw UsageError("--crf-params takes \(names), not '\(name)'")
         }
         if let v = crfIterations { p.iterations = v }
         if let v = crfGaussianSxy { p.gaussianSxy = v }

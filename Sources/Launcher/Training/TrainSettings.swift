@@ -137,25 +137,9 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1]
                 && resizeSize[1] <= Self.maxSide,
             "--resize-size takes two sizes LO HI with 0 < LO <= HI <= \(Self.maxSide), not \(resizeSize)")
-        try require(maxIters > 0, "--max-iters must be positive, not \(maxIters)")
-        try require(lr.isFinite && lr > 0, "--lr must be a finite number > 0, not \(lr)")
-        try require(wtDec.isFinite && wtDec >= 0, "--wt-dec must be a finite number >= 0, not \(wtDec)")
-        try require(momentum >= 0 && momentum < 1, "--momentum must lie in [0, 1), not \(momentum)")
         try require((0...1).contains(tau), "--tau must lie in [0, 1], not \(tau)")
         try require((0...1).contains(lam), "--lam must lie in [0, 1], not \(lam)")
-        try require(widthDivisor >= 1, "--width-divisor must be >= 1, not \(widthDivisor)")
-        try require(
-            checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), not \(checkpointEvery)")
-        try require(keepCheckpoints >= 1, "--keep-checkpoints must be >= 1, not \(keepCheckpoints)")
-        try require(logEvery >= 1, "--log-every must be >= 1, not \(logEvery)")
-        try require((1...256).contains(workers), "--workers must lie in 1…256, not \(workers)")
-        try require(threads.map { $0 >= 1 } ?? true, "--threads must be >= 1, not \(threads ?? 0)")
-        try require(
-            bucketMb.isFinite && bucketMb > 0 && bucketMb <= 1_000_000,
-            "--bucket-mb must lie in (0, 1e6], not \(bucketMb)")
-        try require(
-            collectiveTimeout.isFinite && collectiveTimeout >= 0,
-            "--collective-timeout must be a finite number >= 0 (0 = never), not \(collectiveTimeout)")
+        try validateCommon()
     }
 
     /// Where the dataset's files are.
@@ -173,7 +157,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var resize: ClosedRange<Int> { resizeSize[0]...resizeSize[1] }
 }
 
-extension TrainSettings: LayeredSettings {
+extension TrainSettings: LayeredSettings, CommonTrainingSettings {
     /// The preset of the given dataset, backbone and optimizer.
     static func preset(given: [String: FlatYAMLDecoder.Value]) throws -> (settings: TrainSettings, name: String) {
         let kind = try SettingsResolver.pick(DatasetKind.self, "dataset", in: given, fallback: DatasetKind.voc.rawValue)

@@ -49,7 +49,8 @@ public final class Trainer {
                     + "\(TrainSettings.preset(config.dataset, arch: config.arch).momentum)")
         }
 
-        let dataset = try loadValidatedDataset()
+        let dataset = try loop.loadValidatedDataset(
+            config.datasetConfig, skipBad: config.skipBad, requireSaliency: config.method == .eps)
         guard dataset.samples.count >= config.batchSize else {
             throw UsageError(
                 "\(config.trainList): \(dataset.samples.count) usable images, fewer than one global batch of "

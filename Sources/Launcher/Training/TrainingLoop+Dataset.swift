@@ -4,16 +4,20 @@ import Engine
 import Foundation
 import Support
 
-extension Trainer {
+extension TrainingLoop {
     /// Reads the list and labels on every rank; each rank checks a strided
-    /// share of the files, and all problems are reported together by rank 0.
-    func loadValidatedDataset() throws -> Dataset {
-        let dataset = try Dataset.load(config.datasetConfig)
+    /// share of the files, and all problems are reported together by rank 0
+    /// (with `skipBad`, the bad samples are dropped instead). `imageLabels`
+    /// false: segmentation, whose label maps are checked but no image-level labels read.
+    func loadValidatedDataset(
+        _ config: DatasetConfig, skipBad: Bool, requireSaliency: Bool, imageLabels: Bool = true
+    ) throws -> Dataset {
+        let dataset = try Dataset.load(config)
         let mine = dataset.with(
             samples: dataset.samples.enumerated().filter { $0.offset % comm.size == comm.rank }.map { $0.element })
-        let (checked, problems) = mine.validated(requireSaliency: config.method == .eps)
+        let (checked, problems) = mine.validated(requireSaliency: requireSaliency, imageLabels: imageLabels)
         let messages = problems.map { $0.description }
-        if config.skipBad {
+        if skipBad {
             let dropped = Set(try comm.allGatherStrings(problems.map { $0.path }))
             if !dropped.isEmpty {
                 log.info("--skip-bad: dropping \(dropped.count) sample(s):\n" + messages.joined(separator: "\n"))
@@ -34,7 +38,7 @@ extension Trainer {
             copy.labels = l
             return copy
         }
-        log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.trainList))")
+        log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.listFile))")
         return dataset.with(samples: samples)
     }
 }
