@@ -60,6 +60,21 @@ public enum ASPPFast {
         return (rows, columns)
     }
 
+    /// The workspace split: Wstack [rows, cin], then Z or gZ [rows, h·w].
+    struct Layout {
+        let taps: [Tap]
+        let rows: Int, plane: Int
+        let stacked: UnsafeMutablePointer<Float>, maps: UnsafeMutablePointer<Float>
+
+        init(_ workspace: UnsafeMutablePointer<Float>, cin: Int, h: Int, w: Int, classes: Int, rates: [Int]) {
+            taps = ASPPFast.taps(rates: rates)
+            rows = taps.count * classes
+            plane = h * w
+            stacked = workspace
+            maps = workspace + rows * cin
+        }
+    }
+
     /// Floats of workspace `forward` and `backward` need.
     public static func workspaceCount(n: Int, cin: Int, h: Int, w: Int, classes: Int, branches: Int) -> Int {
         let rows = branches * 9 * classes
@@ -71,11 +86,8 @@ public enum ASPPFast {
         y: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
         n: Int, cin: Int, h: Int, w: Int, classes: Int, rates: [Int]
     ) {
-        let taps = taps(rates: rates)
-        let rows = taps.count * classes
-        let plane = h * w
-        let stacked = workspace
-        let z = workspace + rows * cin
+        let layout = Layout(workspace, cin: cin, h: h, w: w, classes: classes, rates: rates)
+        let (taps, rows, plane, stacked, z) = (layout.taps, layout.rows, layout.plane, layout.stacked, layout.maps)
         stack(weights, classes: classes, cin: cin, into: stacked)
         for image in 0..<n {
             cblas_sgemm(
@@ -108,11 +120,8 @@ public enum ASPPFast {
         gradBiases: [UnsafeMutablePointer<Float>], workspace: UnsafeMutablePointer<Float>,
         n: Int, cin: Int, h: Int, w: Int, classes: Int, rates: [Int]
     ) {
-        let taps = taps(rates: rates)
-        let rows = taps.count * classes
-        let plane = h * w
-        let stacked = workspace
-        let gz = workspace + rows * cin
+        let layout = Layout(workspace, cin: cin, h: h, w: w, classes: classes, rates: rates)
+        let (taps, rows, plane, stacked, gz) = (layout.taps, layout.rows, layout.plane, layout.stacked, layout.maps)
         if gradX != nil { stack(weights, classes: classes, cin: cin, into: stacked) }
         // gWstack accumulates over the images, then goes to the branches.
         var gradStacked = gradWeights.isEmpty ? nil : Tensor(zeros: [rows, cin])

@@ -67,19 +67,3 @@ public struct DeepLabV2Spec: Sendable, Equatable {
         return network
     }
 }
-
-extension DeepLabV2Spec {
-    /// Training memory per input pixel of one image of the local batch (the
-    /// three scales' activations kept for backward and the convolution
-    /// workspace) at full width; narrower networks need about 1/d. Measured
-    /// with `eps-dist bench --arch deeplabv2-…` (tensor pool high-water mark
-    /// plus workspace, crop 321): resnet101 8.5 KB/px, tiny 0.9, rounded up;
-    /// resnet50 (layer4 of 6 blocks instead of 23) scaled by its depth.
-    public var trainingBytesPerPixel: Double {
-        switch DeepLabV2Spec(blocks: blocks, stem: stem, outs: outs) {
-        case .tiny: 1_500
-        case .resnet50: 5_000
-        default: 10_000
-        }
-    }
-}

@@ -2,22 +2,17 @@ import ArgumentParser
 import Engine
 
 /// What `eps-dist bench --arch` times: an EPS/CAM classifier backbone
-/// (`resnet38`, …: the stage-1 step) or a DeepLab-v2 segmentation network
-/// (`deeplabv2-resnet101`, …: the stage-2 step of `seg-train`, frozen
-/// BatchNorm, multi-scale inputs and four cross-entropy terms).
+/// (`resnet38`, …: the stage-1 step) or a segmentation network of
+/// `seg-train` (`deeplabv2-resnet101`, …: the stage-2 step, BN frozen or
+/// trained as seg-train runs it, multi-scale inputs, four cross-entropy terms).
 enum BenchNetwork: Equatable {
     case classifier(Architecture)
-    case deepLabV2(name: String, spec: DeepLabV2Spec)
-
-    /// The DeepLab-v2 variants by their `--arch` names.
-    static let deepLabVariants: [(name: String, spec: DeepLabV2Spec)] = [
-        ("deeplabv2-resnet101", .resnet101), ("deeplabv2-resnet50", .resnet50), ("deeplabv2-tiny", .tiny),
-    ]
+    case segmentation(SegArchitecture)
 
     var name: String {
         switch self {
         case .classifier(let arch): arch.rawValue
-        case .deepLabV2(let name, _): name
+        case .segmentation(let arch): arch.rawValue
         }
     }
 
@@ -25,7 +20,7 @@ enum BenchNetwork: Equatable {
     var trainingBytesPerPixel: Double {
         switch self {
         case .classifier(let arch): arch.trainingBytesPerPixel
-        case .deepLabV2(_, let spec): spec.trainingBytesPerPixel
+        case .segmentation(let arch): arch.trainingBytesPerPixel
         }
     }
 }
@@ -34,8 +29,8 @@ extension BenchNetwork: ExpressibleByArgument {
     init?(argument: String) {
         if let arch = Architecture(rawValue: argument) {
             self = .classifier(arch)
-        } else if let variant = Self.deepLabVariants.first(where: { $0.name == argument }) {
-            self = .deepLabV2(name: variant.name, spec: variant.spec)
+        } else if let arch = SegArchitecture(rawValue: argument) {
+            self = .segmentation(arch)
         } else {
             return nil
         }
@@ -43,8 +38,7 @@ extension BenchNetwork: ExpressibleByArgument {
 
     var defaultValueDescription: String { name }
 
-    static var allValueStrings: [String] { Architecture.allCases.map(\.rawValue) + deepLabVariants.map(\.name) }
-
-    /// "a, b or c".
-    static var helpList: String { allValueStrings.dropLast().joined(separator: ", ") + " or " + allValueStrings.last! }
+    static var allValueStrings: [String] {
+        Architecture.allCases.map(\.rawValue) + SegArchitecture.allCases.map(\.rawValue)
+    }
 }

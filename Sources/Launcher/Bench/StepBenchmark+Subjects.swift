@@ -20,7 +20,7 @@ extension StepBenchmark {
     /// `--num-classes` unless given: VOC's 20 classes for the classifier, 21
     /// (with the background) for the segmentation network.
     var numClasses: Int {
-        options.numClasses ?? { if case .deepLabV2 = options.arch { return 21 } else { return 20 } }()
+        options.numClasses ?? { if case .segmentation = options.arch { return 21 } else { return 20 } }()
     }
 
     // Learning rate 0 in both: the update does all its work but the weights
@@ -38,13 +38,13 @@ extension StepBenchmark {
                 optimizer: PolySGD(baseLR: 0, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000),
                 planTable: model.backwardPlanTable, label: "\(arch.rawValue) \(o.method.rawValue)",
                 identity: ["arch": arch.rawValue, "method": o.method.rawValue])
-        case .deepLabV2(let name, let spec):
+        case .segmentation(let arch):
             // deeplab-pytorch's fine-tuning: every BN frozen, SGD momentum 0.9,
             // weight decay 5e-4 except biases, the head's groups ×10/×20. The
             // tiny preset trains its BN from scratch (batch statistics), as seg-train.
+            let name = arch.rawValue
             let model = DeepLabV2Model(
-                spec: spec.narrowed(by: o.widthDivisor), numClasses: numClasses,
-                batchNorm: spec == .tiny ? .trainable : .frozen)
+                spec: arch.spec.narrowed(by: o.widthDivisor), numClasses: numClasses, batchNorm: arch.batchNorm)
             model.initialize(seed: 1)
             let scales = [1] + model.scales
             return BenchSubject(

@@ -14,7 +14,7 @@ struct StepBenchmark {
 
     func run() throws -> [String: Any] {
         let o = options
-        let isSegmentation = if case .deepLabV2 = o.arch { true } else { false }
+        let isSegmentation = if case .segmentation = o.arch { true } else { false }
         guard (1...1024).contains(o.batchSize), (8...TrainSettings.maxSide).contains(o.cropSize),
             (1...1000).contains(o.steps), (1...(isSegmentation ? 255 : 1000)).contains(numClasses),
             o.widthDivisor >= 1, o.bucketMb.isFinite, o.bucketMb > 0, o.bucketMb <= 1_000_000,

@@ -59,13 +59,16 @@ public final class SegInferencer {
         .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         guard let arch = o.arch ?? SegArchitecture(rawValue: recorded[0]) else {
             throw UsageError(
-                "\(o.weights) does not record its network ('\(recorded[0])'); pass --arch (\(SegArchitecture.helpList))")
+                "\(o.weights) does not record its network ('\(recorded[0])'); pass --arch (\(SegArchitecture.helpList))"
+            )
         }
         let divisor = o.widthDivisor ?? (recorded.count > 1 ? Int(recorded[1]) : nil) ?? 1
         normalization = arch.inputNormalization
         model = DeepLabV2Model(
             spec: arch.spec.narrowed(by: divisor), numClasses: classes, batchNorm: arch.batchNorm)
-        try RankDiscipline.onRoot(comm) { _ = try DeepLabInitialWeights.restoreTrained(file!, into: model, path: o.weights) }
+        try RankDiscipline.onRoot(comm) {
+            _ = try DeepLabInitialWeights.restoreTrained(file!, into: model, path: o.weights)
+        }
         comm.broadcast(model.store.values, count: model.store.count, root: 0)
     }
 }
@@ -114,7 +117,8 @@ extension SegInferencer: MaskMaker {
     /// the network's multi-scale max logits upsampled to the image, softmax; averaged.
     func classProbabilities(_ image: Image8) -> [Float] {
         let (h, w) = (image.height, image.width)
-        let full = Tensor(shape: [1, 3, h, w], data: SegmentationAugmentation.evalImage(image, normalization: normalization))
+        let full = Tensor(
+            shape: [1, 3, h, w], data: SegmentationAugmentation.evalImage(image, normalization: normalization))
         var sum = [Float](repeating: 0, count: model.numClasses * h * w)
         var count: Float = 0
         for scale in options.scales {
@@ -143,7 +147,8 @@ extension SegInferencer: MaskMaker {
             throw DataError(
                 path,
                 "image is \(image.width)×\(image.height): at scale \(scale) that is \(pixels) pixels, over "
-                    + "--max-pixels \(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales")
+                    + "--max-pixels \(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales"
+            )
         }
     }
 }
