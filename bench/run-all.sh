@@ -18,6 +18,15 @@ for crop in 224 448; do
     fi
   done
 done
+# DeepLab-v2 ResNet-101 step (seg-train's, crop 321, batch 1 and 5, 1 and 2 threads) alternating with PyTorch,
+# and its inference on a 500x375 image.
+if python3 -c "import torch" 2>/dev/null; then
+  run bash bench/deeplab-step.sh
+else
+  for t in 1 2; do
+    run "$bin" bench --arch deeplabv2-resnet101 --crop-size 321 --batch-size 1 --threads "$t" --steps 1 --json "$out/deeplab-t$t.json"
+  done
+fi
 # Data parallel: 2 ranks × 1 thread (flat vs bucketed, raw allreduce) and 1 rank × 2 threads, same global batch 2.
 run mpirun -n 2 env OPENBLAS_NUM_THREADS=1 "$bin" bench --arch resnet38 --crop-size 224 --batch-size 1 --threads 1 --steps 2 --json "$out/r38-224-2ranks.json"
 run "$bin" bench --arch resnet38 --crop-size 224 --batch-size 2 --threads 2 --steps 2 --json "$out/r38-224-1rank-b2.json"

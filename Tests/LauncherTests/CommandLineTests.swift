@@ -150,6 +150,17 @@ final class CommandLineTests: XCTestCase {
             SyntheticFixture.trainArguments(out: out, extra: ["--crop-size", "8000"]), mentions: "--crop-size 8000 need"
         )
         try assertBadUsage(["bench", "--arch", "resnet38", "--crop-size", "6000"], mentions: "GB")
+        try assertBadUsage(["bench", "--arch", "deeplabv2-resnet101", "--crop-size", "6000"], mentions: "GB")
+    }
+
+    /// bench's DeepLab-v2 step takes label maps of 8-bit classes and saves
+    /// no classifier.
+    func testBenchRefusesWhatDeepLabCannotDo() throws {
+        try assertBadUsage(["bench", "--arch", "deeplabv2-tiny", "--num-classes", "300"], mentions: "1…255")
+        try assertBadUsage(
+            ["bench", "--arch", "deeplabv2-tiny", "--save-initial", "/tmp/never-written.safetensors"],
+            mentions: "--save-initial")
+        try assertBadUsage(["bench", "--arch", "deeplabv3"], mentions: "deeplabv2-resnet101")
     }
 
     /// Outputs that would destroy inputs are refused: infer masks into the

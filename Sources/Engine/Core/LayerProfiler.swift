@@ -17,6 +17,8 @@ public final class LayerProfiler: @unchecked Sendable {
     }
 
     public private(set) var records: [Record] = []
+    /// A layer run on inputs of several sizes (DeepLab-v2's scales share
+    /// their layers' names) gets one record per input size.
     private var index: [String: Int] = [:]
 
     public func reset() {
@@ -27,9 +29,10 @@ public final class LayerProfiler: @unchecked Sendable {
     public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     func slot(_ name: String, _ g: ConvGeometry) -> Int {
-        if let i = index[name] { return i }
+        let key = "\(name) \(g.n)×\(g.h)×\(g.w)"
+        if let i = index[key] { return i }
         records.append(Record(name: name, geometry: g))
-        index[name] = records.count - 1
+        index[key] = records.count - 1
         return records.count - 1
     }
 

@@ -122,12 +122,15 @@ public final class CaffeBottleneck: Layer {
 /// dropout). Names `<name>.c{i}.weight/.bias`, in the head's groups (lr ×10,
 /// biases ×20 without weight decay) as deeplab-pytorch, or with `headGroups`
 /// false in the backbone's (a network trained from scratch, whose body is as
-/// new as its head).
+/// new as its head). Runs as one GEMM per image (`ASPPFast`);
+/// `useReferenceKernel` runs the four convolutions instead.
 public final class ASPPLayer: Layer {
     public let name: String
     let branches: [Conv2dLayer]
     public let rates: [Int]
     public private(set) var plan = BackwardPlan.skipped
+    public var useReferenceKernel = false
+    private var input: Tensor? = nil
 
     public init(
         _ name: String, store: ParameterStore, cin: Int, classes: Int, rates: [Int] = [6, 12, 18, 24],
@@ -153,18 +156,87 @@ public final class ASPPLayer: Layer {
 
     /// x [n, cin, h, w] → Σ_i c_i(x) [n, classes, h, w].
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
-        var y = branches[0].forward(x, context)
-        for branch in branches.dropFirst() { y.add(branch.forward(x, context)) }
+        guard !useReferenceKernel else {
+            var y = branches[0].forward(x, context)
+            for branch in branches.dropFirst() { y.add(branch.forward(x, context)) }
+            return y
+        }
+        let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
+        let (n, _, h, w) = x.nchw
+        defer { if profile > 0 { LayerProfiler.shared.forward(name, stackedGeometry(x), since: profile) } }
+        input = plan.keeps(context) ? x : nil
+        var y = Tensor(uninitialized: [n, classes, h, w])
+        let store = branches[0].store
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                ASPPFast.forward(
+                    x: xp.baseAddress!, weights: branches.map { UnsafePointer(store.value($0.weightIndex)) },
+                    biases: branches.map { UnsafePointer(store.value($0.biasIndex!)) }, y: yp.baseAddress!,
+                    workspace: workspace(x), n: n, cin: cin, h: h, w: w, classes: classes, rates: rates)
+            }
+        }
         return y
     }
 
     /// Every branch gets the same output gradient; their input gradients add.
     public func backward(_ gradY: Tensor, sink: GradientSink) -> Tensor? {
-        var gx: Tensor? = nil
-        for branch in branches.reversed() {
-            guard let g = branch.backward(gradY, sink: sink) else { continue }
-            if gx == nil { gx = g } else { gx!.add(g) }
+        guard !useReferenceKernel else {
+            var gx: Tensor? = nil
+            for branch in branches.reversed() {
+                guard let g = branch.backward(gradY, sink: sink) else { continue }
+                if gx == nil { gx = g } else { gx!.add(g) }
+            }
+            return plan.inputGradient ? gx : nil
         }
-        return plan.inputGradient ? gx : nil
+        let profile = LayerProfiler.shared.enabled ? LayerProfiler.now() : 0
+        guard let x = input else { preconditionFailure("\(name): backward without a forward that kept its input") }
+        let trains = plan.parameterGradients
+        defer {
+            input = nil
+            if profile > 0 {
+                LayerProfiler.shared.backward(
+                    name, stackedGeometry(x), since: profile, weight: trains, data: plan.inputGradient)
+            }
+        }
+        let (n, _, h, w) = x.nchw
+        var gx = plan.inputGradient ? Tensor(uninitialized: x.shape) : nil  // overwritten
+        let store = branches[0].store
+        x.withUnsafeBufferPointer { xp in
+            gradY.withUnsafeBufferPointer { gyp in
+                func run(_ gxp: UnsafeMutablePointer<Float>?) {
+                    ASPPFast.backward(
+                        x: xp.baseAddress!, weights: branches.map { UnsafePointer(store.value($0.weightIndex)) },
+                        gradY: gyp.baseAddress!, gradX: gxp,
+                        gradWeights: trains ? branches.map { store.gradient($0.weightIndex) } : [],
+                        gradBiases: trains ? branches.map { store.gradient($0.biasIndex!) } : [],
+                        workspace: workspace(x), n: n, cin: cin, h: h, w: w, classes: classes, rates: rates)
+                }
+                if gx != nil { gx!.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+            }
+        }
+        if trains {
+            for branch in branches.reversed() {
+                sink.gradientReady(branch.weightIndex)
+                sink.gradientReady(branch.biasIndex!)
+            }
+        }
+        return gx
+    }
+
+    var cin: Int { branches[0].cin }
+    var classes: Int { branches[0].cout }
+
+    /// The work as the profiler counts it: one 1×1 convolution to the 9 taps
+    /// of every branch (the GEMMs `ASPPFast` issues, the multiply-adds of the four convolutions).
+    func stackedGeometry(_ x: Tensor) -> ConvGeometry {
+        let (n, _, h, w) = x.nchw
+        return ConvGeometry(n: n, cin: cin, h: h, w: w, cout: rates.count * 9 * classes, kernel: 1)
+    }
+
+    func workspace(_ x: Tensor) -> UnsafeMutablePointer<Float> {
+        let (n, _, h, w) = x.nchw
+        let count = ASPPFast.workspaceCount(
+            n: n, cin: cin, h: h, w: w, classes: classes, branches: rates.count)
+        return ConvWorkspace.current.buffer(count)!
     }
 }

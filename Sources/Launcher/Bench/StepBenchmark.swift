@@ -14,36 +14,39 @@ struct StepBenchmark {
 
     func run() throws -> [String: Any] {
         let o = options
+        let isSegmentation = if case .segmentation = o.arch { true } else { false }
         guard (1...1024).contains(o.batchSize), (8...TrainSettings.maxSide).contains(o.cropSize),
-            (1...1000).contains(o.steps), (1...1000).contains(o.numClasses), o.widthDivisor >= 1,
-            o.bucketMb.isFinite, o.bucketMb > 0, o.bucketMb <= 1_000_000, o.threads.map({ $0 >= 1 }) ?? true
+            (1...1000).contains(o.steps), (1...(isSegmentation ? 255 : 1000)).contains(numClasses),
+            o.widthDivisor >= 1, o.bucketMb.isFinite, o.bucketMb > 0, o.bucketMb <= 1_000_000,
+            o.threads.map({ $0 >= 1 }) ?? true
         else {
             throw UsageError(
                 "bench takes --batch-size 1…1024, --crop-size 8…\(TrainSettings.maxSide), --steps 1…1000, "
-                    + "--num-classes 1…1000, --width-divisor ≥ 1, --threads ≥ 1 and --bucket-mb in (0, 1e6]")
+                    + "--num-classes 1…1000 (1…255 for DeepLab-v2's label maps), --width-divisor ≥ 1, --threads ≥ 1 "
+                    + "and --bucket-mb in (0, 1e6]")
+        }
+        if isSegmentation && o.saveInitial != nil {
+            throw UsageError("bench --save-initial saves the classifier only; drop it with --arch \(o.arch.name)")
         }
         let log = RankLog(rank: comm.rank)
         let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
         try TrainingMemory.check(
-            arch: o.arch, widthDivisor: o.widthDivisor, localBatch: o.batchSize, crop: o.cropSize, comm: comm)
-        let model = ClassifierModel(
-            architecture: o.arch, method: o.method, numClasses: o.numClasses,
-            widthDivisor: o.widthDivisor)
-        model.initialize(seed: 1)
+            network: o.arch.name, bytesPerPixel: o.arch.trainingBytesPerPixel / Double(o.widthDivisor),
+            localBatch: o.batchSize, crop: o.cropSize, comm: comm)
+        let subject = makeSubject()
+        let model = subject.model
         if o.plan {
-            log.info("backward plan of \(o.arch.rawValue) \(o.method.rawValue) (what each layer keeps and computes):")
-            log.info(model.backwardPlanTable)
+            log.info("backward plan of \(subject.label) (what each layer keeps and computes):")
+            log.info(subject.planTable)
         }
-        if let path = o.saveInitial {
+        if let path = o.saveInitial, let classifier = model as? ClassifierModel {
             try RankDiscipline.onRoot(comm) {
-                try Checkpoint.make(model, step: 0, seed: 1, configYAML: "", includeOptimizer: false).write(to: path)
+                try Checkpoint.make(classifier, step: 0, seed: 1, configYAML: "", includeOptimizer: false)
+                    .write(to: path)
             }
         }
-        let batch = Self.randomBatch(size: o.batchSize, crop: o.cropSize, classes: o.numClasses)
-        // Learning rate 0: the update does all its work but the weights stay
-        // put, so every timed step computes the same (a random-init network
-        // trained for real could diverge, and a non-finite step skips the update).
-        let optimizer = PolySGD(baseLR: 0, weightDecay: 5e-4, momentum: 5e-4, maxStep: 1000)
+        let batch = subject.batch
+        let optimizer = subject.optimizer
         var nonFiniteSteps = 0
         let store = model.store
         let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
@@ -72,12 +75,10 @@ struct StepBenchmark {
                 optimizer: sum.optimizer / n, total: sum.total / n)
         }
 
-        let arch = o.arch
-        let method = o.method
         let b = o.batchSize
         let c = o.cropSize
         log.info(
-            "bench: \(arch.rawValue) \(method.rawValue), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × "
+            "bench: \(subject.label), crop \(c), batch \(b) per rank, \(comm.size) rank(s) × "
                 + "\(threads) thread(s), \(o.steps) timed step(s)"
         )
         _ = bucketedStep.run(batch, step: 0)  // warm-up: buffers, BLAS threads
@@ -102,7 +103,7 @@ struct StepBenchmark {
         let peakMB = Double(usage.ru_maxrss) / 1024
 
         var result: [String: Any] = [
-            "arch": arch.rawValue, "method": method.rawValue, "crop_size": c, "batch_size": b, "threads": threads,
+            "crop_size": c, "batch_size": b, "threads": threads,
             "ranks": comm.size, "width_divisor": o.widthDivisor,
             "step_seconds": bucketed.total, "step_gflop": stepGFLOP, "step_gflops": stepGFLOPS,
             "sgemm_gflops": sgemm.gflops, "step_vs_sgemm": stepGFLOPS / sgemm.gflops,
@@ -114,7 +115,8 @@ struct StepBenchmark {
                 let flop = 2 * Double(r.forwardMACs + r.backwardMACs)
                 let seconds = r.forwardSeconds + r.backwardSeconds
                 return [
-                    "name": r.name, "forward_ms": r.forwardSeconds * 1000, "backward_ms": r.backwardSeconds * 1000,
+                    "name": r.name, "input": [r.geometry.n, r.geometry.h, r.geometry.w],
+                    "forward_ms": r.forwardSeconds * 1000, "backward_ms": r.backwardSeconds * 1000,
                     "gflops": seconds > 0 ? flop / seconds / 1e9 : 0,
                 ]
             },
@@ -131,6 +133,7 @@ struct StepBenchmark {
                 stepGFLOP, stepGFLOPS, sgemm.gflops, stepGFLOPS / sgemm.gflops, peakMB))
         let poolMisses = Double(poolAfter.heapAllocations - poolBefore.heapAllocations) / Double(o.steps)
         let poolMissBytes = Double(poolAfter.heapBytes - poolBefore.heapBytes) / Double(o.steps)
+        result.merge(subject.identity) { a, _ in a }
         result["tensor_buffers_from_heap_per_step"] = poolMisses
         result["tensor_bytes_from_heap_per_step"] = poolMissBytes
         result["tensor_buffers_reused_per_step"] = Double(poolAfter.reuses - poolBefore.reuses) / Double(o.steps)
@@ -159,6 +162,9 @@ struct StepBenchmark {
                     format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce,
                     bucketed.allreduce))
         }
+        if let deepLab = model as? DeepLabV2Model {
+            result.merge(segmentationInference(deepLab, repeats: o.steps, log: log)) { a, _ in a }
+        }
         if nonFiniteSteps > 0 {
             log.warn("\(nonFiniteSteps) timed step(s) had a non-finite loss or gradient (their update was skipped)")
         }
@@ -166,13 +172,4 @@ struct StepBenchmark {
     }
 
     func log(_ s: String) { if comm.isRoot { print(s) } }
-
-    /// A fixed random batch: images in [-2, 2], saliency in [0, 1], ~15 % of labels on.
-    static func randomBatch(size b: Int, crop c: Int, classes: Int) -> LocalBatch {
-        var rng = KeyedRandom(key: KeyedRandom.Stream.benchmarkBatch)
-        let images = Tensor(shape: [b, 3, c, c], data: (0..<(b * 3 * c * c)).map { _ in rng.uniform(-2, 2) })
-        let saliency = Tensor(shape: [b, 1, c, c], data: (0..<(b * c * c)).map { _ in rng.nextUnitFloat() })
-        let labels = (0..<(b * classes)).map { _ in rng.nextUnitFloat() < 0.15 ? Float(1) : 0 }
-        return LocalBatch(images: images, saliency: saliency, labels: labels, sampleKeys: (0..<b).map { UInt64($0) })
-    }
 }

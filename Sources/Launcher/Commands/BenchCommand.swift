@@ -4,13 +4,18 @@ import Engine
 import Foundation
 
 struct BenchOptions: ParsableArguments {
-    @Option(help: "Backbone: \(Architecture.helpList).") var arch: Architecture = .resnet38
-    @Option(help: "Method: \(Method.helpList).") var method: Method = .eps
+    @Option(
+        help: ArgumentHelp(
+            "Network: a classifier backbone (the EPS/CAM step) or deeplabv2-* (seg-train's step: frozen BN, "
+                + "trained for -tiny; inputs at 1, 0.5 and 0.75; four cross-entropy terms; then inference on a "
+                + "500×375 image)."))
+    var arch: BenchNetwork = .classifier(.resnet38)
+    @Option(help: "Method of a classifier: \(Method.helpList).") var method: Method = .eps
     @Option(help: "Square input size.") var cropSize: Int = 224
     @Option(help: "Images per rank.") var batchSize: Int = 1
     @Option(help: "Compute threads per rank.") var threads: Int?
     @Option(help: "Timed steps (after one warm-up and one profiled step).") var steps: Int = 2
-    @Option(help: "Classes (VOC 20).") var numClasses: Int = 20
+    @Option(help: "Classes (VOC: 20 for a classifier, 21 with the background for deeplabv2-*).") var numClasses: Int?
     @Option(help: "Bucket size in MB.") var bucketMb: Double = 25
     @Option(help: "Write the figures as JSON.") var json: String?
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
