@@ -138,7 +138,7 @@ final class InferenceProvenanceTests: XCTestCase {
             "--datalist", SyntheticFixture.valList, "--json", json,
         ])
         XCTAssertEqual(eval.status, 0, eval.stderr)
-        XCTAssertTrue(eval.stdout.contains("masks: eps-dist") && eval.stdout.contains(weights), eval.stdout)
+        XCTAssertTrue(eval.stdout.contains("masks: infer: eps-dist") && eval.stdout.contains(weights), eval.stdout)
         XCTAssertTrue(try String(contentsOfFile: json, encoding: .utf8).contains("weights_hash"))
     }
 
