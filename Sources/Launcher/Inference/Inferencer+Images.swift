@@ -42,12 +42,9 @@ extension Inferencer: MaskMaker {
         let scale = Double(options.scales.max() ?? 1)
         let w = PillowResize.roundHalfEven(Double(size.width) * scale)
         let h = PillowResize.roundHalfEven(Double(size.height) * scale)
-        guard w * h <= options.maxPixels else {
-            throw DataError(
-                sample.imagePath,
-                "image is \(size.width)×\(size.height): at scale \(scale) that is \(w * h) pixels, over --max-pixels "
-                    + "\(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales")
-        }
+        try MaxPixelsLimit.check(
+            path: sample.imagePath, width: size.width, height: size.height, scale: scale, scaledWidth: w,
+            scaledHeight: h, limit: options.maxPixels)
         // Even under a raised --max-pixels, never start what the node cannot hold.
         let needed = Double(w) * Double(h) * model.architecture.inferenceBytesPerPixel / Double(options.widthDivisor)
         let perRank = TrainingMemory.bytesPerRank(comm)

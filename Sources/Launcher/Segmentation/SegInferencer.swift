@@ -89,8 +89,8 @@ extension SegInferencer: MaskMaker {
     func prepare(_ sample: inout Sample) throws {}
 
     func makeMask(_ sample: Sample) throws -> (mask: Image8, note: String?) {
+        try checkSize(sample.imagePath)
         let image = try ImageCodecs.readJPEG(sample.imagePath)
-        try checkSize(image, path: sample.imagePath)
         let probabilities = classProbabilities(image)
         let classes = model.numClasses
         let pixels: [UInt8]
@@ -126,9 +126,7 @@ extension SegInferencer: MaskMaker {
             let input =
                 scale == 1
                 ? full
-                : BilinearResize.forward(
-                    full, height: max(Int((Float(h) * scale).rounded()), 1),
-                    width: max(Int((Float(w) * scale).rounded()), 1))
+                : BilinearResize.forward(full, height: Self.scaled(h, scale), width: Self.scaled(w, scale))
             for flipped in options.flip ? [false, true] : [false] {
                 var logits = model.inferenceLogits(flipped ? input.flippedHorizontally() : input)
                 if flipped { logits = logits.flippedHorizontally() }
@@ -140,16 +138,16 @@ extension SegInferencer: MaskMaker {
         return count == 1 ? sum : sum.map { $0 / count }
     }
 
-    /// Refuses an image whose largest scale exceeds --max-pixels, before any allocation.
-    func checkSize(_ image: Image8, path: String) throws {
+    /// Refuses an image whose largest scale exceeds --max-pixels, before it is decoded.
+    func checkSize(_ path: String) throws {
+        let size = try ImageCodecs.jpegSize(path)
         let scale = options.scales.max() ?? 1
-        let pixels = Int(Float(image.width) * scale) * Int(Float(image.height) * scale)
-        guard pixels <= options.maxPixels else {
-            throw DataError(
-                path,
-                "image is \(image.width)×\(image.height): at scale \(scale) that is \(pixels) pixels, over "
-                    + "--max-pixels \(options.maxPixels); raise --max-pixels if the node has the memory, or lower --scales"
-            )
-        }
+        try MaxPixelsLimit.check(
+            path: path, width: size.width, height: size.height, scale: Double(scale),
+            scaledWidth: Self.scaled(size.width, scale), scaledHeight: Self.scaled(size.height, scale),
+            limit: options.maxPixels)
     }
+
+    /// A side at a test-time scale, as `classProbabilities` resizes it.
+    static func scaled(_ side: Int, _ scale: Float) -> Int { max(Int((Float(side) * scale).rounded()), 1) }
 }
