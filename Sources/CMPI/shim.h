@@ -9,6 +9,7 @@ static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype cmpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype cmpi_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype cmpi_uint8(void) { return MPI_UINT8_T; }
+static inline MPI_Datatype cmpi_uint16(void) { return MPI_UINT16_T; }
 static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op cmpi_sum(void) { return MPI_SUM; }
 static inline MPI_Op cmpi_max(void) { return MPI_MAX; }
@@ -19,5 +20,5 @@ static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Status *cmpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
-static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }

@@ -25,15 +25,24 @@ public protocol Communicator: AnyObject {
     /// Starts an in-place element-wise sum over ranks without waiting;
     /// the buffer must stay untouched until `wait`.
     func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> CollectiveRequest
+    /// The same over bfloat16 values (each partial sum rounded to bf16, see BFloat16).
+    func startAllreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) -> CollectiveRequest
+    /// How non-blocking collectives advance between `start…` and `wait` (nothing to do for one process).
+    var collectiveProgress: CollectiveProgress { get set }
     /// Lets outstanding non-blocking collectives progress (MPI_Testall).
     func progress(_ requests: [CollectiveRequest])
     func wait(_ requests: [CollectiveRequest])
 }
 
-/// A non-blocking collective in flight (one MPI request per chunk).
-public final class CollectiveRequest {
+/// A non-blocking collective in flight (one MPI request per chunk). Its
+/// handles change only under the communicator's MPI lock.
+public final class CollectiveRequest: @unchecked Sendable {
     var handles: [OpaquePointer?]
-    init(handles: [OpaquePointer?]) { self.handles = handles }
+    var done: Bool
+    init(handles: [OpaquePointer?]) {
+        self.handles = handles
+        done = handles.isEmpty
+    }
 }
 
 extension Communicator {
@@ -47,6 +56,10 @@ extension Communicator {
     }
     public func broadcast(string: String, root: Int) -> String {
         String(decoding: broadcast(bytes: Array(string.utf8), root: root), as: UTF8.self)
+    }
+    /// Blocking in-place sum of bfloat16 values over ranks.
+    public func allreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) {
+        wait([startAllreduceSum(bf16: buffer, count: count)])
     }
     public func gather(string: String, root: Int) -> [String] {
         gather(bytes: Array(string.utf8), root: root).map { String(decoding: $0, as: UTF8.self) }
@@ -75,6 +88,10 @@ public final class SingleProcessCommunicator: Communicator {
     public func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) -> CollectiveRequest {
         CollectiveRequest(handles: [])
     }
+    public func startAllreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) -> CollectiveRequest {
+        CollectiveRequest(handles: [])
+    }
+    public var collectiveProgress = CollectiveProgress.calls
     public func progress(_ requests: [CollectiveRequest]) {}
     public func wait(_ requests: [CollectiveRequest]) {}
 }

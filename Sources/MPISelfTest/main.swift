@@ -47,6 +47,34 @@ var big = [Float](repeating: 1, count: 3_000_000)
 comm.allreduceMean(&big)
 check("allreduceMean of 12 MB", big.allSatisfy { $0 == 1 })
 
+// bf16 sums: small integers are exact in bf16, so the sum is known.
+var halves = (0..<5000).map { BFloat16.encode(Float($0 % 7 + r)) }
+halves.withUnsafeMutableBufferPointer { comm.allreduceSum(bf16: $0.baseAddress!, count: $0.count) }
+check(
+    "bf16 allreduce sums over ranks",
+    halves.enumerated().allSatisfy { BFloat16.decode($0.element) == Float(n * ($0.offset % 7) + n * (n - 1) / 2) })
+
+// Non-blocking sums advanced by the progress thread give what the calls-only path gives.
+for mode in CollectiveProgress.allCases {
+    comm.collectiveProgress = mode
+    var buffers = (0..<4).map { k in [Float](repeating: Float(r + k), count: 200_000 * (k + 1)) }
+    var requests: [CollectiveRequest] = []
+    for k in buffers.indices {
+        buffers[k].withUnsafeMutableBufferPointer {
+            requests.append(comm.startAllreduceSum($0.baseAddress!, count: $0.count))
+        }
+    }
+    Thread.sleep(forTimeInterval: 0.05)  // the helper thread (if any) works meanwhile
+    comm.progress(requests)
+    comm.wait(requests)
+    let expected = (0..<4).map { k in Float(n * (n - 1) / 2 + n * k) }
+    check(
+        "non-blocking allreduce with progress \(mode.rawValue) (active: \(comm.collectiveProgress.rawValue))",
+        (n == 1 || comm.collectiveProgress == mode)
+            && buffers.indices.allSatisfy { k in buffers[k].allSatisfy { $0 == expected[k] } })
+}
+comm.collectiveProgress = .calls
+
 comm.barrier()
 if r == 0 { print("mpi-selftest on \(n) rank(s): \(passed) passed, \(failed) failed") }
 comm.finalize()

@@ -49,11 +49,13 @@ struct StepBenchmark {
         let optimizer = subject.optimizer
         var nonFiniteSteps = 0
         let store = model.store
-        let buckets = GradientBuckets(store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4))
+        comm.collectiveProgress = o.mpiProgress
+        let buckets = GradientBuckets(
+            store: store, comm: comm, capacityFloats: Int(o.bucketMb * 1_048_576 / 4), dtype: o.allreduceDtype)
         let bucketedStep = TrainingStep(model: model, comm: comm, optimizer: optimizer, averaging: buckets)
         let flatStep = TrainingStep(
             model: model, comm: comm, optimizer: optimizer,
-            averaging: FlatAveraging(store: store, comm: comm))
+            averaging: FlatAveraging(store: store, comm: comm, dtype: o.allreduceDtype))
 
         /// Mean times of `o.steps` steps (a barrier before each, so ranks start together).
         func average(_ trainingStep: TrainingStep) -> StepTimes {
@@ -90,6 +92,7 @@ struct StepBenchmark {
         let heapBefore = HeapAllocationCounter.read()
         let poolBefore = BufferPool.shared.statistics
         let bucketed = average(bucketedStep)
+        let timeline = bucketTimeline(buckets)
         let heapAfter = HeapAllocationCounter.read()
         let poolAfter = BufferPool.shared.statistics
         let flat = comm.size > 1 ? average(flatStep) : bucketed
@@ -111,6 +114,8 @@ struct StepBenchmark {
             "allreduce_seconds": bucketed.allreduce, "optimizer_seconds": bucketed.optimizer,
             "images_per_s": Double(b * comm.size) / bucketed.total, "peak_rss_mb": peakMB,
             "parameters": store.count, "non_finite_steps": nonFiniteSteps,
+            "allreduce_dtype": o.allreduceDtype.rawValue, "mpi_progress": comm.collectiveProgress.rawValue,
+            "bucket_timeline": timeline,
             "layers": records.map { r -> [String: Any] in
                 let flop = 2 * Double(r.forwardMACs + r.backwardMACs)
                 let seconds = r.forwardSeconds + r.backwardSeconds

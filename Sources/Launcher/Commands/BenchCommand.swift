@@ -17,6 +17,9 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Timed steps (after one warm-up and one profiled step).") var steps: Int = 2
     @Option(help: "Classes (VOC: 20 for a classifier, 21 with the background for deeplabv2-*).") var numClasses: Int?
     @Option(help: "Bucket size in MB.") var bucketMb: Double = 25
+    @Option(help: "Gradients on the wire: f32 or bf16.") var allreduceDtype: AllreduceDType = .f32
+    @Option(help: "Advance the buckets from a helper thread (thread) or only in the step's MPI calls (calls).")
+    var mpiProgress: CollectiveProgress = TrainSettings.preset(.voc).mpiProgress
     @Option(help: "Write the figures as JSON.") var json: String?
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
         Int = 1

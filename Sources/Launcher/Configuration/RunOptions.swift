@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 
 /// The flags of how a training run runs, shared by `train` and `seg-train`
 /// (an option group): where it writes, checkpoints, logging, threads,
@@ -18,6 +19,17 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Gradient averaging: bucketed (overlapping backward) or flat (\(S.defaultText(\.allreduce))).")
     var allreduce: AllreduceMode?
     @Option(help: "Bucket size in MB for --allreduce bucketed (\(S.defaultText(\.bucketMb))).") var bucketMb: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Gradients on the wire: f32, or bf16 for half the bytes (\(S.defaultText(\.allreduceDtype))).",
+            discussion: "bf16 rounds each rank's gradient and every partial sum to bfloat16: results then depend "
+                + "on the number of ranks (one rank: no effect). docs/PERFORMANCE.md has what it saves and costs."))
+    var allreduceDtype: AllreduceDType?
+    @Option(
+        help: ArgumentHelp(
+            "Advance the gradient buckets from a helper thread (thread) or only in MPI calls of the step (calls) "
+                + "(\(S.defaultText(\.mpiProgress)))."))
+    var mpiProgress: CollectiveProgress?
     @Option(
         help: "Abort when a collective is not done after S seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
     var collectiveTimeout: Double?

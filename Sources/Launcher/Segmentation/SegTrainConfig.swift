@@ -30,12 +30,13 @@ public struct SegTrainConfig {
         return
             "seg \(s.arch) \(s.widthDivisor) batch \(s.batchSize)×\(s.iterSize) crop \(s.cropSize) iters \(s.maxIters) "
             + "\(s.optimizer) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) every \(s.lrUpdateEvery) seed \(s.seed)"
+            + s.allreduceDtype.resumeSuffix
     }
 
     /// What every rank must agree on (the run dir and thread count may differ).
     public var agreementSignature: String {
         "\(resumeSignature) \(settings.dataset) \(settings.trainList) \(settings.labelDir) \(settings.classNames ?? "-") "
-            + "eps-dist \(EpsDistVersion.current) \(settings.allreduce) \(settings.bucketMb) "
+            + "eps-dist \(EpsDistVersion.current) \(settings.allreduce) \(settings.bucketMb) \(settings.allreduceDtype) "
             + "\(settings.checkpointEvery) \(skipBad) \(stopAtStep.map(String.init) ?? "-")"
     }
 
@@ -45,7 +46,8 @@ public struct SegTrainConfig {
             out: s.out, resume: resume, seed: s.seed, batchSize: s.batchSize, iterSize: s.iterSize,
             maxIters: s.maxIters, lr: s.lr, adam: s.optimizer == .adam, logEvery: s.logEvery,
             checkpointEvery: s.checkpointEvery, keepCheckpoints: s.keepCheckpoints, allreduce: s.allreduce,
-            bucketMb: s.bucketMb, collectiveTimeout: s.collectiveTimeout, stopAtStep: stopAtStep,
+            bucketMb: s.bucketMb, allreduceDtype: s.allreduceDtype, mpiProgress: s.mpiProgress,
+            collectiveTimeout: s.collectiveTimeout, stopAtStep: stopAtStep,
             configYAML: try yaml(), resumeSignature: resumeSignature, lossParts: false)
     }
 }

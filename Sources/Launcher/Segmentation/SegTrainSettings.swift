@@ -1,4 +1,5 @@
 import Data
+import Distributed
 import Engine
 import Foundation
 
@@ -38,6 +39,8 @@ public struct SegTrainSettings: Codable, Equatable, Sendable {
     public var threads: Int?
     public var allreduce: AllreduceMode
     public var bucketMb: Double
+    public var allreduceDtype: AllreduceDType
+    public var mpiProgress: CollectiveProgress
     public var collectiveTimeout: Double
 
     /// deeplab-pytorch's configs/voc12.yaml for the ResNets (section 2.4 of
@@ -55,7 +58,8 @@ public struct SegTrainSettings: Codable, Equatable, Sendable {
             arch: arch, widthDivisor: 1, weights: nil, batchSize: 5, iterSize: 2, cropSize: 321,
             maxIters: kind == .coco ? 100_000 : 20_000, optimizer: .sgd, lr: 2.5e-4, wtDec: 5e-4, momentum: 0.9,
             lrUpdateEvery: 10, seed: 0, out: "", checkpointEvery: 5_000, keepCheckpoints: 3, logEvery: 10, workers: 2,
-            threads: nil, allreduce: .bucketed, bucketMb: 25, collectiveTimeout: 900)
+            threads: nil, allreduce: .bucketed, bucketMb: 25, allreduceDtype: .f32, mpiProgress: .thread,
+            collectiveTimeout: 900)
         if arch.trainsFromScratch {
             settings.batchSize = 8
             settings.iterSize = 1

@@ -1,5 +1,6 @@
 import Distributed
 import Engine
+import Foundation
 
 /// Gradient averaging in buckets: trainable parameters are
 /// grouped in reverse declaration order (≈ backward order) into buckets of
@@ -7,7 +8,8 @@ import Engine
 /// as the backward pass has finished every gradient in it, so communication
 /// overlaps the rest of the backward pass. `finish` waits and divides by the
 /// number of ranks. Every rank sees the same readiness order, so the
-/// collectives start in the same order everywhere.
+/// collectives start in the same order everywhere. With `dtype` bf16 a
+/// bucket's gradients go on the wire as bfloat16 (`BF16Staging`).
 final class GradientBuckets: GradientAveraging, GradientSink {
     struct Bucket {
         var range: Range<Int>  // offsets in the gradient arena
@@ -21,10 +23,17 @@ final class GradientBuckets: GradientAveraging, GradientSink {
     private(set) var buckets: [Bucket] = []
     private var bucketOf: [Int: Int] = [:]
     private var inFlight: [CollectiveRequest] = []
+    private let staging: BF16Staging?
+    /// When each bucket's collective started in the last step and when `finish`
+    /// was called, in seconds after `beginStep` (the bench's timeline for docs/SCALING.md).
+    private(set) var startSeconds: [Double] = []
+    private(set) var finishSeconds: Double = 0
+    private var stepStart = DispatchTime.now()
 
-    init(store: ParameterStore, comm: Communicator, capacityFloats: Int) {
+    init(store: ParameterStore, comm: Communicator, capacityFloats: Int, dtype: AllreduceDType = .f32) {
         self.store = store
         self.comm = comm
+        staging = dtype == .bf16 && comm.size > 1 ? BF16Staging(count: store.count) : nil
         var current: [Int] = []
         var size = 0
         func close() {
@@ -44,7 +53,9 @@ final class GradientBuckets: GradientAveraging, GradientSink {
         close()
     }
 
-    var summary: String { "\(buckets.count) bucket(s), \(floatsReduced) floats" }
+    var summary: String {
+        "\(buckets.count) bucket(s), \(floatsReduced) floats" + (staging == nil ? "" : " sent as bf16")
+    }
 
     var floatsReduced: Int { buckets.reduce(0) { $0 + $1.range.count } }
 
@@ -56,6 +67,12 @@ final class GradientBuckets: GradientAveraging, GradientSink {
             buckets[b].request = nil
         }
         inFlight = []
+        startSeconds = Array(repeating: 0, count: buckets.count)
+        stepStart = DispatchTime.now()
+    }
+
+    private var secondsSinceStepStart: Double {
+        Double(DispatchTime.now().uptimeNanoseconds - stepStart.uptimeNanoseconds) / 1e9
     }
 
     /// Starts a bucket's allreduce when its last gradient is reported.
@@ -68,20 +85,31 @@ final class GradientBuckets: GradientAveraging, GradientSink {
 
     private func start(_ b: Int) {
         let r = buckets[b].range
-        let request = comm.startAllreduceSum(store.gradients + r.lowerBound, count: r.count)
+        let request =
+            if let staging {
+                comm.startAllreduceSum(bf16: staging.encode(store.gradients, r), count: r.count)
+            } else {
+                comm.startAllreduceSum(store.gradients + r.lowerBound, count: r.count)
+            }
         buckets[b].request = request
         inFlight.append(request)
+        if b < startSeconds.count { startSeconds[b] = secondsSinceStepStart }
     }
 
     /// Starts what is left (in bucket order), waits for all, averages.
     func finish() {
+        finishSeconds = secondsSinceStepStart
         for b in buckets.indices where buckets[b].request == nil { start(b) }
         comm.wait(inFlight)
         guard comm.size > 1 else { return }
         let inv = 1 / Float(comm.size)
         for b in buckets {
-            let p = store.gradients + b.range.lowerBound
-            for i in 0..<b.range.count { p[i] *= inv }
+            if let staging {
+                staging.decode(into: store.gradients, b.range, scale: inv)
+            } else {
+                let p = store.gradients + b.range.lowerBound
+                for i in 0..<b.range.count { p[i] *= inv }
+            }
         }
     }
 }

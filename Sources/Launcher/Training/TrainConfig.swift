@@ -43,7 +43,8 @@ public struct TrainConfig {
             out: s.out, resume: resume, seed: s.seed, batchSize: s.batchSize, maxIters: s.maxIters, lr: s.lr,
             adam: s.optimizer == .adam, logEvery: s.logEvery, checkpointEvery: s.checkpointEvery,
             keepCheckpoints: s.keepCheckpoints, allreduce: s.allreduce, bucketMb: s.bucketMb,
-            collectiveTimeout: s.collectiveTimeout, stopAtStep: stopAtStep, configYAML: try yaml(),
+            allreduceDtype: s.allreduceDtype, mpiProgress: s.mpiProgress, collectiveTimeout: s.collectiveTimeout,
+            stopAtStep: stopAtStep, configYAML: try yaml(),
             resumeSignature: resumeSignature, lossParts: true)
     }
 
@@ -54,7 +55,7 @@ public struct TrainConfig {
         return
             "\(s.method) \(s.arch) \(s.widthDivisor) batch \(s.batchSize) crop \(s.cropSize) resize \(s.resize) "
             + "iters \(s.maxIters) \(s.optimizer) lr \(s.lr) wd \(s.wtDec) momentum \(s.momentum) tau \(s.tau) lam \(s.lam) "
-            + "seed \(s.seed) jitter \(s.jitter)"
+            + "seed \(s.seed) jitter \(s.jitter)" + s.allreduceDtype.resumeSuffix
     }
 
     /// What every rank must agree on: everything that decides the result or
@@ -64,7 +65,7 @@ public struct TrainConfig {
         return
             "\(s.dataset) \(s.trainList) \(s.classNames ?? "-") \(s.method) \(s.arch) \(s.batchSize) \(s.cropSize) \(s.resize) "
             + "\(s.maxIters) \(s.optimizer) \(s.lr) \(s.wtDec) \(s.momentum) \(s.tau) \(s.lam) \(s.seed) \(s.jitter) \(s.widthDivisor) "
-            + "eps-dist \(EpsDistVersion.current) \(s.allreduce) \(s.bucketMb) \(s.checkpointEvery) \(skipBad) "
+            + "eps-dist \(EpsDistVersion.current) \(s.allreduce) \(s.bucketMb) \(s.allreduceDtype) \(s.checkpointEvery) \(skipBad) "
             + "\(stopAtStep.map(String.init) ?? "-")"
     }
 }

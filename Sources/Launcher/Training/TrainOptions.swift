@@ -1,5 +1,6 @@
 import ArgumentParser
 import Data
+import Distributed
 import Engine
 
 /// The flags of `eps-dist train` and `check-data`. A flag named like a
@@ -76,4 +77,6 @@ extension DatasetKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
 }
 extension AllreduceMode: ExpressibleByArgument {}
+extension AllreduceDType: ExpressibleByArgument {}
+extension CollectiveProgress: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

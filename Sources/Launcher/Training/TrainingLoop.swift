@@ -22,6 +22,8 @@ struct LoopSettings {
     var keepCheckpoints: Int
     var allreduce: AllreduceMode
     var bucketMb: Double
+    var allreduceDtype: AllreduceDType
+    var mpiProgress: CollectiveProgress
     var collectiveTimeout: Double
     var stopAtStep: Int?
     /// The effective settings as config.yaml.
@@ -88,7 +90,9 @@ final class TrainingLoop {
                 TensorBoardEvents.sessionStart(wallTime: Date().timeIntervalSince1970, step: startStep + 1))
             return (try MetricsLog(path: run.metrics), events)
         }
-        let averaging = settings.allreduce.make(store: model.store, comm: comm, bucketMB: settings.bucketMb)
+        comm.collectiveProgress = settings.mpiProgress
+        let averaging = settings.allreduce.make(
+            store: model.store, comm: comm, bucketMB: settings.bucketMb, dtype: settings.allreduceDtype)
         log.record("gradient averaging: \(averaging.summary)")
         let trainingStep = TrainingStep(
             model: model, comm: comm, optimizer: optimizer, averaging: averaging,
