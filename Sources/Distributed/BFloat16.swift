@@ -5,12 +5,14 @@
 /// NaN stays a (quiet) NaN, ±∞ stays, a finite value past bf16's largest
 /// rounds to ±∞ (a step with a non-finite gradient is skipped downstream).
 public enum BFloat16 {
+    /// Branch-free (a select, not a jump), so the buffer loops below vectorise.
     @inline(__always)
     public static func encode(_ x: Float) -> UInt16 {
         let bits = x.bitPattern
-        if x.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
-        let tiesToEven: UInt32 = 0x7FFF + ((bits >> 16) & 1)
-        return UInt16(truncatingIfNeeded: (bits &+ tiesToEven) >> 16)
+        let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
+        let quietNaN = (bits >> 16) | 0x0040
+        let isNaN = bits & 0x7FFF_FFFF > 0x7F80_0000
+        return UInt16(truncatingIfNeeded: isNaN ? quietNaN : rounded)
     }
 
     @inline(__always)

@@ -15,6 +15,7 @@ extension StepBenchmark {
             return Date().timeIntervalSince(start) / 5
         }
         let raw = time { comm.allreduceMean(store.gradients, count: store.count) }
+        let conversion = bf16ConversionSeconds(store: store)
         let sweep = comm.size > 1 ? allreduceSweep(store: store) : []
         let bucketed = time {
             buckets.beginStep()
@@ -30,6 +31,7 @@ extension StepBenchmark {
             "bucketed_allreduce_only_seconds": bucketed,
             "bucketed_allreduce_gbps": Double(buckets.floatsReduced * 4) / bucketed / 1e9,
             "buckets": buckets.buckets.count, "allreduce_sweep": sweep,
+            "bf16_encode_decode_seconds": conversion.codec, "bf16_accumulate_seconds": conversion.accumulate,
         ]
     }
 
@@ -58,6 +60,29 @@ extension StepBenchmark {
             let slowest = Double(comm.allreduceMax(Int(seconds * 1e9))) / 1e9
             return ["bytes": Double(count * 4), "seconds": slowest]
         }
+    }
+
+    /// What --allreduce-dtype bf16 adds per step besides the wire: encoding and
+    /// decoding the whole arena once, and one MPI reduction pass over it.
+    func bf16ConversionSeconds(store: ParameterStore) -> (codec: Double, accumulate: Double) {
+        let staging = UnsafeMutablePointer<UInt16>.allocate(capacity: store.count)
+        let other = UnsafeMutablePointer<UInt16>.allocate(capacity: store.count)
+        defer {
+            staging.deallocate()
+            other.deallocate()
+        }
+        BFloat16.encode(store.gradients, to: other, count: store.count)
+        var start = Date()
+        BFloat16.encode(store.gradients, to: staging, count: store.count)
+        BFloat16.decode(staging, to: store.gradients, count: store.count)
+        let codec = Date().timeIntervalSince(start)
+        start = Date()
+        BFloat16.accumulate(other, into: staging, count: store.count)
+        let accumulate = Date().timeIntervalSince(start)
+        log(
+            String(
+                format: "bf16: encode + decode of the arena %.4f s, one reduction pass %.4f s", codec, accumulate))
+        return (codec, accumulate)
     }
 
     /// When each bucket was ready in the last timed step, counted back from the

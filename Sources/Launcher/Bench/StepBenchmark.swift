@@ -69,12 +69,13 @@ struct StepBenchmark {
                 sum.forward += t.forward
                 sum.backward += t.backward
                 sum.allreduce += t.allreduce
+                sum.allreduceLastRank -= Double(comm.allreduceMax(-Int(t.allreduce * 1e9))) / 1e9
                 sum.optimizer += t.optimizer
             }
             let n = Double(o.steps)
             return StepTimes(
                 forward: sum.forward / n, backward: sum.backward / n, allreduce: sum.allreduce / n,
-                optimizer: sum.optimizer / n, total: sum.total / n)
+                allreduceLastRank: sum.allreduceLastRank / n, optimizer: sum.optimizer / n, total: sum.total / n)
         }
 
         let b = o.batchSize
@@ -161,11 +162,15 @@ struct StepBenchmark {
             result["flat_step_seconds"] = flat.total
             result["flat_allreduce_seconds"] = flat.allreduce
             result["bucketed_allreduce_seconds"] = bucketed.allreduce
+            result["bucketed_allreduce_last_rank_seconds"] = bucketed.allreduceLastRank
+            result["flat_allreduce_last_rank_seconds"] = flat.allreduceLastRank
             result.merge(allreduceBandwidth(store: store, buckets: buckets)) { a, _ in a }
             log.info(
                 String(
-                    format: "exposed allreduce per step: flat %.4f s, bucketed %.4f s", flat.allreduce,
-                    bucketed.allreduce))
+                    format:
+                        "exposed allreduce per step: flat %.4f s, bucketed %.4f s (rank 0); on the rank that ended "
+                        + "backward last: flat %.4f s, bucketed %.4f s", flat.allreduce, bucketed.allreduce,
+                    flat.allreduceLastRank, bucketed.allreduceLastRank))
         }
         if let deepLab = model as? DeepLabV2Model {
             result.merge(segmentationInference(deepLab, repeats: o.steps, log: log)) { a, _ in a }

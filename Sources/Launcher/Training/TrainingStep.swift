@@ -7,6 +7,9 @@ struct StepTimes {
     var forward = 0.0, backward = 0.0
     /// Gradient averaging left after backward (exposed), plus the shared scalars.
     var allreduce = 0.0
+    /// The bench's: the least `allreduce` over the ranks, that of the rank
+    /// that finished backward last; it waits for the wire only, not for another rank.
+    var allreduceLastRank = 0.0
     var optimizer = 0.0
     /// From zeroing the gradients to the end of the update.
     var total = 0.0
