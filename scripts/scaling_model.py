@@ -76,12 +76,14 @@ def fit_alpha_beta(sweep, ranks):
 SCALE_PASS_BYTES_PER_S = 10e9
 
 
-def exposed_seconds(timeline, ranks, alpha, beta, overlap=True, scale=1.0, bytes_factor=1.0, reduce_seconds=0.0):
+def exposed_seconds(
+        timeline, ranks, alpha, beta, overlap=True, scale=1.0, bytes_factor=1.0, reduce_seconds=0.0, arena_bytes=None):
     """Exposed averaging after backward. `timeline`: [{bytes, ready_before_backward_end_s}] in start
     order; `scale` stretches the ready times (a longer or shorter backward); `bytes_factor` turns the
     timeline's bytes into the bytes on the wire; `reduce_seconds`: CPU time of one reduction pass over
     the whole arena that the wire time does not include (bf16's user-defined sum), spread over the
-    buckets as ring reduce-scatter does it, (N-1)/N of it per rank."""
+    buckets as ring reduce-scatter does it, (N-1)/N of it per rank; `arena_bytes`: the f32 gradient
+    arena that finish's pass reads and writes (default: the wire bytes)."""
     if ranks <= 1:
         return 0.0
     wire_bytes = sum(b["bytes"] for b in timeline) * bytes_factor
@@ -93,8 +95,7 @@ def exposed_seconds(timeline, ranks, alpha, beta, overlap=True, scale=1.0, bytes
         share = bucket["bytes"] * bytes_factor / wire_bytes
         reduce = reduce_seconds * share * (ranks - 1) / ranks
         end = start + allreduce_seconds(bucket["bytes"] * bytes_factor, ranks, alpha, beta) + reduce
-    f32_arena_bytes = wire_bytes / bytes_factor if bytes_factor else wire_bytes
-    return max(0.0, end) + f32_arena_bytes / SCALE_PASS_BYTES_PER_S
+    return max(0.0, end) + (arena_bytes or wire_bytes) / SCALE_PASS_BYTES_PER_S
 
 
 def load(path):
@@ -116,10 +117,11 @@ def calibrate(paths):
         bf16 = run.get("allreduce_dtype") == "bf16"
         # The sweep is f32 on the wire: its alpha-beta holds for bf16's bytes too.
         reduce = run.get("bf16_accumulate_seconds", 0.0) if bf16 else 0.0
-        exposed = exposed_seconds(timeline, ranks, alpha, beta, overlap, reduce_seconds=reduce)
+        arena = run["parameters"] * 4
+        exposed = exposed_seconds(timeline, ranks, alpha, beta, overlap, reduce_seconds=reduce, arena_bytes=arena)
         flat = exposed_seconds(
             [{"bytes": sum(b["bytes"] for b in timeline), "ready_before_backward_end_s": 0}], ranks, alpha, beta,
-            False, reduce_seconds=reduce)
+            False, reduce_seconds=reduce, arena_bytes=arena)
         compute = run["forward_seconds"] + run["backward_seconds"] + run["optimizer_seconds"]
         rows.append({
             "run": path.rsplit("/", 1)[-1].removesuffix(".json"),
@@ -169,7 +171,8 @@ def predict(profile_path, global_batch, iterations, node_speedup, dtype, nodes_l
             local = global_batch // nodes
             compute = per_image * local
             scale = local / local0 / node_speedup
-            exposed = exposed_seconds(timeline, nodes, alpha, beta, True, scale, bytes_factor, reduce)
+            exposed = exposed_seconds(
+                timeline, nodes, alpha, beta, True, scale, bytes_factor, reduce, run["parameters"] * 4)
             step = compute + exposed
             wall = step * iterations
             speedup = single / step

@@ -12,6 +12,8 @@ public protocol Communicator: AnyObject {
     func allreduceMean(_ buffer: UnsafeMutablePointer<Float>, count: Int)
     /// Element-wise sum over ranks, in place.
     func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int)
+    /// The same over bfloat16 values (each partial sum rounded to bf16, see BFloat16).
+    func allreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int)
     /// Largest value over ranks (used to agree on flags: errors, signals).
     func allreduceMax(_ value: Int) -> Int
     func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int)
@@ -57,10 +59,6 @@ extension Communicator {
     public func broadcast(string: String, root: Int) -> String {
         String(decoding: broadcast(bytes: Array(string.utf8), root: root), as: UTF8.self)
     }
-    /// Blocking in-place sum of bfloat16 values over ranks.
-    public func allreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) {
-        wait([startAllreduceSum(bf16: buffer, count: count)])
-    }
     public func gather(string: String, root: Int) -> [String] {
         gather(bytes: Array(string.utf8), root: root).map { String(decoding: $0, as: UTF8.self) }
     }
@@ -75,6 +73,7 @@ public final class SingleProcessCommunicator: Communicator {
     public var localSize: Int { 1 }
     public func allreduceMean(_ buffer: UnsafeMutablePointer<Float>, count: Int) {}
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {}
+    public func allreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) {}
     public func allreduceMax(_ value: Int) -> Int { value }
     public func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int) {}
     public func broadcast(bytes: [UInt8], root: Int) -> [UInt8] { bytes }

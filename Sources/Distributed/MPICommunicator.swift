@@ -76,6 +76,15 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// Blocking MPI_Allreduce: over TCP its pipelined ring moves large
+    /// buffers faster than MPI_Iallreduce does (docs/PERFORMANCE.md).
+    public func allreduceSum(bf16 buffer: UnsafeMutablePointer<UInt16>, count: Int) {
+        let op = serialized { bf16Sum }
+        forEachChunk(count) { offset, n in
+            _ = serialized { MPI_Allreduce(cmpi_in_place(), buffer + offset, n, cmpi_uint16(), op, world) }
+        }
+    }
+
     public func allreduceMax(_ value: Int) -> Int {
         var v = Int64(value)
         serialized { MPI_Allreduce(cmpi_in_place(), &v, 1, cmpi_int64(), cmpi_max(), world) }

@@ -64,14 +64,20 @@ for mode in CollectiveProgress.allCases {
             requests.append(comm.startAllreduceSum($0.baseAddress!, count: $0.count))
         }
     }
+    var bf16 = [UInt16](repeating: BFloat16.encode(Float(r + 1)), count: 300_000)
+    bf16.withUnsafeMutableBufferPointer {
+        requests.append(comm.startAllreduceSum(bf16: $0.baseAddress!, count: $0.count))
+    }
     Thread.sleep(forTimeInterval: 0.05)  // the helper thread (if any) works meanwhile
     comm.progress(requests)
     comm.wait(requests)
     let expected = (0..<4).map { k in Float(n * (n - 1) / 2 + n * k) }
     check(
-        "non-blocking allreduce with progress \(mode.rawValue) (active: \(comm.collectiveProgress.rawValue))",
+        "non-blocking allreduce (f32 and bf16) with progress \(mode.rawValue) "
+            + "(active: \(comm.collectiveProgress.rawValue))",
         (n == 1 || comm.collectiveProgress == mode)
-            && buffers.indices.allSatisfy { k in buffers[k].allSatisfy { $0 == expected[k] } })
+            && buffers.indices.allSatisfy { k in buffers[k].allSatisfy { $0 == expected[k] } }
+            && bf16.allSatisfy { BFloat16.decode($0) == Float(n * (n + 1) / 2) })
 }
 comm.collectiveProgress = .calls
 

@@ -15,7 +15,6 @@ extension StepBenchmark {
             return Date().timeIntervalSince(start) / 5
         }
         let raw = time { comm.allreduceMean(store.gradients, count: store.count) }
-        let conversion = bf16ConversionSeconds(store: store)
         let sweep = comm.size > 1 ? allreduceSweep(store: store) : []
         let bucketed = time {
             buckets.beginStep()
@@ -31,7 +30,7 @@ extension StepBenchmark {
             "bucketed_allreduce_only_seconds": bucketed,
             "bucketed_allreduce_gbps": Double(buckets.floatsReduced * 4) / bucketed / 1e9,
             "buckets": buckets.buckets.count, "allreduce_sweep": sweep,
-            "bf16_encode_decode_seconds": conversion.codec, "bf16_accumulate_seconds": conversion.accumulate,
+
         ]
     }
 
@@ -72,6 +71,7 @@ extension StepBenchmark {
             other.deallocate()
         }
         BFloat16.encode(store.gradients, to: other, count: store.count)
+        BFloat16.encode(store.gradients, to: staging, count: store.count)  // first touch: page faults
         var start = Date()
         BFloat16.encode(store.gradients, to: staging, count: store.count)
         BFloat16.decode(staging, to: store.gradients, count: store.count)

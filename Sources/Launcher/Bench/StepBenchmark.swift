@@ -158,6 +158,11 @@ struct StepBenchmark {
             result["heap_allocated_bytes_per_step"] = bytes
             log.info(String(format: "heap allocations per steady-state step: %.0f calls, %.3f MB", calls, bytes / 1e6))
         }
+        if o.allreduceDtype == .bf16 {
+            let conversion = bf16ConversionSeconds(store: store)
+            result["bf16_encode_decode_seconds"] = conversion.codec
+            result["bf16_accumulate_seconds"] = conversion.accumulate
+        }
         if comm.size > 1 {
             result["flat_step_seconds"] = flat.total
             result["flat_allreduce_seconds"] = flat.allreduce
