@@ -4,8 +4,8 @@ import XCTest
 
 /// `--mpi-progress` and `--allreduce-dtype` on 2 ranks (the real binary under
 /// mpirun): the progress thread changes when bytes move, never the sums;
-/// bf16 changes the sums a little, is recorded in config.yaml, and a bf16 run
-/// resumes only as bf16.
+/// bf16 changes the sums a little but the same way every time, is recorded in
+/// config.yaml, and a bf16 run resumes only as bf16.
 final class AllreduceOptionsTests: XCTestCase {
     func train(_ name: String, ranks: Int = 2, _ extra: [String]) throws -> (out: String, weights: SafeTensorsFile) {
         let out = ProcessHarness.temporaryDirectory("allreduce-\(name)")
@@ -33,6 +33,10 @@ final class AllreduceOptionsTests: XCTestCase {
     func testBF16GradientsTrainCloseToF32AndAreRecorded() throws {
         let f32 = try train("f32", [])
         let bf16 = try train("bf16", ["--allreduce-dtype", "bf16"])
+        let bf16Again = try train("bf16-again", ["--allreduce-dtype", "bf16"])
+        XCTAssertEqual(
+            Self.worstRelativeDifference(bf16.weights, bf16Again.weights), 0,
+            "bf16 sums must be deterministic for a given rank count")
         let flatBF16 = try train("flat-bf16", ["--allreduce-dtype", "bf16", "--allreduce", "flat"])
         let difference = Self.worstRelativeDifference(f32.weights, bf16.weights)
         print("bf16 against f32 gradients, 2 ranks, 10 steps: max relative weight difference \(difference)")
