@@ -219,6 +219,8 @@ public final class MPICommunicator: Communicator {
         exit(code)
     }
 
+    deinit { progressThread?.stop() }
+
     public func finalize() {
         collectiveProgress = .calls
         var finalized: Int32 = 0

@@ -3,7 +3,9 @@ import Foundation
 /// The helper thread of `CollectiveProgress.thread`: while non-blocking
 /// collectives are in flight it calls `test` on them every `interval`
 /// (MPI_Testall under the communicator's MPI lock) and sleeps on a condition
-/// when none are. `test` returns the requests still in flight.
+/// when none are. `test` returns the requests still in flight. The thread
+/// holds the object until its loop ends; `stop` returns only then, so no MPI
+/// call follows it (MPI_Finalize, MPI_Abort).
 final class MPIProgressThread: @unchecked Sendable {
     /// Short enough that a 25 MB bucket over a 1–10 GbE socket is fed
     /// continuously, long enough to cost nothing measurable (docs/PERFORMANCE.md).
@@ -12,11 +14,12 @@ final class MPIProgressThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var inFlight: [CollectiveRequest] = []
     private var stopped = false
+    private var exited = false
     private let test: ([CollectiveRequest]) -> [CollectiveRequest]
 
     init(test: @escaping ([CollectiveRequest]) -> [CollectiveRequest]) {
         self.test = test
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { self.loop() }
         thread.name = "mpi-progress"
         thread.start()
     }
@@ -28,11 +31,12 @@ final class MPIProgressThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Ends the thread (before MPI_Finalize).
+    /// Ends the thread and waits until it has (before MPI_Finalize or MPI_Abort).
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
+        while !exited { condition.wait() }
         condition.unlock()
     }
 
@@ -41,6 +45,8 @@ final class MPIProgressThread: @unchecked Sendable {
             condition.lock()
             while inFlight.isEmpty && !stopped { condition.wait() }
             if stopped {
+                exited = true
+                condition.broadcast()
                 condition.unlock()
                 return
             }
