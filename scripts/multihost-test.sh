@@ -87,9 +87,9 @@ no_procs() {   # true when nothing runs in any host namespace (waits up to 5 s)
 # ---- (a) selftest over TCP between hosts ---------------------------------------
 before=$(bytes $H1 tx_bytes)
 out=$("$C" run "$HF" -n 2 --map-by node "$tmp/mpi-selftest" 2>&1)
-if grep -q "on 2 rank(s): 8 passed, 0 failed" <<< "$out"; then ok "mpi-selftest, 2 hosts x 1 rank"; else echo "$out"; bad "mpi-selftest, 2 hosts x 1 rank"; fi
+if grep -qE "on 2 rank\(s\): [0-9]+ passed, 0 failed" <<< "$out"; then ok "mpi-selftest, 2 hosts x 1 rank"; else echo "$out"; bad "mpi-selftest, 2 hosts x 1 rank"; fi
 out=$("$C" run "$HF" -n 4 "$tmp/mpi-selftest" 2>&1)
-if grep -q "on 4 rank(s): 8 passed, 0 failed" <<< "$out"; then ok "mpi-selftest, 2 hosts x 2 ranks"; else echo "$out"; bad "mpi-selftest, 2 hosts x 2 ranks"; fi
+if grep -qE "on 4 rank\(s\): [0-9]+ passed, 0 failed" <<< "$out"; then ok "mpi-selftest, 2 hosts x 2 ranks"; else echo "$out"; bad "mpi-selftest, 2 hosts x 2 ranks"; fi
 sent=$(($(bytes $H1 tx_bytes) - before))
 if [ "$sent" -gt 20000000 ]; then ok "the selftests sent $sent bytes from $H1 over its veth"; else bad "only $sent bytes left $H1 (did the ranks talk TCP between hosts?)"; fi
 

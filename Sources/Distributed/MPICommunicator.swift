@@ -125,7 +125,7 @@ public final class MPICommunicator: Communicator {
         var mine = bytes
         mine.withUnsafeMutableBufferPointer { send in
             all.withUnsafeMutableBufferPointer { recv in
-                serialized {
+                _ = serialized {
                     MPI_Gatherv(
                         send.baseAddress, length, cmpi_uint8(), recv.baseAddress, &lengths, &displacements,
                         cmpi_uint8(), Int32(root), world)
