@@ -51,6 +51,7 @@ final class GradientBuckets: GradientAveraging, GradientSink {
             if size >= capacityFloats { close() }
         }
         close()
+        startSeconds = Array(repeating: 0, count: buckets.count)
     }
 
     var summary: String {
@@ -67,7 +68,7 @@ final class GradientBuckets: GradientAveraging, GradientSink {
             buckets[b].request = nil
         }
         inFlight = []
-        startSeconds = Array(repeating: 0, count: buckets.count)
+        startSeconds.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         stepStart = DispatchTime.now()
     }
 
@@ -93,7 +94,7 @@ final class GradientBuckets: GradientAveraging, GradientSink {
             }
         buckets[b].request = request
         inFlight.append(request)
-        if b < startSeconds.count { startSeconds[b] = secondsSinceStepStart }
+        startSeconds[b] = secondsSinceStepStart
     }
 
     /// Starts what is left (in bucket order), waits for all, averages.
