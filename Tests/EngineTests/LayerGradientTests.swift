@@ -42,18 +42,21 @@ final class LayerGradientTests: XCTestCase {
 
     func testConvolutionBothKernels() {
         for (kernel, stride, pad, dilation) in [(3, 1, 1, 1), (3, 2, 1, 1), (1, 2, 0, 1), (3, 1, 2, 2), (1, 1, 0, 1)] {
-            for reference in [true, false] {
+            for variant in ["reference", "fast", "winograd"] {
+                let previous = ConvAlgorithm.current
+                defer { ConvAlgorithm.current = previous }
+                ConvAlgorithm.current = variant == "winograd" ? .winograd : .gemm
                 let store = ParameterStore()
                 let conv = Conv2dLayer(
                     "c", store: store, cin: 3, cout: 4, kernel: kernel, stride: stride, pad: pad, dilation: dilation,
                     bias: true)
-                conv.useReferenceKernel = reference
+                conv.useReferenceKernel = variant == "reference"
                 let w = Self.random([4, 3, kernel, kernel], 5)
                 store.set("c.weight", w)
                 store.set("c.bias", Self.random([4], 6))
                 let x = Self.random([2, 3, 7, 6], 7)
                 check(
-                    "conv k\(kernel) s\(stride) d\(dilation) \(reference ? "reference" : "fast") input", x: x,
+                    "conv k\(kernel) s\(stride) d\(dilation) \(variant) input", x: x,
                     forward: { conv.forward($0, ForwardContext(training: true)) },
                     backward: { conv.backward($0, sink: DiscardGradientReports())! })
                 // Weight gradient: the same check with the weight as the variable.

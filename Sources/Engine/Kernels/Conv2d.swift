@@ -130,14 +130,7 @@ public enum Conv2dFast {
                     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.cout), Int32(g.patch), Int32(plane),
                     1, gyn, Int32(plane), col, Int32(plane), 1, gradWeight, Int32(g.patch))
             }
-            if let gradBias {
-                for co in 0..<g.cout {
-                    let row = gyn + co * plane
-                    var s: Float = 0
-                    for i in 0..<plane { s += row[i] }
-                    gradBias[co] += s
-                }
-            }
+            if let gradBias { addBiasGradient(gyn, channels: g.cout, plane: plane, into: gradBias) }
             if let gradX {
                 let gxn = gradX + n * g.cin * g.h * g.w
                 // gcol [patch, plane] = Wᵀ [patch, cout] · gy_n [cout, plane]
@@ -150,6 +143,18 @@ public enum Conv2dFast {
                     Im2col.accumulate(scratch!, g, into: gxn)
                 }
             }
+        }
+    }
+
+    /// gradBias [channels] += the sums of gradY's planes ([channels, plane], one image).
+    public static func addBiasGradient(
+        _ gradY: UnsafePointer<Float>, channels: Int, plane: Int, into gradBias: UnsafeMutablePointer<Float>
+    ) {
+        for c in 0..<channels {
+            let row = gradY + c * plane
+            var s: Float = 0
+            for i in 0..<plane { s += row[i] }
+            gradBias[c] += s
         }
     }
 }

@@ -74,10 +74,15 @@ public final class Conv2dLayer: Layer {
         var y = Tensor(uninitialized: g.outputShape)  // both kernels write every element
         let weight = store.value(weightIndex)
         let bias = biasIndex.map { store.value($0) }
-        let scratch = ConvWorkspace.current.buffer(Conv2dFast.scratchCount(g))
+        let winograd = !useReferenceKernel && ConvAlgorithm.current.usesWinograd(g)
+        let scratch = ConvWorkspace.current.buffer(
+            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.scratchCount(g))
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                if g.isDepthwise {
+                if winograd {
+                    Conv2dWinograd.forward(
+                        x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch!, g)
+                } else if g.isDepthwise {
                     if useReferenceKernel {
                         DepthwiseConv2dReference.forward(
                             x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, g)
@@ -111,11 +116,17 @@ public final class Conv2dLayer: Layer {
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
-        let scratch = ConvWorkspace.current.buffer(Conv2dFast.scratchCount(g))
+        let winograd = !useReferenceKernel && ConvAlgorithm.current.usesWinograd(g)
+        let scratch = ConvWorkspace.current.buffer(
+            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.scratchCount(g))
         input.withUnsafeBufferPointer { xp in
             gradY.withUnsafeBufferPointer { gyp in
                 func run(_ gxp: UnsafeMutablePointer<Float>?) {
-                    if g.isDepthwise {
+                    if winograd {
+                        Conv2dWinograd.backward(
+                            x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
+                            gradWeight: gw, gradBias: gb, scratch: scratch!, g)
+                    } else if g.isDepthwise {
                         let kernel =
                             useReferenceKernel ? DepthwiseConv2dReference.backward : DepthwiseConv2dFast.backward
                         kernel(xp.baseAddress!, weight, gyp.baseAddress!, gxp, gw, gb, g)

@@ -29,7 +29,8 @@ struct StepBenchmark {
             throw UsageError("bench --save-initial saves the classifier only; drop it with --arch \(o.arch.name)")
         }
         let log = RankLog(rank: comm.rank)
-        let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        let threads = ThreadPlan.configure(
+            requested: o.threads, convAlgorithm: o.convAlgorithm, comm: comm, log: log)
         try TrainingMemory.check(
             network: o.arch.name, bytesPerPixel: o.arch.trainingBytesPerPixel / Double(o.widthDivisor),
             localBatch: o.batchSize, crop: o.cropSize, comm: comm)
@@ -107,7 +108,7 @@ struct StepBenchmark {
         let peakMB = Double(usage.ru_maxrss) / 1024
 
         var result: [String: Any] = [
-            "crop_size": c, "batch_size": b, "threads": threads,
+            "crop_size": c, "batch_size": b, "threads": threads, "conv_algorithm": o.convAlgorithm.rawValue,
             "ranks": comm.size, "width_divisor": o.widthDivisor,
             "step_seconds": bucketed.total, "step_gflop": stepGFLOP, "step_gflops": stepGFLOPS,
             "sgemm_gflops": sgemm.gflops, "step_vs_sgemm": stepGFLOPS / sgemm.gflops,
@@ -176,6 +177,13 @@ struct StepBenchmark {
                         "exposed allreduce per step: flat %.4f s, bucketed %.4f s (rank 0); on the rank that ended "
                         + "backward last: flat %.4f s, bucketed %.4f s", flat.allreduce, bucketed.allreduce,
                     flat.allreduceLastRank, bucketed.allreduceLastRank))
+        }
+        if o.compareConv {
+            let timed = { () -> Double in
+                comm.barrier()
+                return bucketedStep.run(batch, step: 0).times.total
+            }
+            result.merge(compareConvAlgorithms(o.convAlgorithm, rounds: o.steps, step: timed, log: log)) { a, _ in a }
         }
         if let deepLab = model as? DeepLabV2Model {
             result.merge(segmentationInference(deepLab, repeats: o.steps, log: log)) { a, _ in a }

@@ -20,6 +20,10 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Gradients on the wire: f32 or bf16.") var allreduceDtype: AllreduceDType = .f32
     @Option(help: "Advance the buckets from a helper thread (thread) or only in the step's MPI calls (calls).")
     var mpiProgress: CollectiveProgress = TrainSettings.preset(.voc).mpiProgress
+    @Option(help: "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm) or winograd (F(2×2, 3×3)).")
+    var convAlgorithm: ConvAlgorithm = .auto
+    @Flag(help: "Also time the step under gemm and under --conv-algorithm alternately (--steps rounds).")
+    var compareConv = false
     @Option(help: "Write the figures as JSON.") var json: String?
     @Option(help: "Divide every layer's width by D (small test networks; 1 = the real network).") var widthDivisor:
         Int = 1

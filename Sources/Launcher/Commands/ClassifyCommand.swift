@@ -22,6 +22,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "A JPEG or PNG photo.") var image: String
     @Option(help: "How many classes to print.") var top: Int = 5
     @Option(help: "Compute threads (default: OPENBLAS_NUM_THREADS or the cores).") var threads: Int?
+    @Option(help: "3×3 stride-1 convolutions: auto (Winograd where it pays), gemm or winograd.")
+    var convAlgorithm: ConvAlgorithm = .auto
 
     func validate() throws {
         guard arch == .efficientnetLite0 else {
@@ -35,7 +37,8 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
             let comm = SingleProcessCommunicator()
-            ThreadPlan.configure(requested: threads, comm: comm, log: RankLog(rank: comm.rank))
+            ThreadPlan.configure(
+                requested: threads, convAlgorithm: convAlgorithm, comm: comm, log: RankLog(rank: comm.rank))
             let classifier = ImageNetClassifier()
             try classifier.load(try WeightFiles.read(weights).tensors, path: weights)
             let photo = try ImageCodecs.readPhoto(image)

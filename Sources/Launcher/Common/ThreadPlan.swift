@@ -2,13 +2,17 @@ import Distributed
 import Engine
 import Foundation
 
-/// Compute threads per rank so that ranks × threads ≤ cores of the node.
+/// How a rank computes: threads per rank so that ranks × threads ≤ cores of
+/// the node, and the convolution algorithm.
 enum ThreadPlan {
     static var coresOnNode: Int { max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1) }
 
     /// `--threads` wins; else OPENBLAS_NUM_THREADS when set; else cores / ranks on the node.
     @discardableResult
-    static func configure(requested: Int?, comm: Communicator, log: RankLog) -> Int {
+    static func configure(
+        requested: Int?, convAlgorithm: ConvAlgorithm, comm: Communicator, log: RankLog
+    ) -> Int {
+        ConvAlgorithm.current = convAlgorithm
         let cores = coresOnNode
         let fromEnv = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
         let threads = max(requested ?? fromEnv ?? max(cores / max(comm.localSize, 1), 1), 1)

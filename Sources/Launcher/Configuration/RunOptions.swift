@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distributed
+import Engine
 
 /// The flags of how a training run runs, shared by `train` and `seg-train`
 /// (an option group): where it writes, checkpoints, logging, threads,
@@ -30,6 +31,13 @@ struct RunOptions: ParsableArguments {
             "Advance the gradient buckets from a helper thread (thread) or only in MPI calls of the step (calls) "
                 + "(\(S.defaultText(\.mpiProgress)))."))
     var mpiProgress: CollectiveProgress?
+    @Option(
+        help: ArgumentHelp(
+            "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm) or winograd (F(2×2, 3×3)) "
+                + "(\(S.defaultText(\.convAlgorithm))).",
+            discussion: "auto runs Winograd where it pays (both sides ≥ 64 channels); it rounds differently from "
+                + "gemm (relative error in docs/PERFORMANCE.md), so the two give close, not bitwise equal, weights."))
+    var convAlgorithm: ConvAlgorithm?
     @Option(
         help: "Abort when a collective is not done after S seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
     var collectiveTimeout: Double?

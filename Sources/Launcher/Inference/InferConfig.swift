@@ -51,6 +51,8 @@ public struct InferOptions: ParsableArguments {
     @Option(help: "Ground-truth folder: evaluate the masks (report in --cam-png).") var gtDir: String?
     @Option(help: "Context region masks <id>.png for the confusion ratio (with --gt-dir).") var contextDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
+    @Option(help: "3×3 stride-1 convolutions: auto (Winograd where it pays), gemm or winograd.")
+    var convAlgorithm: ConvAlgorithm = .auto
     @Option(
         help:
             "Seconds between progress lines (images done, rate, time left) of every rank, and manifest.json updates."

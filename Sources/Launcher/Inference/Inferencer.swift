@@ -27,7 +27,8 @@ public final class Inferencer {
 
     public func run() throws {
         let kind = options.dataset
-        let threads = ThreadPlan.configure(requested: options.threads, comm: comm, log: log)
+        let threads = ThreadPlan.configure(
+            requested: options.threads, convAlgorithm: options.convAlgorithm, comm: comm, log: log)
         // Every image and scale has its own sizes: released buffers go back to
         // malloc, which can reuse them for any size, instead of to the
         // size-keyed cache made for repeating training steps.

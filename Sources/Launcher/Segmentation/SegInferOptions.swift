@@ -1,5 +1,6 @@
 import ArgumentParser
 import Data
+import Engine
 import Foundation
 
 /// The flags of `eps-dist seg-infer`.
@@ -36,6 +37,8 @@ public struct SegInferOptions: ParsableArguments {
     @OptionGroup var crf: CRFOptions
     @Option(help: "Ground-truth folder: score the masks (report.json in --out).") var gtDir: String?
     @Option(help: "Compute threads per rank.") var threads: Int?
+    @Option(help: "3×3 stride-1 convolutions: auto (Winograd where it pays), gemm or winograd.")
+    var convAlgorithm: ConvAlgorithm = .auto
     @Option(help: "Seconds between progress lines and manifest.json updates.") var progressEvery: Double = 30
     @Option(
         help: """

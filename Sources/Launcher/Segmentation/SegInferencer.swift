@@ -26,7 +26,7 @@ public final class SegInferencer {
 
     public func run() throws {
         let o = options
-        let threads = ThreadPlan.configure(requested: o.threads, comm: comm, log: log)
+        let threads = ThreadPlan.configure(requested: o.threads, convAlgorithm: o.convAlgorithm, comm: comm, log: log)
         BufferPool.shared.keepsReleasedBuffers = false  // every image has its own sizes
         let dataset = try Dataset.load(
             DatasetConfig(

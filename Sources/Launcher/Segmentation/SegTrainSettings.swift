@@ -41,6 +41,7 @@ public struct SegTrainSettings: Codable, Equatable, Sendable {
     public var bucketMb: Double
     public var allreduceDtype: AllreduceDType
     public var mpiProgress: CollectiveProgress
+    public var convAlgorithm: ConvAlgorithm
     public var collectiveTimeout: Double
 
     /// deeplab-pytorch's configs/voc12.yaml for the ResNets (section 2.4 of
@@ -59,6 +60,7 @@ public struct SegTrainSettings: Codable, Equatable, Sendable {
             maxIters: kind == .coco ? 100_000 : 20_000, optimizer: .sgd, lr: 2.5e-4, wtDec: 5e-4, momentum: 0.9,
             lrUpdateEvery: 10, seed: 0, out: "", checkpointEvery: 5_000, keepCheckpoints: 3, logEvery: 10, workers: 2,
             threads: nil, allreduce: .bucketed, bucketMb: 25, allreduceDtype: .f32, mpiProgress: .thread,
+            convAlgorithm: .auto,
             collectiveTimeout: 900)
         if arch.trainsFromScratch {
             settings.batchSize = 8

@@ -22,14 +22,15 @@ public final class SegTrainer {
     public func train() throws {
         try loop.checkAgreement(on: config.agreementSignature, what: "the settings")
         try loop.requireDivisibleBatch()
-        let threads = ThreadPlan.configure(requested: config.threads, comm: comm, log: log)
+        let threads = ThreadPlan.configure(
+            requested: config.threads, convAlgorithm: config.convAlgorithm, comm: comm, log: log)
         let local = config.batchSize / comm.size
         try TrainingMemory.check(
             network: config.arch.rawValue,
             bytesPerPixel: config.arch.trainingBytesPerPixel / Double(config.widthDivisor), localBatch: local,
             crop: config.cropSize, comm: comm)
         log.info(
-            "eps-dist seg-train: \(comm.size) rank(s) × \(threads) thread(s), \(config.arch.rawValue) "
+            "eps-dist seg-train: \(comm.size) rank(s) × \(threads) thread(s) (conv \(config.convAlgorithm.rawValue)), \(config.arch.rawValue) "
                 + "(BatchNorm \(config.arch.batchNorm.rawValue)), global batch \(config.batchSize) × iter size "
                 + "\(config.iterSize), crop \(config.cropSize), \(config.maxIters) updates")
         log.info(

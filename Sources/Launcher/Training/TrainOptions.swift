@@ -77,6 +77,7 @@ extension DatasetKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
 }
 extension AllreduceMode: ExpressibleByArgument {}
+extension ConvAlgorithm: ExpressibleByArgument {}
 extension AllreduceDType: ExpressibleByArgument {}
 extension CollectiveProgress: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

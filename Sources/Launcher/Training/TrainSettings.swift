@@ -47,6 +47,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var bucketMb: Double
     public var allreduceDtype: AllreduceDType
     public var mpiProgress: CollectiveProgress
+    public var convAlgorithm: ConvAlgorithm
     public var collectiveTimeout: Double
 
     /// The defaults of a dataset and backbone. ResNet-38/50 (fine-tuning
@@ -77,7 +78,7 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             momentum: 5e-4,  // the reference's argument swap: SGD momentum 0.0005 (docs/REFERENCE.md, section 7)
             tau: 0.4, lam: coco ? 0.9 : 0.5, seed: 0, jitter: true,
             out: "", checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, workers: 2, threads: nil,
-            allreduce: .bucketed, bucketMb: 25, allreduceDtype: .f32, mpiProgress: .thread,
+            allreduce: .bucketed, bucketMb: 25, allreduceDtype: .f32, mpiProgress: .thread, convAlgorithm: .auto,
             collectiveTimeout: 900)
         if arch.trainsFromScratch {
             settings.batchSize = 16

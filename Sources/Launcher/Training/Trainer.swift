@@ -25,12 +25,13 @@ public final class Trainer {
         // validation, bucket layout, checkpoint steps).
         try loop.checkAgreement(on: config.agreementSignature, what: "the settings")
         try loop.requireDivisibleBatch()
-        let threads = ThreadPlan.configure(requested: config.threads, comm: comm, log: log)
+        let threads = ThreadPlan.configure(
+            requested: config.threads, convAlgorithm: config.convAlgorithm, comm: comm, log: log)
         try TrainingMemory.check(
             arch: config.arch, widthDivisor: config.widthDivisor, localBatch: config.batchSize / comm.size,
             crop: config.cropSize, comm: comm)
         log.info(
-            "eps-dist train: \(comm.size) rank(s) × \(threads) thread(s), \(config.method.rawValue) on "
+            "eps-dist train: \(comm.size) rank(s) × \(threads) thread(s) (conv \(config.convAlgorithm.rawValue)), \(config.method.rawValue) on "
                 + "\(config.arch.rawValue), global batch \(config.batchSize), crop \(config.cropSize), "
                 + "\(config.maxIters) steps"
         )

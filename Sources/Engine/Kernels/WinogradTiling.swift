@@ -1,0 +1,93 @@
+/// How F(2×2, 3×3) covers an output plane of a convolution with dilation d:
+/// a tile's 2×2 outputs are d apart (rows oy, oy + d; columns ox, ox + d), so
+/// its 4×4 input tile is the dilated grid iy = oy − padTop + d·j, j = 0…3.
+/// Output rows are grouped in blocks of 2d; tile row i starts at row
+/// (i / d)·2d + i mod d. Every output position lies in exactly one tile;
+/// positions of a tile beyond the plane are computed from zeros and dropped.
+///
+/// The tiles of all n images are numbered t = (image·tileRows + row)·tileCols
+/// + column and processed in chunks of at most `chunk` tiles, which bounds
+/// the transformed buffers (16·channels·chunk floats each).
+public struct WinogradTiling: Sendable, Equatable {
+    public let n, outH, outW, dilation: Int
+    public let tileRows, tileCols: Int
+
+    public init(n: Int, outH: Int, outW: Int, dilation: Int) {
+        precondition(dilation >= 1, "dilation must be at least 1")
+        self.n = n
+        self.outH = outH
+        self.outW = outW
+        self.dilation = dilation
+        tileRows = Self.tiles(covering: outH, dilation: dilation)
+        tileCols = Self.tiles(covering: outW, dilation: dilation)
+    }
+
+    /// Tiles along one axis: full blocks of 2d rows give d tiles; a partial
+    /// block of r rows gives min(r, d).
+    static func tiles(covering extent: Int, dilation d: Int) -> Int {
+        extent / (2 * d) * d + min(extent % (2 * d), d)
+    }
+
+    public var count: Int { n * tileRows * tileCols }
+
+    /// First output row (or column) of tile row (or column) i.
+    @inline(__always)
+    public func start(_ i: Int) -> Int { i / dilation * 2 * dilation + i % dilation }
+
+    /// Image, first output row and first output column of tile t.
+    @inline(__always)
+    public func origin(_ t: Int) -> (image: Int, oy: Int, ox: Int) {
+        let perImage = tileRows * tileCols
+        let image = t / perImage
+        let rest = t - image * perImage
+        let row = rest / tileCols
+        return (image, start(row), start(rest - row * tileCols))
+    }
+
+    /// Calls body(k, image, oy, ox) for the k-th tile of `tiles`, walking
+    /// rows and columns without a division per tile.
+    @inline(__always)
+    public func forEach(_ tiles: Range<Int>, _ body: (Int, Int, Int, Int) -> Void) {
+        guard !tiles.isEmpty else { return }
+        let perImage = tileRows * tileCols
+        var image = tiles.lowerBound / perImage
+        let rest = tiles.lowerBound - image * perImage
+        var row = rest / tileCols
+        var column = rest - row * tileCols
+        var oy = start(row)
+        var ox = start(column)
+        var residue = column % dilation  // column mod d: a block of 2d starts after d tiles
+        for k in 0..<tiles.count {
+            body(k, image, oy, ox)
+            column += 1
+            residue += 1
+            if residue == dilation {
+                residue = 0
+                ox += dilation + 1
+            } else {
+                ox += 1
+            }
+            if column == tileCols {
+                (column, residue, ox) = (0, 0, 0)
+                row += 1
+                if row == tileRows {
+                    row = 0
+                    image += 1
+                }
+                oy = start(row)
+            }
+        }
+    }
+
+    /// Floats between the 16 matrices of one transformed buffer holding
+    /// `count` floats each: rounded up to 4 KB and one cache line more, so the
+    /// 16 streams a transform writes do not alias in the cache (a plain
+    /// multiple of 4 KB maps all 16 to the same cache set).
+    public static func positionStride(_ count: Int) -> Int { (count + 1023) / 1024 * 1024 + 16 }
+
+    /// Tiles per chunk so that two transformed buffers of `channels` (the
+    /// sum of both sides' channels) stay within `floats`.
+    public func chunk(channels: Int, floats: Int = Conv2dWinograd.chunkFloats) -> Int {
+        max(1, min(count, floats / (16 * max(channels, 1))))
+    }
+}
