@@ -5,15 +5,6 @@ import XCTest
 /// Checkpoints, exact resume on another rank count, signals, killed and
 /// stuck ranks (docs/ARCHITECTURE.md, "Rank discipline" and "Testing"): the job ends with a message, never hangs.
 final class FaultToleranceTests: XCTestCase {
-    func maxRelativeDifference(_ a: SafeTensorsFile, _ b: SafeTensorsFile) -> Float {
-        var worst: Float = 0
-        for (name, t) in a.tensors where !name.hasPrefix("optimizer.") {
-            guard let u = b.tensors[name] else { return .infinity }
-            worst = max(worst, t.maxAbsDifference(u) / max(t.maxAbs, 1e-6))
-        }
-        return worst
-    }
-
     /// Adam's two moments and the small net's BatchNorm running statistics
     /// survive a stop and resume: the resumed run ends where the straight one does.
     func testAdamAndBatchStatisticsResumeExactly() throws {
@@ -34,9 +25,8 @@ final class FaultToleranceTests: XCTestCase {
         let second = try ProcessHarness.epsDist(
             SyntheticFixture.trainArguments(out: split, iterations: 6, arch: "small", extra: extra + ["--resume"]))
         XCTAssertEqual(second.status, 0, second.stderr)
-        let d = maxRelativeDifference(
-            try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
-            try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        let d = try SafeTensorsFile.read("\(straight)/checkpoint.safetensors").worstRelativeDifference(
+            to: try SafeTensorsFile.read("\(split)/checkpoint.safetensors"), comparing: { !$0.hasPrefix("optimizer.") })
         XCTAssertLessThanOrEqual(d, 1e-6, "Adam resume")
     }
 
@@ -79,9 +69,8 @@ final class FaultToleranceTests: XCTestCase {
             }
         XCTAssertEqual(steps, steps.sorted())
         XCTAssertEqual(Set(steps).count, steps.count, "\(steps)")
-        let d = maxRelativeDifference(
-            try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
-            try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        let d = try SafeTensorsFile.read("\(straight)/checkpoint.safetensors").worstRelativeDifference(
+            to: try SafeTensorsFile.read("\(split)/checkpoint.safetensors"), comparing: { !$0.hasPrefix("optimizer.") })
         print("resume: straight -n 2 vs stop at 10 on -n 2 + resume on -n 1: max relative difference \(d)")
         XCTAssertLessThanOrEqual(d, 1e-4)
         // Only the last --keep-checkpoints (3) step checkpoints remain.

@@ -21,15 +21,6 @@ final class SegmentationTests: XCTestCase {
         ] + extra
     }
 
-    static func maxRelativeDifference(_ a: SafeTensorsFile, _ b: SafeTensorsFile) -> Float {
-        var worst: Float = 0
-        for (name, x) in a.tensors where !name.hasSuffix("num_batches_tracked") {
-            guard let y = b.tensors[name] else { return .infinity }
-            worst = max(worst, x.maxAbsDifference(y) / max(x.maxAbs, 1e-6))
-        }
-        return worst
-    }
-
     /// With SGD: the tiny preset's Adam divides each step by √v, so a BatchNorm
     /// bias whose gradient is a near-cancelling sum takes lr-sized steps whose
     /// size depends on float rounding (measured: -n 2 differs from -n 1 by 6e-3
@@ -45,7 +36,8 @@ final class SegmentationTests: XCTestCase {
         }
         let reference = try XCTUnwrap(checkpoints[1])
         for ranks in [2, 4] {
-            let d = Self.maxRelativeDifference(reference, try XCTUnwrap(checkpoints[ranks]))
+            let d = reference.worstRelativeDifference(
+                to: try XCTUnwrap(checkpoints[ranks]), comparing: { !$0.hasSuffix("num_batches_tracked") })
             print("seg-train equivalence: -n 1 vs -n \(ranks): max relative difference \(d)")
             XCTAssertLessThanOrEqual(d, 1e-4, "-n \(ranks) diverged from -n 1")
         }
@@ -74,9 +66,9 @@ final class SegmentationTests: XCTestCase {
             ranks: 1, Self.trainArguments(out: split, extra: ["--checkpoint-every", "2", "--resume"]))
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("resuming from"), second.stdout)
-        let d = Self.maxRelativeDifference(
-            try SafeTensorsFile.read("\(straight)/checkpoint.safetensors"),
-            try SafeTensorsFile.read("\(split)/checkpoint.safetensors"))
+        let d = try SafeTensorsFile.read("\(straight)/checkpoint.safetensors").worstRelativeDifference(
+            to: try SafeTensorsFile.read("\(split)/checkpoint.safetensors"),
+            comparing: { !$0.hasSuffix("num_batches_tracked") })
         XCTAssertLessThanOrEqual(d, 1e-5, "resumed run differs from the straight one")
         // The metrics have the loss only (no EPS parts), one line per logged step
         // (1 and 2, then 3 as the resumed session's first, and 4).
