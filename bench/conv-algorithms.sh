@@ -6,7 +6,7 @@
 #   CONFIGS="crop:threads ..." (default "224:1 224:2 448:2"), BATCH (2), ROUNDS (2), BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=.build/release/eps-dist
+bin="${EPS_DIST:-.build/release/eps-dist}"
 out="${BENCH_DIR:-/tmp/eps-bench-conv}"
 mkdir -p "$out"
 batch="${BATCH:-2}"
