@@ -90,9 +90,10 @@ public enum ASPPFast {
         let (taps, rows, plane, stacked, z) = (layout.taps, layout.rows, layout.plane, layout.stacked, layout.maps)
         stack(weights, classes: classes, cin: cin, into: stacked)
         for image in 0..<n {
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(plane), Int32(cin),
-                1, stacked, Int32(cin), x + image * cin * plane, Int32(plane), 0, z, Int32(plane))
+            Gemm.multiply(
+                GemmProduct(
+                    m: rows, n: plane, k: cin, a: stacked, lda: cin, b: x + image * cin * plane, ldb: plane, c: z,
+                    ldc: plane))
             let yn = y + image * classes * plane
             Parallel.ranges(classes) { range in
                 for co in range {
@@ -153,16 +154,18 @@ public enum ASPPFast {
             if gradStacked != nil {
                 gradStacked!.withUnsafeMutableBufferPointer { gw in
                     // gWstack [rows, cin] += gZ [rows, plane] · xᵀ [plane, cin]
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cin), Int32(plane),
-                        1, gz, Int32(plane), xn, Int32(plane), 1, gw.baseAddress!, Int32(cin))
+                    Gemm.multiply(
+                        GemmProduct(
+                            transB: true, m: rows, n: cin, k: plane, a: gz, lda: plane, b: xn, ldb: plane, beta: 1,
+                            c: gw.baseAddress!, ldc: cin))
                 }
             }
             if let gradX {
                 // gx [cin, plane] = Wstackᵀ [cin, rows] · gZ [rows, plane]
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cin), Int32(plane), Int32(rows),
-                    1, stacked, Int32(cin), gz, Int32(plane), 0, gradX + image * cin * plane, Int32(plane))
+                Gemm.multiply(
+                    GemmProduct(
+                        transA: true, m: cin, n: plane, k: rows, a: stacked, lda: cin, b: gz, ldb: plane,
+                        c: gradX + image * cin * plane, ldc: plane))
             }
         }
         gradStacked?.withUnsafeBufferPointer { unstack($0.baseAddress!, classes: classes, cin: cin, into: gradWeights) }

@@ -77,30 +77,53 @@ public enum Conv2dFast {
         g.isPointwise || g.isDepthwise ? 0 : g.patch * g.hout * g.wout
     }
 
+    /// Floats of scratch the forward pass needs: im2col in bands of output
+    /// rows of at most `forwardBandFloats` (a VOC image at inference scale 2
+    /// would otherwise need 432 MB for b2's stride-2 convolution).
+    public static func forwardScratchCount(_ g: ConvGeometry) -> Int {
+        g.isPointwise || g.isDepthwise ? 0 : g.patch * g.wout * forwardBandRows(g)
+    }
+
+    /// Budget of one band of the forward im2col, in floats (32 MB).
+    nonisolated(unsafe) public static var forwardBandFloats = 1 << 23
+
+    /// Output rows per forward band: all of them when they fit the budget.
+    static func forwardBandRows(_ g: ConvGeometry) -> Int {
+        min(g.hout, max(1, forwardBandFloats / max(g.patch * g.wout, 1)))
+    }
+
     public static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, _ g: ConvGeometry
     ) {
         let plane = g.hout * g.wout
+        let band = g.isPointwise ? g.hout : forwardBandRows(g)
         for n in 0..<g.n {
             let xn = x + n * g.cin * g.h * g.w
             let yn = y + n * g.cout * plane
-            let col: UnsafePointer<Float>
-            if g.isPointwise {
-                col = xn
-            } else {
-                Im2col.expand(xn, g, into: scratch!)
-                col = UnsafePointer(scratch!)
+            for first in stride(from: 0, to: g.hout, by: band) {
+                let rows = first..<min(first + band, g.hout)
+                let columns = rows.count * g.wout
+                let col: UnsafePointer<Float>
+                if g.isPointwise {
+                    col = xn + first * g.wout
+                } else {
+                    Im2col.expand(xn, g, rows: rows, into: scratch!)
+                    col = UnsafePointer(scratch!)
+                }
+                // y_n [cout, rows of the band] = W [cout, patch] · col [patch, columns]
+                Gemm.multiply(
+                    GemmProduct(
+                        m: g.cout, n: columns, k: g.patch, a: weight, lda: g.patch, b: col,
+                        ldb: g.isPointwise ? plane : columns, c: yn + first * g.wout, ldc: plane))
             }
-            // y_n [cout, plane] = W [cout, patch] · col [patch, plane]
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.cout), Int32(plane), Int32(g.patch),
-                1, weight, Int32(g.patch), col, Int32(plane), 0, yn, Int32(plane))
             if let bias {
-                for co in 0..<g.cout {
-                    let row = yn + co * plane
-                    let b = bias[co]
-                    for i in 0..<plane { row[i] += b }
+                Parallel.ranges(g.cout, minimum: max(1, 65536 / max(plane, 1))) { channels in
+                    for co in channels {
+                        let row = yn + co * plane
+                        let b = bias[co]
+                        for i in 0..<plane { row[i] += b }
+                    }
                 }
             }
         }
@@ -126,18 +149,20 @@ public enum Conv2dFast {
                     col = UnsafePointer(scratch!)
                 }
                 // gW [cout, patch] += gy_n [cout, plane] · colᵀ [plane, patch]
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.cout), Int32(g.patch), Int32(plane),
-                    1, gyn, Int32(plane), col, Int32(plane), 1, gradWeight, Int32(g.patch))
+                Gemm.multiply(
+                    GemmProduct(
+                        transB: true, m: g.cout, n: g.patch, k: plane, a: gyn, lda: plane, b: col, ldb: plane,
+                        beta: 1, c: gradWeight, ldc: g.patch))
             }
             if let gradBias { addBiasGradient(gyn, channels: g.cout, plane: plane, into: gradBias) }
             if let gradX {
                 let gxn = gradX + n * g.cin * g.h * g.w
                 // gcol [patch, plane] = Wᵀ [patch, cout] · gy_n [cout, plane]
                 let target = g.isPointwise ? gxn : scratch!
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g.patch), Int32(plane), Int32(g.cout),
-                    1, weight, Int32(g.patch), gyn, Int32(plane), 0, target, Int32(plane))
+                Gemm.multiply(
+                    GemmProduct(
+                        transA: true, m: g.patch, n: plane, k: g.cout, a: weight, lda: g.patch, b: gyn, ldb: plane,
+                        c: target, ldc: plane))
                 if !g.isPointwise {
                     gxn.update(repeating: 0, count: g.cin * g.h * g.w)
                     Im2col.accumulate(scratch!, g, into: gxn)

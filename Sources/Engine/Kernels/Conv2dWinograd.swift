@@ -166,20 +166,17 @@ struct WinogradPlane {
         let m = buffers + 16 * vStride
         forEachChunk(chunk) { tiles in
             transformInput(input, tiles: tiles, into: v, ld: chunk, position: vStride)
-            for xi in 0..<16 {
+            Gemm.multiplyAll(count: 16) { xi in
                 let (vx, mx) = (v + xi * vStride, m + xi * mStride)
-                if transposedKernels {
-                    // M_ξ [out, tiles] = U_P(ξ)ᵀ [out, in] · V_ξ [in, tiles], U stored [in, out].
-                    cblas_sgemm(
-                        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outChannels), Int32(tiles.count),
-                        Int32(inChannels), 1, kernels + Self.flipped[xi] * uStride, Int32(outChannels), vx,
-                        Int32(chunk), 0, mx, Int32(chunk))
-                } else {
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(tiles.count),
-                        Int32(inChannels), 1, kernels + xi * uStride, Int32(inChannels), vx, Int32(chunk), 0, mx,
-                        Int32(chunk))
-                }
+                // M_ξ [out, tiles] = U_ξ [out, in] · V_ξ [in, tiles]; transposed: U_P(ξ)ᵀ with U stored [in, out].
+                return transposedKernels
+                    ? GemmProduct(
+                        transA: true, m: outChannels, n: tiles.count, k: inChannels,
+                        a: kernels + Self.flipped[xi] * uStride, lda: outChannels, b: vx, ldb: chunk, c: mx,
+                        ldc: chunk)
+                    : GemmProduct(
+                        m: outChannels, n: tiles.count, k: inChannels, a: kernels + xi * uStride, lda: inChannels,
+                        b: vx, ldb: chunk, c: mx, ldc: chunk)
             }
             transformOutput(m, tiles: tiles, ld: chunk, position: mStride, bias: bias, into: output)
         }
@@ -197,12 +194,12 @@ struct WinogradPlane {
         forEachChunk(chunk) { tiles in
             transformInput(input, tiles: tiles, into: v, ld: chunk, position: vStride)
             transformOutputGradient(gradOutput, tiles: tiles, into: gy, ld: chunk, position: gStride)
-            for xi in 0..<16 {
-                // W_ξ [out, in] (+)= Gy_ξ [out, tiles] · V_ξ [in, tiles]ᵀ
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(outChannels), Int32(inChannels),
-                    Int32(tiles.count), 1, gy + xi * gStride, Int32(chunk), v + xi * vStride, Int32(chunk),
-                    tiles.lowerBound == 0 ? 0 : 1, sums + xi * sStride, Int32(inChannels))
+            // W_ξ [out, in] (+)= Gy_ξ [out, tiles] · V_ξ [in, tiles]ᵀ
+            Gemm.multiplyAll(count: 16) { xi in
+                GemmProduct(
+                    transB: true, m: outChannels, n: inChannels, k: tiles.count, a: gy + xi * gStride, lda: chunk,
+                    b: v + xi * vStride, ldb: chunk, beta: tiles.lowerBound == 0 ? 0 : 1, c: sums + xi * sStride,
+                    ldc: inChannels)
             }
         }
     }

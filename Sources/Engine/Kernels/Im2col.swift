@@ -2,10 +2,14 @@
 /// image [cin, h, w] ↔ col [cin·kh·kw, hout·wout], row index (c·kh + ky)·kw + kx.
 /// Out-of-image taps read zero (im2col) and are dropped (col2im).
 enum Im2col {
-    static func expand(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
-        let hout = g.hout
+    /// col [cin·kh·kw, rows.count·wout]: the columns of output rows `rows` only
+    /// (a band, so the forward pass bounds its scratch; all rows by default).
+    static func expand(
+        _ image: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>? = nil, into col: UnsafeMutablePointer<Float>
+    ) {
+        let rows: Range<Int> = rows ?? (0..<g.hout)
         let wout = g.wout
-        let plane = hout * wout
+        let plane = rows.count * wout
         Parallel.ranges(g.cin, minimum: max(1, 16384 / max(plane * g.kh * g.kw, 1))) { channels in
             for c in channels {
                 let src = image + c * g.h * g.w
@@ -14,9 +18,9 @@ enum Im2col {
                         let row = col + ((c * g.kh + ky) * g.kw + kx) * plane
                         let dy = ky * g.dilation - g.pad
                         let dx = kx * g.dilation - g.pad
-                        for oy in 0..<hout {
+                        for oy in rows {
                             let iy = oy * g.stride + dy
-                            let dst = row + oy * wout
+                            let dst = row + (oy - rows.lowerBound) * wout
                             if iy < 0 || iy >= g.h {
                                 dst.update(repeating: 0, count: wout)
                                 continue

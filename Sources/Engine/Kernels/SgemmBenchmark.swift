@@ -20,7 +20,12 @@ public enum SgemmBenchmark {
 
     /// GFLOP/s over all shapes, each run `weight[shape]` times (its share of
     /// the step), after one warm-up call per shape.
+    /// OpenBLAS threads each product itself over the compute threads here.
     public static func gflops(_ weights: [Shape: Int]) -> (gflops: Double, seconds: Double, gflop: Double) {
+        ComputeThreads.withOpenBLASThreads { timed(weights) }
+    }
+
+    private static func timed(_ weights: [Shape: Int]) -> (gflops: Double, seconds: Double, gflop: Double) {
         var total = 0.0
         var flop = 0.0
         for (shape, count) in weights.sorted(by: { $0.key.m * $0.key.n * $0.key.k > $1.key.m * $1.key.n * $1.key.k }) {
