@@ -103,6 +103,34 @@ public struct Tensor: @unchecked Sendable {
         return out
     }
 
+    /// Tensors of equal shape [1, …] stacked along the first axis: [count, …].
+    public init(stacking items: [Tensor]) {
+        precondition(!items.isEmpty && items.allSatisfy { $0.shape == items[0].shape && $0.shape.first == 1 })
+        var shape: [Int] = items[0].shape
+        shape[0] = items.count
+        self.init(uninitialized: shape)
+        let each = items[0].count
+        withUnsafeMutableBufferPointer { dst in
+            for (i, item) in items.enumerated() {
+                item.withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + i * each).update(from: src.baseAddress!, count: each)
+                }
+            }
+        }
+    }
+
+    /// Item i of the first axis as a tensor of shape [1, …] (a copy).
+    public func batchItem(_ i: Int) -> Tensor {
+        precondition(i >= 0 && i < shape[0], "item \(i) of a batch of \(shape[0])")
+        let each = count / shape[0]
+        var itemShape: [Int] = shape
+        itemShape[0] = 1
+        return withUnsafeBufferPointer { all in
+            let start: UnsafePointer<Float> = all.baseAddress! + i * each
+            return Tensor(shape: itemShape, copying: UnsafeBufferPointer(start: start, count: each))
+        }
+    }
+
     /// self ·= factor, element-wise (a loss scaled for gradient accumulation).
     public mutating func scale(by factor: Float) {
         withUnsafeMutableBufferPointer { dst in for i in dst.indices { dst[i] *= factor } }

@@ -16,6 +16,9 @@ public final class BatchNormLayer: Layer {
     /// Sums the training statistics over every rank (nil: this replica's batch only).
     public var statisticsReducer: BatchStatisticsReducer?
     public private(set) var plan = BackwardPlan.skipped
+    public var channels: Int { store.entries[weightIndex].count }
+    /// Folded into the preceding convolution (BatchNormFolding): the input passes through, inference only.
+    public internal(set) var folded = false
     private var cache = BatchNorm.Cache()
     private var cached = false
 
@@ -44,6 +47,10 @@ public final class BatchNormLayer: Layer {
     }
 
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        if folded {
+            precondition(!context.training && !context.backwardFollows, "\(name) is folded: inference only")
+            return x
+        }
         cached = plan.keeps(context)
         // Eval mode needs the input only for the weight gradient.
         let y = BatchNorm.forward(

@@ -14,7 +14,11 @@ public final class Conv2dLayer: Layer {
     public let padding: ConvPadding
     public private(set) var plan: BackwardPlan
     public var useReferenceKernel = false
+    /// The bias after a BatchNorm was folded in (BatchNormFolding), [cout]; inference only.
+    var foldedBias: UnsafeMutablePointer<Float>? = nil
     private var input: Tensor? = nil
+
+    deinit { foldedBias?.deallocate() }
 
     public convenience init(
         _ name: String, store: ParameterStore, cin: Int, cout: Int, kernel: Int, stride: Int = 1,
@@ -73,10 +77,16 @@ public final class Conv2dLayer: Layer {
         input = plan.keeps(context) ? x : nil
         var y = Tensor(uninitialized: g.outputShape)  // both kernels write every element
         let weight = store.value(weightIndex)
-        let bias = biasIndex.map { store.value($0) }
+        precondition(foldedBias == nil || !plan.keeps(context), "\(name): a BatchNorm is folded in; inference only")
+        var bias: UnsafePointer<Float>? = nil
+        if let foldedBias {
+            bias = UnsafePointer(foldedBias)
+        } else if let biasIndex {
+            bias = UnsafePointer(store.value(biasIndex))
+        }
         let winograd = !useReferenceKernel && ConvAlgorithm.current.usesWinograd(g)
         let scratch = ConvWorkspace.current.buffer(
-            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.scratchCount(g))
+            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.forwardScratchCount(g))
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 if winograd {

@@ -36,6 +36,16 @@ struct BenchOptions: ParsableArguments {
             "Time the dense CRF instead (500×375 images, both parameter sets; and the lattice against the exact "
                 + "CRF on 64×48); --steps timed repeats."))
     var crf = false
+    @Flag(
+        help: ArgumentHelp(
+            "Time a classifier's CAM inference instead (infer's procedure on a random 500×375 image: scales 0.5 1 1.5 "
+                + "2 × flip, every label set); --steps timed images; prints s/image and peak RSS."))
+    var infer = false
+    @Flag(
+        help: ArgumentHelp(
+            "With --infer: the plain procedure instead (every input alone as infer.py, no BatchNorm folded, whole-image "
+                + "im2col), the 'before' of docs/PERFORMANCE.md."))
+    var inferBaseline = false
 }
 
 struct BenchCommand: ParsableCommand {
@@ -53,7 +63,9 @@ struct BenchCommand: ParsableCommand {
             let result =
                 options.crf
                 ? try CRFBenchmark(repeats: options.steps, comm: comm).run()
-                : try StepBenchmark(options: options, comm: comm).run()
+                : options.infer
+                    ? try CAMInferenceBenchmark(options: options, comm: comm).run()
+                    : try StepBenchmark(options: options, comm: comm).run()
             if let json = options.json, comm.isRoot { try EvalReport.writeJSON(result, to: json) }
         }
     }

@@ -8,6 +8,11 @@ import CSystem
 /// Keeping freed memory in the heap avoids it. (Tensor buffers are cached by
 /// BufferPool, and the parameter arena is mapped on its own, so neither
 /// leaves garbage in the heap.)
+///
+/// Inference is the opposite case: every image and scale has new sizes, so
+/// kept blocks fragment the heap (2.6 GB peak for a VOC image at scale 2,
+/// against the ~1.2 GB live); it gives blocks of 1 MB and more back on free.
 enum MemoryPolicy {
     static func keepFreedMemory() { csystem_keep_freed_memory() }
+    static func returnFreedMemory() { csystem_return_freed_memory() }
 }

@@ -58,11 +58,15 @@ struct InferenceProvenance: OutputProvenance {
 }
 
 extension Inferencer {
+    /// The content hash of the weights as loaded (before any BatchNorm is folded in).
+    static func weightsHash(_ model: ClassifierModel) -> String {
+        ContentHash.hex(
+            UnsafeRawBufferPointer(start: model.store.values, count: model.store.count * MemoryLayout<Float>.stride))
+    }
+
     /// The provenance of this run (rank 0, after the weights are loaded).
     func provenance(model: ClassifierModel, dataset kind: DatasetKind) throws -> InferenceProvenance {
         let o = options
-        let weightsHash = ContentHash.hex(
-            UnsafeRawBufferPointer(start: model.store.values, count: model.store.count * MemoryLayout<Float>.stride))
         let labels = try o.labels.map { path in
             try InputFile.read(path, what: "the labels file (--labels)").withUnsafeBytes { ContentHash.hex($0) }
         }

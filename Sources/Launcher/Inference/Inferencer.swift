@@ -18,6 +18,8 @@ public final class Inferencer {
     /// The network and the object classes, once loaded.
     var model: ClassifierModel!
     var classNames: [String] = []
+    /// The checkpoint's weights, hashed before inference rewrites them (provenance).
+    var weightsHash = ""
 
     public init(options: InferOptions, comm: Communicator) {
         self.options = options
@@ -29,10 +31,6 @@ public final class Inferencer {
         let kind = options.dataset
         let threads = ThreadPlan.configure(
             requested: options.threads, convAlgorithm: options.convAlgorithm, comm: comm, log: log)
-        // Every image and scale has its own sizes: released buffers go back to
-        // malloc, which can reuse them for any size, instead of to the
-        // size-keyed cache made for repeating training steps.
-        BufferPool.shared.keepsReleasedBuffers = false
         let dataset = try Dataset.load(
             DatasetConfig(
                 kind: kind, dataRoot: options.dataRoot, listFile: options.inferList,
@@ -46,6 +44,8 @@ public final class Inferencer {
                         + "for the checkpoint's training long side \(r[0])–\(r[1]) (the reference's 256–512)")
             }
         }
+        weightsHash = Self.weightsHash(model)
+        Self.prepareForInference(model)
         self.model = model
         classNames = dataset.classNames
         try ShardedMaskRun(maker: self, comm: comm, log: log).run(
@@ -58,25 +58,7 @@ public final class Inferencer {
     func predict(_ sample: Sample) throws -> Image8 {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
-        var fusion = CAMFusion(
-            numClasses: model.numClasses, height: image.height, width: image.width,
-            labels: sample.labels, method: model.method)
-        if sample.labels.contains(where: { $0 > 1e-5 }) {
-            for scale in o.scales {
-                let w = PillowResize.roundHalfEven(Double(image.width) * Double(scale))
-                let h = PillowResize.roundHalfEven(Double(image.height) * Double(scale))
-                let resized = PillowResize.resize(image, width: max(w, 1), height: max(h, 1))
-                for flipped in [false, true] {
-                    let input = flipped ? resized.flippedHorizontally() : resized
-                    let planes = EPSAugmentation.normalizedPlanes(input, model.architecture.inputNormalization).flatMap
-                    {
-                        $0
-                    }
-                    let maps = model.inferenceMaps(Tensor(shape: [1, 3, input.height, input.width], data: planes))
-                    fusion.add(maps: maps, flipped: flipped)
-                }
-            }
-        }
+        let fusion = MultiScaleCAM(model: model, scales: o.scales).fuse(image, labels: sample.labels)
         let norm = fusion.normalized()
         let present = (0..<model.numClasses).map { sample.labels[$0] > 1e-5 }
         let cams = norm.withUnsafeBufferPointer {
@@ -107,6 +89,17 @@ public final class Inferencer {
         }
         try ImageCodecs.writePNG(mask, to: "\(o.camPng)/\(sample.id).png")
         return mask
+    }
+
+    /// What inference changes in a loaded network (after its weights are
+    /// hashed): every BatchNorm that follows a convolution folded into it.
+    static func prepareForInference(_ model: ClassifierModel) {
+        // Every image and scale has its own sizes: released buffers go back to
+        // malloc, which can reuse them for any size, instead of to the
+        // size-keyed cache made for repeating training steps.
+        BufferPool.shared.keepsReleasedBuffers = false
+        MemoryPolicy.returnFreedMemory()
+        BatchNormFolding.fold(model.backbone.layers)
     }
 
     /// Builds the network and loads the weights on rank 0 (errors reported
