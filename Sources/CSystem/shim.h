@@ -8,10 +8,10 @@ static inline void csystem_keep_freed_memory(void) {
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }
 
-// Give large freed blocks back: blocks of 1 MB and more are mapped on their
-// own and unmapped when freed (glibc's default, with a fixed threshold).
+// Give large freed blocks back: blocks of 16 MB and more are mapped on their
+// own and unmapped when freed; smaller ones stay in the heap, untrimmed.
 static inline void csystem_return_freed_memory(void) {
     mallopt(M_MMAP_MAX, 65536);
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }
