@@ -11,7 +11,7 @@ import CSystem
 ///
 /// Inference is the opposite case: every image and scale has new sizes, so
 /// kept blocks fragment the heap (2.6 GB peak for a VOC image at scale 2,
-/// against the ~1.2 GB live); it gives blocks of 1 MB and more back on free.
+/// against the ~1.2 GB live); it gives blocks of 16 MB and more back on free.
 enum MemoryPolicy {
     static func keepFreedMemory() { csystem_keep_freed_memory() }
     static func returnFreedMemory() { csystem_return_freed_memory() }
