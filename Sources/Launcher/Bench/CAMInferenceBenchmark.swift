@@ -20,8 +20,11 @@ struct CAMInferenceBenchmark {
         guard case .classifier(let arch) = o.arch else {
             throw UsageError("bench --infer times a classifier's CAM inference; drop it for \(o.arch.name)")
         }
-        guard (1...1000).contains(o.steps), o.widthDivisor >= 1, o.threads.map({ $0 >= 1 }) ?? true else {
-            throw UsageError("bench --infer takes --steps 1…1000, --width-divisor ≥ 1, --threads ≥ 1")
+        guard (1...1000).contains(o.steps), o.widthDivisor >= 1, o.threads.map({ $0 >= 1 }) ?? true,
+            (1...1000).contains(o.numClasses ?? 20)
+        else {
+            throw UsageError(
+                "bench --infer takes --steps 1…1000, --width-divisor ≥ 1, --threads ≥ 1 and --num-classes 1…1000")
         }
         let log = RankLog(rank: comm.rank)
         let threads = ThreadPlan.configure(requested: o.threads, convAlgorithm: o.convAlgorithm, comm: comm, log: log)

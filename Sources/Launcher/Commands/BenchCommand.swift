@@ -60,6 +60,12 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let comm = Communicators.make()
         RankDiscipline.run(comm) {
+            if options.crf && options.infer {
+                throw UsageError("bench takes one of --crf and --infer")
+            }
+            if options.inferBaseline && !options.infer {
+                throw UsageError("--infer-baseline goes with --infer")
+            }
             let result =
                 options.crf
                 ? try CRFBenchmark(repeats: options.steps, comm: comm).run()
