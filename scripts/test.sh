@@ -47,5 +47,7 @@ echo "== fuzz: every reader of untrusted bytes, 30 s per target (libFuzzer + Add
 bash scripts/fuzz.sh 30
 echo "== swift test"
 swift test -c release --skip-build --disable-swift-testing
-echo "== swift test EngineTests with every 3×3 stride-1 convolution on Winograd (golden and whole-network checks)"
-EPS_CONV_ALGORITHM=winograd swift test -c release --skip-build --disable-swift-testing --filter EngineTests
+for variant in winograd winograd4; do
+    echo "== swift test EngineTests with every 3×3 stride-1 convolution on $variant (golden and whole-network checks)"
+    EPS_CONV_ALGORITHM=$variant swift test -c release --skip-build --disable-swift-testing --filter EngineTests
+done

@@ -42,10 +42,10 @@ final class LayerGradientTests: XCTestCase {
 
     func testConvolutionBothKernels() {
         for (kernel, stride, pad, dilation) in [(3, 1, 1, 1), (3, 2, 1, 1), (1, 2, 0, 1), (3, 1, 2, 2), (1, 1, 0, 1)] {
-            for variant in ["reference", "fast", "winograd"] {
+            for variant in ["reference", "fast", "winograd", "winograd4"] {
                 let previous = ConvAlgorithm.current
                 defer { ConvAlgorithm.current = previous }
-                ConvAlgorithm.current = variant == "winograd" ? .winograd : .gemm
+                ConvAlgorithm.current = ConvAlgorithm(rawValue: variant) ?? .gemm
                 let store = ParameterStore()
                 let conv = Conv2dLayer(
                     "c", store: store, cin: 3, cout: 4, kernel: kernel, stride: stride, pad: pad, dilation: dilation,

@@ -1,17 +1,28 @@
 import CBLAS
 
+/// Which Winograd minimal filtering runs a 3×3 convolution: F(2×2, 3×3)
+/// (16 multiplications per 2×2 outputs and input channel, 2.25× fewer than
+/// im2col) or F(4×4, 3×3) (36 per 4×4, 4× fewer, with larger transforms and
+/// more rounding).
+public enum WinogradVariant: String, Sendable, CaseIterable {
+    case f2x2 = "F(2x2,3x3)"
+    case f4x4 = "F(4x4,3x3)"
+
+    /// m: outputs per tile side.
+    public var tileOutputs: Int { self == .f2x2 ? 2 : 4 }
+    /// (m + 2)²: transformed positions, one GEMM each.
+    public var positions: Int { (tileOutputs + 2) * (tileOutputs + 2) }
+}
+
 /// 3×3 stride-1 convolutions (any dilation and padding) by Winograd
-/// F(2×2, 3×3) (WinogradF23, WinogradTiling): 16 multiplications per 2×2
-/// outputs and input channel instead of 36, i.e. 2.25× fewer than im2col +
-/// sgemm. Shapes as Conv2dFast: x [n, cin, h, w], weight [cout, cin, 3, 3],
-/// y [n, cout, hout, wout].
+/// F(m×m, 3×3) (WinogradTransform, WinogradTiling). Shapes as Conv2dFast:
+/// x [n, cin, h, w], weight [cout, cin, 3, 3], y [n, cout, hout, wout].
 ///
-/// Each pass is transform → 16 GEMMs (one per transformed position ξ) →
-/// transform, over chunks of tiles:
+/// Each pass is transform → one GEMM per transformed position ξ → transform,
+/// over chunks of tiles:
 /// - forward:      U_ξ [cout, cin] (kernels) · V_ξ [cin, tiles] (input) → M_ξ [cout, tiles] → y;
-/// - input grad:   the forward of gY with the flipped, transposed kernel. Its
-///                 transform is U with positions 0 ↔ 3 swapped on both axes
-///                 (G·J = P·G, J the reversal), so U_P(ξ)ᵀ · V_ξ(gY) → gX;
+/// - input grad:   the forward of gY with the flipped, transposed kernel:
+///                 U'_ξ [cout, cin] of the flipped kernels, U'_ξᵀ · V_ξ(gY) → gX;
 /// - weight grad:  W_ξ [cout, cin] += Gy_ξ [cout, tiles] · V_ξ(x)ᵀ, then gW += Gᵀ W G.
 ///
 /// The scratch holds U (or W), one chunk of V and one chunk of M.
@@ -27,29 +38,26 @@ public enum Conv2dWinograd {
     }
 
     /// Floats of scratch for any of the three passes of geometry g.
-    public static func scratchCount(_ g: ConvGeometry) -> Int {
+    public static func scratchCount(_ g: ConvGeometry, _ variant: WinogradVariant) -> Int {
+        let (m, positions) = (variant.tileOutputs, variant.positions)
         let channels = g.cin + g.cout
-        let forward = WinogradTiling(n: g.n, outH: g.hout, outW: g.wout, dilation: g.dilation)
-        let backward = WinogradTiling(n: g.n, outH: g.h, outW: g.w, dilation: g.dilation)
+        let forward = WinogradTiling(n: g.n, outH: g.hout, outW: g.wout, dilation: g.dilation, tileOutputs: m)
+        let backward = WinogradTiling(n: g.n, outH: g.h, outW: g.w, dilation: g.dilation, tileOutputs: m)
         let tiles = max(forward.chunk(channels: channels), backward.chunk(channels: channels))
-        return 16
+        return positions
             * (WinogradTiling.positionStride(g.cout * g.cin) + WinogradTiling.positionStride(g.cin * tiles)
                 + WinogradTiling.positionStride(g.cout * tiles))
     }
 
     public static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+        y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+        _ variant: WinogradVariant
     ) {
-        precondition(supports(g), "Winograd F(2×2, 3×3) needs a dense 3×3 stride-1 convolution")
-        let kernels = scratch
-        transformKernels(weight, cout: g.cout, cin: g.cin, into: kernels)
-        let plane = WinogradPlane(
-            tiling: WinogradTiling(n: g.n, outH: g.hout, outW: g.wout, dilation: g.dilation),
-            inChannels: g.cin, inH: g.h, inW: g.w, outChannels: g.cout, padTop: g.pad, padLeft: g.pad)
-        plane.convolve(
-            x, kernels: kernels, transposedKernels: false, bias: bias, into: y,
-            buffers: scratch + 16 * WinogradTiling.positionStride(g.cout * g.cin))
+        switch variant {
+        case .f2x2: Pass<WinogradF23>.forward(x: x, weight: weight, bias: bias, y: y, scratch: scratch, g)
+        case .f4x4: Pass<WinogradF43>.forward(x: x, weight: weight, bias: bias, y: y, scratch: scratch, g)
+        }
     }
 
     /// Conv2dFast.backward's contract: accumulates into gradWeight/gradBias,
@@ -57,64 +65,121 @@ public enum Conv2dWinograd {
     public static func backward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradY: UnsafePointer<Float>,
         gradX: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
-        gradBias: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+        gradBias: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+        _ variant: WinogradVariant
     ) {
-        if let gradWeight { backwardWeight(x: x, gradY: gradY, gradWeight: gradWeight, scratch: scratch, g) }
+        if let gradWeight {
+            switch variant {
+            case .f2x2:
+                Pass<WinogradF23>.backwardWeight(x: x, gradY: gradY, gradWeight: gradWeight, scratch: scratch, g)
+            case .f4x4:
+                Pass<WinogradF43>.backwardWeight(x: x, gradY: gradY, gradWeight: gradWeight, scratch: scratch, g)
+            }
+        }
         if let gradBias {
             let plane = g.hout * g.wout
             for n in 0..<g.n {
                 Conv2dFast.addBiasGradient(gradY + n * g.cout * plane, channels: g.cout, plane: plane, into: gradBias)
             }
         }
-        if let gradX { backwardData(weight: weight, gradY: gradY, gradX: gradX, scratch: scratch, g) }
-    }
-
-    /// Overwrites gradX with the input gradient.
-    public static func backwardData(
-        weight: UnsafePointer<Float>, gradY: UnsafePointer<Float>, gradX: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
-    ) {
-        precondition(supports(g), "Winograd F(2×2, 3×3) needs a dense 3×3 stride-1 convolution")
-        let kernels = scratch
-        transformKernels(weight, cout: g.cout, cin: g.cin, into: kernels)
-        let plane = WinogradPlane(
-            tiling: WinogradTiling(n: g.n, outH: g.h, outW: g.w, dilation: g.dilation),
-            inChannels: g.cout, inH: g.hout, inW: g.wout, outChannels: g.cin,
-            padTop: 2 * g.dilation - g.pad, padLeft: 2 * g.dilation - g.pad)
-        plane.convolve(
-            gradY, kernels: kernels, transposedKernels: true, bias: nil, into: gradX,
-            buffers: scratch + 16 * WinogradTiling.positionStride(g.cout * g.cin))
-    }
-
-    /// Adds the weight gradient to gradWeight [cout, cin, 3, 3].
-    public static func backwardWeight(
-        x: UnsafePointer<Float>, gradY: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
-    ) {
-        precondition(supports(g), "Winograd F(2×2, 3×3) needs a dense 3×3 stride-1 convolution")
-        let sums = scratch  // W_ξ [cout, cin]
-        let plane = WinogradPlane(
-            tiling: WinogradTiling(n: g.n, outH: g.hout, outW: g.wout, dilation: g.dilation),
-            inChannels: g.cin, inH: g.h, inW: g.w, outChannels: g.cout, padTop: g.pad, padLeft: g.pad)
-        let position = WinogradTiling.positionStride(g.cout * g.cin)
-        plane.correlate(x, gradY, into: sums, buffers: scratch + 16 * position)
-        Parallel.ranges(g.cout * g.cin, minimum: 4096) { kernels in
-            for at in kernels {
-                WinogradF23.kernelAdjoint(
-                    WinogradTile(gathering: sums + at, stride: position), addingTo: gradWeight + at * 9)
+        if let gradX {
+            switch variant {
+            case .f2x2: Pass<WinogradF23>.backwardData(weight: weight, gradY: gradY, gradX: gradX, scratch: scratch, g)
+            case .f4x4: Pass<WinogradF43>.backwardData(weight: weight, gradY: gradY, gradX: gradX, scratch: scratch, g)
             }
         }
     }
 
-    /// U_ξ [cout, cin] = (G g Gᵀ)[ξ] of every kernel, matrix ξ at ξ·positionStride(cout·cin).
-    static func transformKernels(
-        _ weight: UnsafePointer<Float>, cout: Int, cin: Int, into u: UnsafeMutablePointer<Float>
-    ) {
-        let position = WinogradTiling.positionStride(cout * cin)
-        Parallel.ranges(cout * cin, minimum: 4096) { kernels in
-            for at in kernels {
-                WinogradF23.kernelTransform(weight + at * 9).scatter(to: u + at, stride: position)
+    /// The three passes of one variant T.
+    enum Pass<T: WinogradTransform> {
+        static func plane(_ g: ConvGeometry, inputGradient: Bool) -> WinogradPlane<T> {
+            !inputGradient
+                ? WinogradPlane(
+                    tiling: WinogradTiling(
+                        n: g.n, outH: g.hout, outW: g.wout, dilation: g.dilation, tileOutputs: T.outputs),
+                    inChannels: g.cin, inH: g.h, inW: g.w, outChannels: g.cout, padTop: g.pad, padLeft: g.pad)
+                // The input gradient: gY padded by 2d − pad, convolved to the input's size.
+                : WinogradPlane(
+                    tiling: WinogradTiling(n: g.n, outH: g.h, outW: g.w, dilation: g.dilation, tileOutputs: T.outputs),
+                    inChannels: g.cout, inH: g.hout, inW: g.wout, outChannels: g.cin,
+                    padTop: 2 * g.dilation - g.pad, padLeft: 2 * g.dilation - g.pad)
+        }
+
+        static func forward(
+            x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+            y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+        ) {
+            convolve(x, weight: weight, bias: bias, into: y, scratch: scratch, g, inputGradient: false)
+        }
+
+        /// Overwrites gradX with the input gradient.
+        static func backwardData(
+            weight: UnsafePointer<Float>, gradY: UnsafePointer<Float>, gradX: UnsafeMutablePointer<Float>,
+            scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+        ) {
+            convolve(gradY, weight: weight, bias: nil, into: gradX, scratch: scratch, g, inputGradient: true)
+        }
+
+        /// The forward (x → y), or the input gradient (gY → gX: the flipped
+        /// kernels, transposed).
+        static func convolve(
+            _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+            into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+            inputGradient: Bool
+        ) {
+            precondition(supports(g), "Winograd needs a dense 3×3 stride-1 convolution")
+            transformKernels(weight, cout: g.cout, cin: g.cin, flipped: inputGradient, into: scratch)
+            plane(g, inputGradient: inputGradient).convolve(
+                input, kernels: scratch, transposedKernels: inputGradient, bias: bias, into: output,
+                buffers: scratch + T.positions * WinogradTiling.positionStride(g.cout * g.cin))
+        }
+
+        /// Adds the weight gradient to gradWeight [cout, cin, 3, 3].
+        static func backwardWeight(
+            x: UnsafePointer<Float>, gradY: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
+            scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+        ) {
+            precondition(supports(g), "Winograd needs a dense 3×3 stride-1 convolution")
+            let sums = scratch  // W_ξ [cout, cin]
+            let position = WinogradTiling.positionStride(g.cout * g.cin)
+            plane(g, inputGradient: false).correlate(x, gradY, into: sums, buffers: scratch + T.positions * position)
+            forEachKernelBlock(g.cout * g.cin) { at, lanes in
+                let out = gradWeight + at * 9
+                if lanes == 16 {
+                    T.kernelAdjoint({ SIMD16<Float>(loading: sums + $0 * position + at) }) { e, v in
+                        for j in 0..<16 { out[9 * j + e] += v[j] }
+                    }
+                } else {
+                    T.kernelAdjoint({ sums[$0 * position + at] }) { out[$0] += $1 }
+                }
             }
+        }
+
+        /// U_ξ [cout, cin] = (G g Gᵀ)[ξ] of every kernel (rotated by 180° when
+        /// `flipped`), matrix ξ at ξ·positionStride(cout·cin).
+        static func transformKernels(
+            _ weight: UnsafePointer<Float>, cout: Int, cin: Int, flipped: Bool, into u: UnsafeMutablePointer<Float>
+        ) {
+            let position = WinogradTiling.positionStride(cout * cin)
+            forEachKernelBlock(cout * cin) { at, lanes in
+                let w = weight + at * 9
+                if lanes == 16 {
+                    T.kernelTransform({ e in
+                        SIMD16<Float>(gathering: w + (flipped ? 8 - e : e), stride: 9)
+                    }) { xi, v in v.store(to: u + xi * position + at) }
+                } else {
+                    T.kernelTransform({ w[flipped ? 8 - $0 : $0] }) { u[$0 * position + at] = $1 }
+                }
+            }
+        }
+
+        /// body(first kernel, 16) over blocks of 16 consecutive kernels, then
+        /// body(k, 1) for each kernel left over; blocks spread over the threads.
+        static func forEachKernelBlock(_ count: Int, _ body: (Int, Int) -> Void) {
+            Parallel.ranges(count / 16, minimum: 256) { blocks in
+                for block in blocks { body(16 * block, 16) }
+            }
+            for k in (count / 16 * 16)..<count { body(k, 1) }
         }
     }
 }
@@ -122,18 +187,12 @@ public enum Conv2dWinograd {
 /// One Winograd convolution as the transforms see it: an input of
 /// `inChannels` planes inH × inW per image, an output tiled by `tiling`, and
 /// output (oy, ox) reading input (oy − padTop + d·ky, ox − padLeft + d·kx).
-/// Transformed buffers hold 16 matrices, ξ at ξ·positionStride(rows·columns).
-struct WinogradPlane {
+/// Transformed buffers hold T.positions matrices, ξ at ξ·positionStride(rows·columns).
+struct WinogradPlane<T: WinogradTransform> {
     let tiling: WinogradTiling
     let inChannels, inH, inW, outChannels, padTop, padLeft: Int
 
-    /// Position ξ of the flipped kernel's transform: rows and columns 0 ↔ 3.
-    static let flipped: [Int] = (0..<16).map { xi in
-        let swap = [3, 1, 2, 0]
-        return swap[xi / 4] * 4 + swap[xi % 4]
-    }
-
-    /// Tiles per chunk and the strides between the 16 matrices of the input
+    /// Tiles per chunk and the strides between the matrices of the input
     /// side's buffer (V), the output side's (M, or Gy) and the kernels' (U, or W).
     private var layout: (chunk: Int, input: Int, output: Int, kernels: Int) {
         let chunk = tiling.chunk(channels: inChannels + outChannels)
@@ -155,24 +214,24 @@ struct WinogradPlane {
     }
 
     /// output = conv(input, kernels); `kernels` is U_ξ [outChannels, inChannels]
-    /// or, transposed, the forward's U [inChannels, outChannels] whose flipped
-    /// positions are read. `buffers` holds V and M of one chunk.
+    /// or, transposed, U_ξ [inChannels, outChannels] (the input gradient's
+    /// flipped kernels, stored as the forward's). `buffers` holds V and M of one chunk.
     func convolve(
         _ input: UnsafePointer<Float>, kernels: UnsafePointer<Float>, transposedKernels: Bool,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>
     ) {
         let (chunk, vStride, mStride, uStride) = layout
         let v = buffers
-        let m = buffers + 16 * vStride
+        let m = buffers + T.positions * vStride
         forEachChunk(chunk) { tiles in
             transformInput(input, tiles: tiles, into: v, ld: chunk, position: vStride)
-            Gemm.multiplyAll(count: 16) { xi in
+            Gemm.multiplyAll(count: T.positions) { xi in
                 let (vx, mx) = (v + xi * vStride, m + xi * mStride)
-                // M_ξ [out, tiles] = U_ξ [out, in] · V_ξ [in, tiles]; transposed: U_P(ξ)ᵀ with U stored [in, out].
+                // M_ξ [out, tiles] = U_ξ [out, in] · V_ξ [in, tiles]; transposed: U_ξᵀ with U stored [in, out].
                 return transposedKernels
                     ? GemmProduct(
                         transA: true, m: outChannels, n: tiles.count, k: inChannels,
-                        a: kernels + Self.flipped[xi] * uStride, lda: outChannels, b: vx, ldb: chunk, c: mx,
+                        a: kernels + xi * uStride, lda: outChannels, b: vx, ldb: chunk, c: mx,
                         ldc: chunk)
                     : GemmProduct(
                         m: outChannels, n: tiles.count, k: inChannels, a: kernels + xi * uStride, lda: inChannels,
@@ -190,12 +249,12 @@ struct WinogradPlane {
     ) {
         let (chunk, vStride, gStride, sStride) = layout
         let v = buffers
-        let gy = buffers + 16 * vStride
+        let gy = buffers + T.positions * vStride
         forEachChunk(chunk) { tiles in
             transformInput(input, tiles: tiles, into: v, ld: chunk, position: vStride)
             transformOutputGradient(gradOutput, tiles: tiles, into: gy, ld: chunk, position: gStride)
             // W_ξ [out, in] (+)= Gy_ξ [out, tiles] · V_ξ [in, tiles]ᵀ
-            Gemm.multiplyAll(count: 16) { xi in
+            Gemm.multiplyAll(count: T.positions) { xi in
                 GemmProduct(
                     transB: true, m: outChannels, n: inChannels, k: tiles.count, a: gy + xi * gStride, lda: chunk,
                     b: v + xi * vStride, ldb: chunk, beta: tiles.lowerBound == 0 ? 0 : 1, c: sums + xi * sStride,
@@ -204,64 +263,74 @@ struct WinogradPlane {
         }
     }
 
-    /// V_ξ [inChannels, ld]: Bᵀ d B of each tile's 4×4 input (zeros outside the plane).
+    /// V_ξ [inChannels, ld]: Bᵀ d B of each tile's α×α input (zeros outside the plane).
     private func transformInput(
         _ input: UnsafePointer<Float>, tiles: Range<Int>, into v: UnsafeMutablePointer<Float>, ld: Int,
         position: Int
     ) {
         let d = tiling.dilation
+        let span = T.span
         let (channels, h, w) = (inChannels, inH, inW)
         let (top, left) = (padTop, padLeft)
+        let reach = (span - 1) * d
         Parallel.ranges(channels, minimum: max(1, 4096 / max(tiles.count, 1))) { range in
             for c in range {
                 let row = v + c * ld
                 tiling.forEach(tiles) { k, image, oy, ox in
                     let src = input + (image * channels + c) * h * w
                     let (iy, ix) = (oy - top, ox - left)
-                    var tile = WinogradTile()
-                    if iy >= 0 && iy + 3 * d < h && ix >= 0 && ix + 3 * d < w {
-                        let p = src + iy * w + ix
-                        let q = p + d * w
-                        let r = q + d * w
-                        let s = r + d * w
-                        tile = WinogradTile(
-                            p[0], p[d], p[2 * d], p[3 * d], q[0], q[d], q[2 * d], q[3 * d],
-                            r[0], r[d], r[2 * d], r[3 * d], s[0], s[d], s[2 * d], s[3 * d])
-                    } else {
-                        for a in 0..<4 {
-                            let y = iy + a * d
-                            guard y >= 0 && y < h else { continue }
-                            for b in 0..<4 {
-                                let x = ix + b * d
-                                if x >= 0 && x < w { tile[4 * a + b] = src[y * w + x] }
+                    var tile = T.Tile()
+                    tile.withMutableValues { t in
+                        if iy >= 0 && iy + reach < h && ix >= 0 && ix + reach < w {
+                            let p = src + iy * w + ix
+                            for a in 0..<span {
+                                let line = p + a * d * w
+                                for b in 0..<span { t[span * a + b] = line[b * d] }
+                            }
+                        } else {
+                            // Most tiles of a dilated layer cross the border: no branch per value.
+                            let rows = Self.inside(iy, step: d, count: span, extent: h)
+                            let columns = Self.inside(ix, step: d, count: span, extent: w)
+                            for a in rows {
+                                let line = src + (iy + a * d) * w + ix
+                                for b in columns { t[span * a + b] = line[b * d] }
                             }
                         }
                     }
-                    WinogradF23.inputTransform(tile).scatter(to: row + k, stride: position)
+                    T.inputTransform(tile).scatter(to: row + k, stride: position)
                 }
             }
         }
     }
 
-    /// Gy_ξ [outChannels, ld]: A gY Aᵀ of each tile's 2×2 output gradients (zeros outside).
+    /// The j in 0..<count with 0 ≤ first + j·step < extent.
+    @inline(__always)
+    static func inside(_ first: Int, step: Int, count: Int, extent: Int) -> Range<Int> {
+        let lower = first >= 0 ? 0 : (step - 1 - first) / step
+        let upper = first < extent ? min(count, (extent - 1 - first) / step + 1) : 0
+        return lower..<max(lower, upper)
+    }
+
+    /// Gy_ξ [outChannels, ld]: A gY Aᵀ of each tile's m×m output gradients (zeros outside).
     private func transformOutputGradient(
         _ gradOutput: UnsafePointer<Float>, tiles: Range<Int>, into gy: UnsafeMutablePointer<Float>, ld: Int,
         position: Int
     ) {
         let d = tiling.dilation
+        let m = T.outputs
         let (channels, h, w) = (outChannels, tiling.outH, tiling.outW)
         Parallel.ranges(channels, minimum: max(1, 4096 / max(tiles.count, 1))) { range in
             for c in range {
                 let row = gy + c * ld
                 tiling.forEach(tiles) { k, image, oy, ox in
                     let src = gradOutput + (image * channels + c) * h * w + oy * w + ox
-                    let lower = oy + d < h
-                    let right = ox + d < w
-                    let y00 = src[0]
-                    let y01 = right ? src[d] : 0
-                    let y10 = lower ? src[d * w] : 0
-                    let y11 = lower && right ? src[d * w + d] : 0
-                    WinogradF23.outputAdjoint(y00, y01, y10, y11).scatter(to: row + k, stride: position)
+                    var values = T.Tile()
+                    values.withMutableValues { t in
+                        for a in 0..<m where oy + a * d < h {
+                            for b in 0..<m where ox + b * d < w { t[m * a + b] = src[a * d * w + b * d] }
+                        }
+                    }
+                    T.outputAdjoint(values).scatter(to: row + k, stride: position)
                 }
             }
         }
@@ -269,25 +338,29 @@ struct WinogradPlane {
 
     /// Aᵀ M A of each tile into the output plane (+ bias), dropping positions beyond it.
     private func transformOutput(
-        _ m: UnsafePointer<Float>, tiles: Range<Int>, ld: Int, position: Int, bias: UnsafePointer<Float>?,
+        _ products: UnsafePointer<Float>, tiles: Range<Int>, ld: Int, position: Int, bias: UnsafePointer<Float>?,
         into output: UnsafeMutablePointer<Float>
     ) {
         let d = tiling.dilation
+        let m = T.outputs
         let (channels, h, w) = (outChannels, tiling.outH, tiling.outW)
         Parallel.ranges(channels, minimum: max(1, 4096 / max(tiles.count, 1))) { range in
             for c in range {
                 let b = bias?[c] ?? 0
-                let row = m + c * ld
+                let row = products + c * ld
                 tiling.forEach(tiles) { k, image, oy, ox in
-                    let (y00, y01, y10, y11) = WinogradF23.outputTransform(
-                        WinogradTile(gathering: row + k, stride: position))
                     let dst = output + (image * channels + c) * h * w + oy * w + ox
-                    let lower = oy + d < h
-                    let right = ox + d < w
-                    dst[0] = y00 + b
-                    if right { dst[d] = y01 + b }
-                    if lower { dst[d * w] = y10 + b }
-                    if lower && right { dst[d * w + d] = y11 + b }
+                    T.outputTransform(T.Tile(gathering: row + k, stride: position)).withValues { y in
+                        if oy + (m - 1) * d < h && ox + (m - 1) * d < w {
+                            for a in 0..<m {
+                                for x in 0..<m { dst[a * d * w + x * d] = y[m * a + x] + b }
+                            }
+                        } else {
+                            for a in 0..<m where oy + a * d < h {
+                                for x in 0..<m where ox + x * d < w { dst[a * d * w + x * d] = y[m * a + x] + b }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -1,22 +1,16 @@
-/// Winograd minimal filtering F(2×2, 3×3) (Lavin & Gray 2016): a 2×2 block of
-/// a 3×3 convolution's outputs from a 4×4 input tile with 16 multiplications
-/// instead of 36,
-///
-///     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
+/// Winograd F(2×2, 3×3) (Lavin & Gray 2016): a 2×2 block of a 3×3
+/// convolution's outputs from a 4×4 input tile with 16 multiplications
+/// instead of 36 (WinogradTransform gives the form),
 ///
 ///     Bᵀ = | 1  0 −1  0 |    G = | 1    0    0  |    Aᵀ = | 1  1  1  0 |
 ///          | 0  1  1  0 |        | ½    ½    ½  |         | 0  1 −1 −1 |
 ///          | 0 −1  1  0 |        | ½   −½    ½  |
 ///          | 0  1  0 −1 |        | 0    0    1  |
 ///
-/// d is the 4×4 input tile, g the 3×3 kernel, Y the 2×2 outputs. The
-/// transformed domain has 16 positions ξ = 4·row + column; summing
-/// (G g Gᵀ)[ξ]·(Bᵀ d B)[ξ] over input channels is one GEMM per position
-/// (Conv2dWinograd). The weight gradient is the adjoint of the same bilinear
-/// form: gW = Gᵀ [ Σ_tiles (A gY Aᵀ) ⊙ (Bᵀ d B) ] G.
-///
 /// Each function maps one tile (row-major 4×4 in a `WinogradTile`).
-public enum WinogradF23 {
+public enum WinogradF23: WinogradTransform {
+    @inline(__always) public static var outputs: Int { 2 }
+
     /// Bᵀ d B: a 4×4 input tile (row-major) → 16 values.
     @inline(__always)
     public static func inputTransform(_ d: WinogradTile) -> WinogradTile {
@@ -46,36 +40,34 @@ public enum WinogradF23 {
         return v
     }
 
-    /// G g Gᵀ: the 3×3 kernel at `g` (row-major, contiguous) → 16 values.
+    /// G applied to three values (one column or row of the kernel).
     @inline(__always)
-    public static func kernelTransform(_ g: UnsafePointer<Float>) -> WinogradTile {
-        // t = G g (4×3, kept with row stride 4), then u = t Gᵀ row by row.
-        var t = WinogradTile()
-        for c in 0..<3 {
-            let g0 = g[c]
-            let g1 = g[3 + c]
-            let g2 = g[6 + c]
-            t[c] = g0
-            t[4 + c] = 0.5 * (g0 + g1 + g2)
-            t[8 + c] = 0.5 * (g0 - g1 + g2)
-            t[12 + c] = g2
-        }
-        var u = WinogradTile()
-        for r in 0..<4 {
-            let a0 = t[4 * r]
-            let a1 = t[4 * r + 1]
-            let a2 = t[4 * r + 2]
-            u[4 * r] = a0
-            u[4 * r + 1] = 0.5 * (a0 + a1 + a2)
-            u[4 * r + 2] = 0.5 * (a0 - a1 + a2)
-            u[4 * r + 3] = a2
-        }
-        return u
+    static func g<V: WinogradLanes>(_ g0: V, _ g1: V, _ g2: V) -> (V, V, V, V) {
+        let even = g0 + g2
+        return (g0, 0.5 * (even + g1), 0.5 * (even - g1), g2)
     }
 
-    /// Aᵀ m A: 16 transformed products → the 2×2 outputs (y00, y01, y10, y11).
     @inline(__always)
-    public static func outputTransform(_ m: WinogradTile) -> (Float, Float, Float, Float) {
+    public static func kernelTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void) {
+        // The columns of t = G g, then u = t Gᵀ row by row.
+        let c0 = g(load(0), load(3), load(6))
+        let c1 = g(load(1), load(4), load(7))
+        let c2 = g(load(2), load(5), load(8))
+        @inline(__always) func row(_ r: Int, _ u: (V, V, V, V)) {
+            store(4 * r, u.0)
+            store(4 * r + 1, u.1)
+            store(4 * r + 2, u.2)
+            store(4 * r + 3, u.3)
+        }
+        row(0, g(c0.0, c1.0, c2.0))
+        row(1, g(c0.1, c1.1, c2.1))
+        row(2, g(c0.2, c1.2, c2.2))
+        row(3, g(c0.3, c1.3, c2.3))
+    }
+
+    /// Aᵀ m A: 16 transformed products → the 2×2 outputs (y00, y01, y10, y11) first.
+    @inline(__always)
+    public static func outputTransform(_ m: WinogradTile) -> WinogradTile {
         // t = Aᵀ m (2×4), then y = t A.
         let a0 = m[0] + m[4] + m[8]
         let a1 = m[1] + m[5] + m[9]
@@ -85,12 +77,18 @@ public enum WinogradF23 {
         let b1 = m[5] - m[9] - m[13]
         let b2 = m[6] - m[10] - m[14]
         let b3 = m[7] - m[11] - m[15]
-        return (a0 + a1 + a2, a1 - a2 - a3, b0 + b1 + b2, b1 - b2 - b3)
+        var y = WinogradTile()
+        y[0] = a0 + a1 + a2
+        y[1] = a1 - a2 - a3
+        y[2] = b0 + b1 + b2
+        y[3] = b1 - b2 - b3
+        return y
     }
 
-    /// A gY Aᵀ, the adjoint of `outputTransform`: the 2×2 output gradients → 16 values.
+    /// A gY Aᵀ, the adjoint of `outputTransform`: the 2×2 output gradients (first four values) → 16 values.
     @inline(__always)
-    public static func outputAdjoint(_ y00: Float, _ y01: Float, _ y10: Float, _ y11: Float) -> WinogradTile {
+    public static func outputAdjoint(_ gy: WinogradTile) -> WinogradTile {
+        let (y00, y01, y10, y11) = (gy[0], gy[1], gy[2], gy[3])
         // A is 4×2 with rows (1, 0), (1, 1), (1, −1), (0, −1): t = A gY, then m = t Aᵀ.
         var m = WinogradTile()
         @inline(__always) func row(_ r: Int, _ a: Float, _ b: Float) {
@@ -106,88 +104,27 @@ public enum WinogradF23 {
         return m
     }
 
-    /// Gᵀ w G, the adjoint of `kernelTransform`: 16 values → a 3×3 kernel
-    /// gradient, added to `g` (row-major, contiguous).
+    /// Gᵀ applied to four values → three; Gᵀ has rows (1, ½, ½, 0), (0, ½, −½, 0), (0, ½, ½, 1).
     @inline(__always)
-    public static func kernelAdjoint(_ w: WinogradTile, addingTo g: UnsafeMutablePointer<Float>) {
-        // t = Gᵀ w: 3×4; Gᵀ has rows (1, ½, ½, 0), (0, ½, −½, 0), (0, ½, ½, 1).
-        var t = WinogradTile()
-        for c in 0..<4 {
-            let w0 = w[c]
-            let w1 = w[4 + c]
-            let w2 = w[8 + c]
-            let w3 = w[12 + c]
-            t[c] = w0 + 0.5 * (w1 + w2)
-            t[4 + c] = 0.5 * (w1 - w2)
-            t[8 + c] = 0.5 * (w1 + w2) + w3
-        }
-        for r in 0..<3 {
-            let t0 = t[4 * r]
-            let t1 = t[4 * r + 1]
-            let t2 = t[4 * r + 2]
-            let t3 = t[4 * r + 3]
-            g[3 * r] += t0 + 0.5 * (t1 + t2)
-            g[3 * r + 1] += 0.5 * (t1 - t2)
-            g[3 * r + 2] += 0.5 * (t1 + t2) + t3
-        }
-    }
-}
-
-/// 16 floats on the stack: one tile in the transformed domain (4×4, row-major).
-public struct WinogradTile {
-    private var storage:
-        (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-
-    public init() {}
-
-    /// A tile from its 16 values, row by row.
-    @inline(__always)
-    public init(
-        _ v0: Float, _ v1: Float, _ v2: Float, _ v3: Float, _ v4: Float, _ v5: Float, _ v6: Float, _ v7: Float,
-        _ v8: Float, _ v9: Float, _ v10: Float, _ v11: Float, _ v12: Float, _ v13: Float, _ v14: Float, _ v15: Float
-    ) {
-        storage = (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15)
+    static func gT<V: WinogradLanes>(_ w0: V, _ w1: V, _ w2: V, _ w3: V) -> (V, V, V) {
+        let half = 0.5 * (w1 + w2)
+        return (w0 + half, 0.5 * (w1 - w2), half + w3)
     }
 
-    /// The 16 values p[0], p[stride], …, p[15·stride] (one per transformed position).
     @inline(__always)
-    public init(gathering p: UnsafePointer<Float>, stride: Int) {
-        storage = (
-            p[0], p[stride], p[2 &* stride], p[3 &* stride], p[4 &* stride], p[5 &* stride], p[6 &* stride],
-            p[7 &* stride], p[8 &* stride], p[9 &* stride], p[10 &* stride], p[11 &* stride], p[12 &* stride],
-            p[13 &* stride], p[14 &* stride], p[15 &* stride]
-        )
-    }
-
-    /// Writes value ξ to p[ξ·stride] (one per transformed position).
-    @inline(__always)
-    public func scatter(to p: UnsafeMutablePointer<Float>, stride: Int) {
-        let s = storage
-        p[0] = s.0
-        p[stride] = s.1
-        p[2 &* stride] = s.2
-        p[3 &* stride] = s.3
-        p[4 &* stride] = s.4
-        p[5 &* stride] = s.5
-        p[6 &* stride] = s.6
-        p[7 &* stride] = s.7
-        p[8 &* stride] = s.8
-        p[9 &* stride] = s.9
-        p[10 &* stride] = s.10
-        p[11 &* stride] = s.11
-        p[12 &* stride] = s.12
-        p[13 &* stride] = s.13
-        p[14 &* stride] = s.14
-        p[15 &* stride] = s.15
-    }
-
-    public subscript(i: Int) -> Float {
-        @inline(__always) get {
-            withUnsafeBytes(of: storage) { $0.load(fromByteOffset: i &* 4, as: Float.self) }
+    public static func kernelAdjoint<V: WinogradLanes>(_ load: (Int) -> V, _ add: (Int, V) -> Void) {
+        // The columns of t = Gᵀ w (3×4), then g += t G row by row.
+        let c0 = gT(load(0), load(4), load(8), load(12))
+        let c1 = gT(load(1), load(5), load(9), load(13))
+        let c2 = gT(load(2), load(6), load(10), load(14))
+        let c3 = gT(load(3), load(7), load(11), load(15))
+        @inline(__always) func row(_ r: Int, _ k: (V, V, V)) {
+            add(3 * r, k.0)
+            add(3 * r + 1, k.1)
+            add(3 * r + 2, k.2)
         }
-        @inline(__always) set {
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: i &* 4, as: Float.self) }
-        }
+        row(0, gT(c0.0, c1.0, c2.0, c3.0))
+        row(1, gT(c0.1, c1.1, c2.1, c3.1))
+        row(2, gT(c0.2, c1.2, c2.2, c3.2))
     }
 }

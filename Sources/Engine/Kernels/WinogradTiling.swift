@@ -1,38 +1,45 @@
-/// How F(2×2, 3×3) covers an output plane of a convolution with dilation d:
-/// a tile's 2×2 outputs are d apart (rows oy, oy + d; columns ox, ox + d), so
-/// its 4×4 input tile is the dilated grid iy = oy − padTop + d·j, j = 0…3.
-/// Output rows are grouped in blocks of 2d; tile row i starts at row
-/// (i / d)·2d + i mod d. Every output position lies in exactly one tile;
+/// How F(m×m, 3×3) covers an output plane of a convolution with dilation d:
+/// a tile's m×m outputs are d apart (rows oy, oy + d, …, oy + (m−1)d), so
+/// its (m+2)×(m+2) input tile is the dilated grid iy = oy − padTop + d·j.
+/// Output rows are grouped in blocks of m·d; tile row i starts at row
+/// (i / d)·m·d + i mod d. Every output position lies in exactly one tile;
 /// positions of a tile beyond the plane are computed from zeros and dropped.
 ///
 /// The tiles of all n images are numbered t = (image·tileRows + row)·tileCols
 /// + column and processed in chunks of at most `chunk` tiles, which bounds
-/// the transformed buffers (16·channels·chunk floats each).
+/// the transformed buffers ((m+2)²·channels·chunk floats each).
 public struct WinogradTiling: Sendable, Equatable {
     public let n, outH, outW, dilation: Int
+    /// m: outputs per tile side (2 or 4).
+    public let tileOutputs: Int
     public let tileRows, tileCols: Int
 
-    public init(n: Int, outH: Int, outW: Int, dilation: Int) {
+    public init(n: Int, outH: Int, outW: Int, dilation: Int, tileOutputs: Int) {
         precondition(dilation >= 1, "dilation must be at least 1")
+        precondition(tileOutputs >= 1, "a tile has at least one output")
         self.n = n
         self.outH = outH
         self.outW = outW
         self.dilation = dilation
-        tileRows = Self.tiles(covering: outH, dilation: dilation)
-        tileCols = Self.tiles(covering: outW, dilation: dilation)
+        self.tileOutputs = tileOutputs
+        tileRows = Self.tiles(covering: outH, dilation: dilation, tileOutputs: tileOutputs)
+        tileCols = Self.tiles(covering: outW, dilation: dilation, tileOutputs: tileOutputs)
     }
 
-    /// Tiles along one axis: full blocks of 2d rows give d tiles; a partial
+    /// Transformed positions per tile: (m + 2)².
+    public var positions: Int { (tileOutputs + 2) * (tileOutputs + 2) }
+
+    /// Tiles along one axis: full blocks of m·d rows give d tiles; a partial
     /// block of r rows gives min(r, d).
-    static func tiles(covering extent: Int, dilation d: Int) -> Int {
-        extent / (2 * d) * d + min(extent % (2 * d), d)
+    static func tiles(covering extent: Int, dilation d: Int, tileOutputs m: Int) -> Int {
+        extent / (m * d) * d + min(extent % (m * d), d)
     }
 
     public var count: Int { n * tileRows * tileCols }
 
     /// First output row (or column) of tile row (or column) i.
     @inline(__always)
-    public func start(_ i: Int) -> Int { i / dilation * 2 * dilation + i % dilation }
+    public func start(_ i: Int) -> Int { i / dilation * tileOutputs * dilation + i % dilation }
 
     /// Image, first output row and first output column of tile t.
     @inline(__always)
@@ -56,14 +63,15 @@ public struct WinogradTiling: Sendable, Equatable {
         var column = rest - row * tileCols
         var oy = start(row)
         var ox = start(column)
-        var residue = column % dilation  // column mod d: a block of 2d starts after d tiles
+        var residue = column % dilation  // column mod d: a block of m·d starts after d tiles
+        let blockJump = (tileOutputs - 1) * dilation + 1
         for k in 0..<tiles.count {
             body(k, image, oy, ox)
             column += 1
             residue += 1
             if residue == dilation {
                 residue = 0
-                ox += dilation + 1
+                ox += blockJump
             } else {
                 ox += 1
             }
@@ -79,15 +87,15 @@ public struct WinogradTiling: Sendable, Equatable {
         }
     }
 
-    /// Floats between the 16 matrices of one transformed buffer holding
-    /// `count` floats each: rounded up to 4 KB and one cache line more, so the
-    /// 16 streams a transform writes do not alias in the cache (a plain
-    /// multiple of 4 KB maps all 16 to the same cache set).
+    /// Floats between the matrices of one transformed buffer (one per
+    /// position) holding `count` floats each: rounded up to 4 KB and one cache
+    /// line more, so the 16 or 36 streams a transform writes do not alias in
+    /// the cache (a plain multiple of 4 KB maps them all to the same cache set).
     public static func positionStride(_ count: Int) -> Int { (count + 1023) / 1024 * 1024 + 16 }
 
     /// Tiles per chunk so that two transformed buffers of `channels` (the
     /// sum of both sides' channels) stay within `floats`.
     public func chunk(channels: Int, floats: Int = Conv2dWinograd.chunkFloats) -> Int {
-        max(1, min(count, floats / (16 * max(channels, 1))))
+        max(1, min(count, floats / (positions * max(channels, 1))))
     }
 }

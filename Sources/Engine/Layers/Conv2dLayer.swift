@@ -84,14 +84,15 @@ public final class Conv2dLayer: Layer {
         } else if let biasIndex {
             bias = UnsafePointer(store.value(biasIndex))
         }
-        let winograd = !useReferenceKernel && ConvAlgorithm.current.usesWinograd(g)
+        let winograd = useReferenceKernel ? nil : ConvAlgorithm.current.winogradVariant(g)
         let scratch = ConvWorkspace.current.buffer(
-            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.forwardScratchCount(g))
+            winograd.map { Conv2dWinograd.scratchCount(g, $0) } ?? Conv2dFast.forwardScratchCount(g))
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                if winograd {
+                if let winograd {
                     Conv2dWinograd.forward(
-                        x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch!, g)
+                        x: xp.baseAddress!, weight: weight, bias: bias, y: yp.baseAddress!, scratch: scratch!, g,
+                        winograd)
                 } else if g.isDepthwise {
                     if useReferenceKernel {
                         DepthwiseConv2dReference.forward(
@@ -126,16 +127,16 @@ public final class Conv2dLayer: Layer {
         let weight = store.value(weightIndex)
         let gw = trains ? store.gradient(weightIndex) : nil
         let gb = trains ? biasIndex.map { store.gradient($0) } : nil
-        let winograd = !useReferenceKernel && ConvAlgorithm.current.usesWinograd(g)
+        let winograd = useReferenceKernel ? nil : ConvAlgorithm.current.winogradVariant(g)
         let scratch = ConvWorkspace.current.buffer(
-            winograd ? Conv2dWinograd.scratchCount(g) : Conv2dFast.scratchCount(g))
+            winograd.map { Conv2dWinograd.scratchCount(g, $0) } ?? Conv2dFast.scratchCount(g))
         input.withUnsafeBufferPointer { xp in
             gradY.withUnsafeBufferPointer { gyp in
                 func run(_ gxp: UnsafeMutablePointer<Float>?) {
-                    if winograd {
+                    if let winograd {
                         Conv2dWinograd.backward(
                             x: xp.baseAddress!, weight: weight, gradY: gyp.baseAddress!, gradX: gxp,
-                            gradWeight: gw, gradBias: gb, scratch: scratch!, g)
+                            gradWeight: gw, gradBias: gb, scratch: scratch!, g, winograd)
                     } else if g.isDepthwise {
                         let kernel =
                             useReferenceKernel ? DepthwiseConv2dReference.backward : DepthwiseConv2dFast.backward

@@ -20,7 +20,10 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Gradients on the wire: f32 or bf16.") var allreduceDtype: AllreduceDType = .f32
     @Option(help: "Advance the buckets from a helper thread (thread) or only in the step's MPI calls (calls).")
     var mpiProgress: CollectiveProgress = TrainSettings.preset(.voc).mpiProgress
-    @Option(help: "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm) or winograd (F(2×2, 3×3)).")
+    @Option(
+        help:
+            "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm), winograd (F(2×2, 3×3)) or winograd4 (F(4×4, 3×3))."
+    )
     var convAlgorithm: ConvAlgorithm = .auto
     @Flag(help: "Also time the step under gemm and under --conv-algorithm alternately (--steps rounds).")
     var compareConv = false

@@ -33,10 +33,11 @@ struct RunOptions: ParsableArguments {
     var mpiProgress: CollectiveProgress?
     @Option(
         help: ArgumentHelp(
-            "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm) or winograd (F(2×2, 3×3)) "
+            "3×3 stride-1 convolutions: auto, gemm (im2col + sgemm), winograd (F(2×2, 3×3)) or winograd4 (F(4×4, 3×3)) "
                 + "(\(S.defaultText(\.convAlgorithm))).",
-            discussion: "auto runs Winograd where it pays (both sides ≥ 64 channels); it rounds differently from "
-                + "gemm (relative error in docs/PERFORMANCE.md), so the two give close, not bitwise equal, weights."))
+            discussion: "auto runs Winograd where it pays (both sides ≥ 64 channels), F(4×4, 3×3) where its larger "
+                + "tiles fit the plane; it rounds differently from gemm (relative error in docs/PERFORMANCE.md), "
+                + "so the two give close, not bitwise equal, weights."))
     var convAlgorithm: ConvAlgorithm?
     @Option(
         help: "Abort when a collective is not done after S seconds (\(S.defaultText(\.collectiveTimeout)); 0 = never).")
