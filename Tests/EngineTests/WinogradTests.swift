@@ -172,9 +172,10 @@ final class WinogradTests: XCTestCase {
         XCTAssertNotEqual(results[2].y, results[1].y, "the algorithms round differently: F(4×4) did not run")
     }
 
-    /// `auto`'s choices, as measured on ResNet-38's 3×3 layers
-    /// (docs/PERFORMANCE.md): F(4×4) on 28² and larger planes at every
-    /// dilation, F(2×2) on planes of 14² and less; im2col below 64 channels.
+    /// `auto`'s choices on ResNet-38's 3×3 layers at batch 2, as measured
+    /// (docs/PERFORMANCE.md): F(4×4) on 28² at dilations 1 and 4 and on 56²,
+    /// F(2×2) on 28² at dilation 2, where F(4×4)'s tiles overhang the plane;
+    /// im2col below 64 channels.
     func testAutoPicksTheMeasuredVariant() {
         func choice(_ cin: Int, _ size: Int, _ d: Int) -> WinogradVariant? {
             ConvAlgorithm.auto.winogradVariant(
@@ -182,15 +183,13 @@ final class WinogradTests: XCTestCase {
         }
         XCTAssertEqual(choice(512, 28, 1), .f4x4)
         XCTAssertEqual(choice(512, 28, 4), .f4x4)
-        XCTAssertEqual(choice(512, 28, 2), .f4x4)
-        XCTAssertEqual(choice(512, 14, 1), .f2x2)
-        XCTAssertEqual(choice(128, 8, 2), .f2x2)
+        XCTAssertEqual(choice(512, 28, 2), .f2x2)
         XCTAssertEqual(choice(256, 56, 1), .f4x4)
         XCTAssertEqual(choice(512, 56, 2), .f4x4)
         XCTAssertNil(choice(32, 56, 1))
         // The batch does not change the choice (a global batch split over ranks keeps its kernels).
         for n in [1, 3, 8] {
-            let g = ConvGeometry(n: n, cin: 512, h: 14, w: 14, cout: 512, kernel: 3, pad: 2, dilation: 2)
+            let g = ConvGeometry(n: n, cin: 512, h: 28, w: 28, cout: 512, kernel: 3, pad: 2, dilation: 2)
             XCTAssertEqual(ConvAlgorithm.auto.winogradVariant(g), .f2x2, "batch \(n)")
         }
         XCTAssertEqual(

@@ -264,8 +264,6 @@ struct WinogradPlane<T: WinogradTransform> {
     }
 
     /// V_ξ [inChannels, ld]: Bᵀ d B of each tile's α×α input (zeros outside the plane).
-    /// Runs of 16 consecutive tiles inside the plane are transformed together,
-    /// one tile per SIMD16 lane: one 64-byte store per position.
     private func transformInput(
         _ input: UnsafePointer<Float>, tiles: Range<Int>, into v: UnsafeMutablePointer<Float>, ld: Int,
         position: Int
@@ -276,60 +274,30 @@ struct WinogradPlane<T: WinogradTransform> {
         let (top, left) = (padTop, padLeft)
         let reach = (span - 1) * d
         Parallel.ranges(channels, minimum: max(1, 4096 / max(tiles.count, 1))) { range in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: 16 + T.positions) { scratch in
-                // starts: the first input of each tile of a run; offset(e): tile element e's from it.
-                let (starts, offsets) = (scratch.baseAddress!, scratch.baseAddress! + 16)
-                for e in 0..<T.positions { offsets[e] = e / span * d * w + e % span * d }
-                @inline(__always) func offset(_ e: Int) -> Int { offsets[e] }
-                for c in range {
-                    let row = v + c * ld
-                    var (pending, first) = (0, 0)  // a run of tiles inside the plane: first, first + 1, …
-                    func flushAlone() {
-                        for j in 0..<pending {
-                            let p = input + starts[j]
-                            T.inputTransform({ p[offset($0)] }) { row[first + j + $0 * position] = $1 }
-                        }
-                        pending = 0
-                    }
-                    tiling.forEach(tiles) { k, image, oy, ox in
-                        let (iy, ix) = (oy - top, ox - left)
-                        let start = (image * channels + c) * h * w + iy * w + ix
+            for c in range {
+                let row = v + c * ld
+                tiling.forEach(tiles) { k, image, oy, ox in
+                    let src = input + (image * channels + c) * h * w
+                    let (iy, ix) = (oy - top, ox - left)
+                    var tile = T.Tile()
+                    tile.withMutableValues { t in
                         if iy >= 0 && iy + reach < h && ix >= 0 && ix + reach < w {
-                            guard T.tilesInLanes else {
-                                var tile = T.Tile()
-                                let p = input + start
-                                tile.withMutableValues { t in for e in 0..<T.positions { t[e] = p[offsets[e]] } }
-                                tile.withValues { t in T.inputTransform({ t[$0] }) { row[k + $0 * position] = $1 } }
-                                return
+                            let p = src + iy * w + ix
+                            for a in 0..<span {
+                                let line = p + a * d * w
+                                for b in 0..<span { t[span * a + b] = line[b * d] }
                             }
-                            if pending == 0 { first = k }
-                            starts[pending] = start
-                            pending += 1
-                            guard pending == 16 else { return }
-                            T.inputTransform({ e in
-                                let at = offset(e)
-                                var lanes = SIMD16<Float>()
-                                for j in 0..<16 { lanes[j] = input[starts[j] + at] }
-                                return lanes
-                            }) { xi, lanes in lanes.store(to: row + first + xi * position) }
-                            pending = 0
-                            return
-                        }
-                        flushAlone()
-                        // Most tiles of a dilated layer cross the border: no branch per value.
-                        var tile = T.Tile()
-                        tile.withMutableValues { t in
-                            let src = input + (image * channels + c) * h * w
-                            for a in Self.inside(iy, step: d, count: span, extent: h) {
+                        } else {
+                            // Most tiles of a dilated layer cross the border: no branch per value.
+                            let rows = Self.inside(iy, step: d, count: span, extent: h)
+                            let columns = Self.inside(ix, step: d, count: span, extent: w)
+                            for a in rows {
                                 let line = src + (iy + a * d) * w + ix
-                                for b in Self.inside(ix, step: d, count: span, extent: w) {
-                                    t[span * a + b] = line[b * d]
-                                }
+                                for b in columns { t[span * a + b] = line[b * d] }
                             }
                         }
-                        tile.withValues { t in T.inputTransform({ t[$0] }) { row[k + $0 * position] = $1 } }
                     }
-                    flushAlone()
+                    T.inputTransform(tile).scatter(to: row + k, stride: position)
                 }
             }
         }
@@ -368,9 +336,7 @@ struct WinogradPlane<T: WinogradTransform> {
         }
     }
 
-    /// Aᵀ M A of each tile into the output plane (+ bias), dropping positions
-    /// beyond it. Runs of 16 consecutive tiles are transformed together, one
-    /// tile per SIMD16 lane: one 64-byte load per position.
+    /// Aᵀ M A of each tile into the output plane (+ bias), dropping positions beyond it.
     private func transformOutput(
         _ products: UnsafePointer<Float>, tiles: Range<Int>, ld: Int, position: Int, bias: UnsafePointer<Float>?,
         into output: UnsafeMutablePointer<Float>
@@ -379,58 +345,20 @@ struct WinogradPlane<T: WinogradTransform> {
         let m = T.outputs
         let (channels, h, w) = (outChannels, tiling.outH, tiling.outW)
         Parallel.ranges(channels, minimum: max(1, 4096 / max(tiles.count, 1))) { range in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: 48 + 2 * m * m) { scratch in
-                // origins: (image, oy, ox) of each tile of a run; output e is rows[e], columns[e] from its first.
-                let origins = scratch.baseAddress!
-                let (rows, columns) = (origins + 48, origins + 48 + m * m)
-                for e in 0..<m * m { (rows[e], columns[e]) = (e / m * d, e % m * d) }
-                /// Writes output e (row-major m×m) of the tile at (image, oy, ox), if inside the plane.
-                @inline(__always) func write(
-                    _ value: Float, _ e: Int, channel c: Int, image: Int, oy: Int, ox: Int
-                ) {
-                    let (y, x) = (oy + rows[e], ox + columns[e])
-                    if y < h && x < w { output[((image * channels + c) * h + y) * w + x] = value }
-                }
-                for c in range {
-                    let b = bias?[c] ?? 0
-                    let row = products + c * ld
-                    var (pending, first) = (0, 0)
-                    tiling.forEach(tiles) { k, image, oy, ox in
-                        if pending == 0 { first = k }
-                        (origins[3 * pending], origins[3 * pending + 1], origins[3 * pending + 2]) = (image, oy, ox)
-                        pending += 1
-                        guard T.tilesInLanes else {
-                            var y = T.Tile()
-                            let products = T.Tile(gathering: row + k, stride: position)
-                            y.withMutableValues { y in
-                                products.withValues { p in T.outputTransform({ p[$0] }) { y[$0] = $1 } }
+            for c in range {
+                let b = bias?[c] ?? 0
+                let row = products + c * ld
+                tiling.forEach(tiles) { k, image, oy, ox in
+                    let dst = output + (image * channels + c) * h * w + oy * w + ox
+                    T.outputTransform(T.Tile(gathering: row + k, stride: position)).withValues { y in
+                        if oy + (m - 1) * d < h && ox + (m - 1) * d < w {
+                            for a in 0..<m {
+                                for x in 0..<m { dst[a * d * w + x * d] = y[m * a + x] + b }
                             }
-                            let dst = output + ((image * channels + c) * h + oy) * w + ox
-                            y.withValues { y in
-                                if oy + (m - 1) * d < h && ox + (m - 1) * d < w {
-                                    for e in 0..<m * m { dst[rows[e] * w + columns[e]] = y[e] + b }
-                                } else {
-                                    for e in 0..<m * m { write(y[e] + b, e, channel: c, image: image, oy: oy, ox: ox) }
-                                }
+                        } else {
+                            for a in 0..<m where oy + a * d < h {
+                                for x in 0..<m where ox + x * d < w { dst[a * d * w + x * d] = y[m * a + x] + b }
                             }
-                            pending = 0
-                            return
-                        }
-                        guard pending == 16 else { return }
-                        T.outputTransform({ SIMD16<Float>(loading: row + first + $0 * position) }) { e, lanes in
-                            for j in 0..<16 {
-                                write(
-                                    lanes[j] + b, e, channel: c, image: origins[3 * j], oy: origins[3 * j + 1],
-                                    ox: origins[3 * j + 2])
-                            }
-                        }
-                        pending = 0
-                    }
-                    for j in 0..<pending {
-                        T.outputTransform({ row[first + j + $0 * position] }) { e, value in
-                            write(
-                                value + b, e, channel: c, image: origins[3 * j], oy: origins[3 * j + 1],
-                                ox: origins[3 * j + 2])
                         }
                     }
                 }

@@ -39,16 +39,15 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable, Codable {
     }
 
     /// One image's cost in units of one position's GEMM work for one tile:
-    /// positions × (tiles + 30). The tiles count what the tiling wastes at
+    /// positions × (tiles + 55). The tiles count what the tiling wastes at
     /// the plane's edge (F(4×4) on a 28² plane at dilation 2 covers 32²);
-    /// the 30 stands for the kernel-side transforms (cout·cin per position,
-    /// whatever the plane). Measured on ResNet-38's layers with 2 images
-    /// (docs/PERFORMANCE.md): F(4×4) won on every 28² layer, at dilation 2 by
-    /// 80 against 90 ms, which puts the constant below 41; on planes of 14²
-    /// and less F(2×2) stays.
+    /// the 55 stands for the kernel-side transforms (cout·cin per position,
+    /// whatever the plane), measured on ResNet-38's layers at 28² and 56²
+    /// with 2 images (docs/PERFORMANCE.md): F(4×4) won at dilation 1 and 4 on
+    /// 28², lost at dilation 2, which puts the constant between 41 and 68.
     static func winogradCost(_ variant: WinogradVariant, _ g: ConvGeometry) -> Int {
         let tiling = WinogradTiling(
             n: 1, outH: g.hout, outW: g.wout, dilation: g.dilation, tileOutputs: variant.tileOutputs)
-        return variant.positions * (tiling.count + 30)
+        return variant.positions * (tiling.count + 55)
     }
 }

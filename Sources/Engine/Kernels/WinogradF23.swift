@@ -10,29 +10,34 @@
 /// Each function maps one tile (row-major 4×4 in a `WinogradTile`).
 public enum WinogradF23: WinogradTransform {
     @inline(__always) public static var outputs: Int { 2 }
-    @inline(__always) public static var tilesInLanes: Bool { false }
 
-    /// Bᵀ applied to four values.
+    /// Bᵀ d B: a 4×4 input tile (row-major) → 16 values.
     @inline(__always)
-    static func bT<V: WinogradLanes>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V) {
-        (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-    }
-
-    @inline(__always)
-    public static func inputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void) {
-        // The columns of t = Bᵀ d, then v = t B row by row.
-        @inline(__always) func column(_ c: Int) -> (V, V, V, V) { bT(load(c), load(4 + c), load(8 + c), load(12 + c)) }
-        let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
-        @inline(__always) func row(_ r: Int, _ v: (V, V, V, V)) {
-            store(4 * r, v.0)
-            store(4 * r + 1, v.1)
-            store(4 * r + 2, v.2)
-            store(4 * r + 3, v.3)
+    public static func inputTransform(_ d: WinogradTile) -> WinogradTile {
+        // t = Bᵀ d column by column, then v = t B row by row.
+        var t = WinogradTile()
+        for c in 0..<4 {
+            let d0 = d[c]
+            let d1 = d[4 + c]
+            let d2 = d[8 + c]
+            let d3 = d[12 + c]
+            t[c] = d0 - d2
+            t[4 + c] = d1 + d2
+            t[8 + c] = d2 - d1
+            t[12 + c] = d1 - d3
         }
-        row(0, bT(c0.0, c1.0, c2.0, c3.0))
-        row(1, bT(c0.1, c1.1, c2.1, c3.1))
-        row(2, bT(c0.2, c1.2, c2.2, c3.2))
-        row(3, bT(c0.3, c1.3, c2.3, c3.3))
+        var v = WinogradTile()
+        for r in 0..<4 {
+            let t0 = t[4 * r]
+            let t1 = t[4 * r + 1]
+            let t2 = t[4 * r + 2]
+            let t3 = t[4 * r + 3]
+            v[4 * r] = t0 - t2
+            v[4 * r + 1] = t1 + t2
+            v[4 * r + 2] = t2 - t1
+            v[4 * r + 3] = t1 - t3
+        }
+        return v
     }
 
     /// G applied to three values (one column or row of the kernel).
@@ -60,23 +65,24 @@ public enum WinogradF23: WinogradTransform {
         row(3, g(c0.3, c1.3, c2.3))
     }
 
-    /// Aᵀ applied to four values → two.
+    /// Aᵀ m A: 16 transformed products → the 2×2 outputs (y00, y01, y10, y11) first.
     @inline(__always)
-    static func aT<V: WinogradLanes>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> (V, V) {
-        (m0 + m1 + m2, m1 - m2 - m3)
-    }
-
-    @inline(__always)
-    public static func outputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void) {
-        // The columns of t = Aᵀ m (2×4), then y = t A row by row.
-        @inline(__always) func column(_ c: Int) -> (V, V) { aT(load(c), load(4 + c), load(8 + c), load(12 + c)) }
-        let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
-        let (y00, y01) = aT(c0.0, c1.0, c2.0, c3.0)
-        let (y10, y11) = aT(c0.1, c1.1, c2.1, c3.1)
-        store(0, y00)
-        store(1, y01)
-        store(2, y10)
-        store(3, y11)
+    public static func outputTransform(_ m: WinogradTile) -> WinogradTile {
+        // t = Aᵀ m (2×4), then y = t A.
+        let a0 = m[0] + m[4] + m[8]
+        let a1 = m[1] + m[5] + m[9]
+        let a2 = m[2] + m[6] + m[10]
+        let a3 = m[3] + m[7] + m[11]
+        let b0 = m[4] - m[8] - m[12]
+        let b1 = m[5] - m[9] - m[13]
+        let b2 = m[6] - m[10] - m[14]
+        let b3 = m[7] - m[11] - m[15]
+        var y = WinogradTile()
+        y[0] = a0 + a1 + a2
+        y[1] = a1 - a2 - a3
+        y[2] = b0 + b1 + b2
+        y[3] = b1 - b2 - b3
+        return y
     }
 
     /// A gY Aᵀ, the adjoint of `outputTransform`: the 2×2 output gradients (first four values) → 16 values.

@@ -14,12 +14,12 @@
 /// applied to the columns, then to the rows, of a row-major 6×6 tile.
 public enum WinogradF43: WinogradTransform {
     @inline(__always) public static var outputs: Int { 4 }
-    @inline(__always) public static var tilesInLanes: Bool { true }
     public typealias Six = (Float, Float, Float, Float, Float, Float)
 
     /// Bᵀ applied to six values.
     @inline(__always)
-    static func bT<V: WinogradLanes>(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V) -> (V, V, V, V, V, V) {
+    static func bT(_ d: Six) -> Six {
+        let (d0, d1, d2, d3, d4, d5) = d
         let p = d4 - d2
         let q = 2 * (d1 - d3)
         return (
@@ -39,7 +39,8 @@ public enum WinogradF43: WinogradTransform {
 
     /// Aᵀ applied to six values → four.
     @inline(__always)
-    static func aT<V: WinogradLanes>(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V) -> (V, V, V, V) {
+    static func aT(_ m: Six) -> (Float, Float, Float, Float) {
+        let (m0, m1, m2, m3, m4, m5) = m
         let (s1, d1, s2, d2) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
         return (m0 + s1 + s2, d1 + 2 * d2, s1 + 4 * s2, d1 + 8 * d2 + m5)
     }
@@ -95,26 +96,14 @@ public enum WinogradF43: WinogradTransform {
     }
 
     @inline(__always)
-    public static func inputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void) {
-        // The columns of t = Bᵀ d, then v = t B row by row.
-        @inline(__always) func column(_ c: Int) -> (V, V, V, V, V, V) {
-            bT(load(c), load(6 + c), load(12 + c), load(18 + c), load(24 + c), load(30 + c))
+    public static func inputTransform(_ d: WinogradTile36) -> WinogradTile36 {
+        // t = Bᵀ d column by column, then v = t B row by row.
+        d.withValues { dp in
+            transforming { t, v in
+                for c in 0..<6 { setColumn(t, c, bT(column(dp, c))) }
+                for r in 0..<6 { setRow(v, r, bT(row(t, r))) }
+            }
         }
-        let (c0, c1, c2, c3, c4, c5) = (column(0), column(1), column(2), column(3), column(4), column(5))
-        @inline(__always) func row(_ r: Int, _ v: (V, V, V, V, V, V)) {
-            store(6 * r, v.0)
-            store(6 * r + 1, v.1)
-            store(6 * r + 2, v.2)
-            store(6 * r + 3, v.3)
-            store(6 * r + 4, v.4)
-            store(6 * r + 5, v.5)
-        }
-        row(0, bT(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-        row(1, bT(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-        row(2, bT(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
-        row(3, bT(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
-        row(4, bT(c0.4, c1.4, c2.4, c3.4, c4.4, c5.4))
-        row(5, bT(c0.5, c1.5, c2.5, c3.5, c4.5, c5.5))
     }
 
     @inline(__always)
@@ -140,22 +129,17 @@ public enum WinogradF43: WinogradTransform {
     }
 
     @inline(__always)
-    public static func outputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void) {
-        // The columns of t = Aᵀ m (4×6), then y = t A row by row (4×4).
-        @inline(__always) func column(_ c: Int) -> (V, V, V, V) {
-            aT(load(c), load(6 + c), load(12 + c), load(18 + c), load(24 + c), load(30 + c))
+    public static func outputTransform(_ m: WinogradTile36) -> WinogradTile36 {
+        // t = Aᵀ m: 4×6 with row stride 6; then y = t A row by row (4×4, row stride 4).
+        m.withValues { mp in
+            transforming { t, y in
+                for c in 0..<6 {
+                    let (y0, y1, y2, y3) = aT(column(mp, c))
+                    (t[c], t[6 + c], t[12 + c], t[18 + c]) = (y0, y1, y2, y3)
+                }
+                for r in 0..<4 { (y[4 * r], y[4 * r + 1], y[4 * r + 2], y[4 * r + 3]) = aT(row(t, r)) }
+            }
         }
-        let (c0, c1, c2, c3, c4, c5) = (column(0), column(1), column(2), column(3), column(4), column(5))
-        @inline(__always) func row(_ r: Int, _ y: (V, V, V, V)) {
-            store(4 * r, y.0)
-            store(4 * r + 1, y.1)
-            store(4 * r + 2, y.2)
-            store(4 * r + 3, y.3)
-        }
-        row(0, aT(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-        row(1, aT(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-        row(2, aT(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
-        row(3, aT(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
     }
 
     @inline(__always)

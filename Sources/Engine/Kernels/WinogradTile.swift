@@ -23,19 +23,13 @@ public protocol WinogradTransform {
     associatedtype Tile: WinogradTileValues
     /// m: outputs per tile side.
     static var outputs: Int { get }
-    /// Whether the tile transforms run 16 tiles per SIMD16 (the lanes are
-    /// built value by value, which pays for F(4×4)'s longer transforms, not
-    /// for F(2×2)'s few additions: measured, docs/PERFORMANCE.md).
-    static var tilesInLanes: Bool { get }
-    /// Bᵀ d B: element e of the α × α input tile (row-major) is load(e);
-    /// calls store(ξ, v_ξ) for each of the α² positions.
-    static func inputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void)
+    /// Bᵀ d B: the α × α input tile → α² values.
+    static func inputTransform(_ d: Tile) -> Tile
     /// G g Gᵀ: element e of the 3×3 kernel (row-major) is load(e); calls
     /// store(ξ, u_ξ) for each of the α² positions.
     static func kernelTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void)
-    /// Aᵀ M A: product ξ is load(ξ); calls store(e, y_e) for the m × m
-    /// outputs (row-major).
-    static func outputTransform<V: WinogradLanes>(_ load: (Int) -> V, _ store: (Int, V) -> Void)
+    /// Aᵀ M A: α² products → the m × m outputs (first m² values).
+    static func outputTransform(_ m: Tile) -> Tile
     /// A gY Aᵀ, the adjoint of outputTransform: m × m output gradients → α² values.
     static func outputAdjoint(_ gy: Tile) -> Tile
     /// Gᵀ W G, the adjoint of kernelTransform: value ξ is load(ξ); calls
