@@ -100,15 +100,6 @@ public struct WinogradTile: WinogradTileValues {
 
     public init() {}
 
-    /// A tile from its 16 values, row by row.
-    @inline(__always)
-    public init(
-        _ v0: Float, _ v1: Float, _ v2: Float, _ v3: Float, _ v4: Float, _ v5: Float, _ v6: Float, _ v7: Float,
-        _ v8: Float, _ v9: Float, _ v10: Float, _ v11: Float, _ v12: Float, _ v13: Float, _ v14: Float, _ v15: Float
-    ) {
-        storage = (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15)
-    }
-
     @inline(__always)
     public init(gathering p: UnsafePointer<Float>, stride: Int) {
         storage = (
