@@ -5,7 +5,7 @@
 # eps-dist's inference path (`bench --infer`) and PyTorch on the official infer.py procedure
 # (bench/pytorch_infer.py). Separate processes, so each peak RSS is its own. Writes the JSON and
 # outputs and a summary table to BENCH_DIR (default /tmp/eps-bench/cam-inference).
-#   ROUNDS=2 THREADS="2" IMAGES=1 [EPS_DIST=binary] bash bench/cam-inference.sh
+#   ROUNDS=2 THREADS="2" IMAGES=1 [VARIANTS="baseline optimized"] [EPS_DIST=binary] bash bench/cam-inference.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${EPS_DIST:-.build/release/eps-dist}
@@ -17,7 +17,7 @@ printf 'threads\tround\twho\ts_per_image\tpeak_rss_mb\tload_1min\n' > "$summary"
 load() { cut -d' ' -f1 /proc/loadavg; }
 for t in ${THREADS:-2}; do
   for r in $(seq 1 "${ROUNDS:-2}"); do
-    for variant in baseline optimized; do
+    for variant in ${VARIANTS:-baseline optimized}; do
       json="$out/eps-$variant-t$t-r$r.json"
       l=$(load)
       echo "== eps-dist $variant threads $t round $r (load $l)"

@@ -84,6 +84,51 @@ final class TensorMemoryTests: XCTestCase {
         XCTAssertEqual(end.liveBytes, start.liveBytes)
     }
 
+    /// Large buffers are mapped on their own: zero-filled, writable to the
+    /// last float, 2 MB-aligned from 2 MB on (so huge pages can back them),
+    /// 64-byte-aligned below; released ones leave the process.
+    func testLargeBuffersAreMappedAlignedAndZeroed() {
+        for count in [100, MappedMemory.mappingThreshold / 4, 3 << 20, (5 << 20) + 7] {
+            let p = MappedMemory.allocateFloats(count)
+            let address = UInt(bitPattern: p)
+            XCTAssertEqual(address % 64, 0, "\(count)")
+            if count * 4 >= 2 << 20 { XCTAssertEqual(address % UInt(2 << 20), 0, "\(count)") }
+            if count * 4 >= MappedMemory.mappingThreshold {
+                XCTAssertEqual(UnsafeBufferPointer(start: p, count: count).max(), 0, "a fresh mapping is zeros")
+            }
+            p[0] = 1
+            p[count - 1] = 2
+            XCTAssertEqual(p[0] + p[count - 1], 3)
+            MappedMemory.deallocateFloats(p, count: count)
+        }
+    }
+
+    /// The arena doubles as parameters are declared; each doubling keeps
+    /// every value, gradient and momentum written so far, and leaves the
+    /// pages that hold only zeros unmapped (an inference never touches the
+    /// gradients and momentum, so they must not become resident).
+    func testArenaGrowthKeepsWhatWasWrittenAndMapsNoZeroPages() {
+        let store = ParameterStore()
+        let a = store.declare("a", shape: [5000], kind: .parameter(.backboneWeight))
+        for i in 0..<5000 { store.value(a)[i] = Float(i) + 0.5 }
+        store.gradient(a)[4321] = -3
+        store.momentum[17] = 2
+        let b = store.declare("b", shape: [3_000_000], kind: .parameter(.backboneWeight))
+        XCTAssertTrue((0..<5000).allSatisfy { store.value(a)[$0] == Float($0) + 0.5 })
+        XCTAssertEqual(store.gradient(a)[4321], -3)
+        XCTAssertEqual(store.momentum[17], 2)
+        // The gradients of b were never written: none of their pages is
+        // resident (checked before anything reads them).
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (UInt(bitPattern: store.gradient(b)) + UInt(page) - 1) / UInt(page) * UInt(page)
+        let pages = (store.entries[b].count * 4 - page) / page
+        var resident = [UInt8](repeating: 0, count: pages)
+        XCTAssertEqual(mincore(UnsafeMutableRawPointer(bitPattern: start), pages * page, &resident), 0)
+        XCTAssertEqual(resident.filter { $0 & 1 != 0 }.count, 0, "zero gradient pages were copied in")
+        XCTAssertEqual(store.gradientBuffer(b).max(), 0)
+        XCTAssertEqual(store.gradientBuffer(a).reduce(0, +), -3)
+    }
+
     /// Steps 3–5 of training take no tensor buffer from the heap; after every
     /// step no tensor is left alive but the inputs (every layer released what
     /// it kept, the frozen ones below the first trained layer kept nothing);

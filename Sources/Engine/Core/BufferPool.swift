@@ -52,10 +52,13 @@ public final class BufferPool: @unchecked Sendable {
         return Self.allocate(count)
     }
 
-    /// A fresh 64-byte-aligned buffer of `count` floats, outside the cache.
-    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
+    /// A fresh 64-byte-aligned buffer of `count` floats, outside the cache
+    /// (large ones mapped on their own: MappedMemory says why).
+    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> { MappedMemory.allocateFloats(count) }
+
+    /// Frees a buffer from `allocate` (or `take`) of the same `count`.
+    static func free(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        MappedMemory.deallocateFloats(buffer, count: count)
     }
 
     /// Returns a buffer from `take` to the cache (or frees it when caching is off).
@@ -65,7 +68,7 @@ public final class BufferPool: @unchecked Sendable {
         let bytes = count * MemoryLayout<Float>.stride
         stats.liveBytes -= bytes
         guard keeping else {
-            buffer.deallocate()
+            Self.free(buffer, count: count)
             return
         }
         stats.cachedBytes += bytes
@@ -100,7 +103,7 @@ public final class BufferPool: @unchecked Sendable {
     public func trim() {
         lock.lock()
         defer { lock.unlock() }
-        for list in free.values { for b in list.buffers { b.deallocate() } }
+        for (count, list) in free { for b in list.buffers { Self.free(b, count: count) } }
         free.removeAll()
         stats.cachedBytes = 0
     }

@@ -168,6 +168,10 @@ public struct Tensor: @unchecked Sendable {
     }
 
     deinit {
-        if cached { BufferPool.shared.give(base, count: max(count, 1)) } else { base.deallocate() }
+        if cached {
+            BufferPool.shared.give(base, count: max(count, 1))
+        } else {
+            BufferPool.free(base, count: max(count, 1))
+        }
     }
 }

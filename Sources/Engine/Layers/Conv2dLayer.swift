@@ -189,15 +189,15 @@ public final class ConvWorkspace: @unchecked Sendable {
         return key
     }()
 
-    deinit { storage?.deallocate() }
+    deinit { if let storage { MappedMemory.deallocateFloats(storage, count: capacity) } }
 
     /// A buffer of at least `count` floats (nil when none is needed); valid
     /// until this thread's next call.
     public func buffer(_ count: Int) -> UnsafeMutablePointer<Float>? {
         guard count > 0 else { return nil }
         if count > capacity {
-            storage?.deallocate()
-            storage = .allocate(capacity: count)
+            if let storage { MappedMemory.deallocateFloats(storage, count: capacity) }
+            storage = MappedMemory.allocateFloats(count)
             capacity = count
         }
         return storage

@@ -94,8 +94,8 @@ public final class Inferencer {
     /// What inference changes in a loaded network (after its weights are
     /// hashed): every BatchNorm that follows a convolution folded into it.
     static func prepareForInference(_ model: ClassifierModel) {
-        // Every image and scale has its own sizes: released buffers go back to
-        // malloc, which can reuse them for any size, instead of to the
+        // Every image and scale has its own sizes: released buffers are freed
+        // (large ones unmapped, MappedMemory) instead of kept in the
         // size-keyed cache made for repeating training steps.
         BufferPool.shared.keepsReleasedBuffers = false
         MemoryPolicy.returnFreedMemory()
