@@ -10,8 +10,8 @@ import CSystem
 /// leaves garbage in the heap.)
 ///
 /// Inference is the opposite case: every image and scale has new sizes, so
-/// kept blocks fragment the heap (2.6 GB peak for a VOC image at scale 2,
-/// against the ~1.2 GB live); it gives blocks of 16 MB and more back on free.
+/// kept blocks fragment the heap; it gives blocks of 16 MB and more back on
+/// free. (Tensor buffers of 1 MB and more bypass malloc there: MappedMemory.)
 enum MemoryPolicy {
     static func keepFreedMemory() { csystem_keep_freed_memory() }
     static func returnFreedMemory() { csystem_return_freed_memory() }
