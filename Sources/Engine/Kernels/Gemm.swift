@@ -90,6 +90,8 @@ public enum Gemm {
     public static func multiplyAll(count: Int, _ product: (Int) -> GemmProduct) {
         let threads = ComputeThreads.openBLASThreads ? 1 : ComputeThreads.cached
         var total = 0
+        // product(i) is cheap and called again below: an array of the
+        // products would be an allocation per call.
         for i in 0..<count { total += product(i).work }
         guard threads > 1 && total >= minimumSplitWork else {
             for i in 0..<count { product(i).run() }
