@@ -29,6 +29,8 @@ final class WinogradTests: XCTestCase {
         (2, 2, 17, 9, 3, 0, 2), (1, 3, 19, 23, 4, 4, 4), (2, 5, 12, 7, 2, 3, 3), (1, 2, 6, 6, 3, 5, 2),
         (1, 2, 21, 18, 2, 4, 4),
         (2, 5, 9, 8, 7, 2, 2),  // 35 kernels: two blocks of 16 lanes and three alone
+        // Wide planes: runs of 16 tiles inside the plane, which F(4×4) transforms in lanes.
+        (1, 2, 74, 70, 2, 0, 1), (2, 2, 45, 90, 3, 2, 2),
     ].map { ConvGeometry(n: $0.0, cin: $0.1, h: $0.2, w: $0.3, cout: $0.4, kernel: 3, pad: $0.5, dilation: $0.6) }
 
     struct Case {
