@@ -64,6 +64,13 @@ final class EvaluationInputTests: XCTestCase {
         try assertRefused(args, mentions: ["no pixel was evaluated"])
     }
 
+    /// Before: "an image not found", which sent people looking for their photos.
+    func testAMissingGroundTruthMaskIsNamedAsOne() throws {
+        let (dir, args) = try setUp(gt: [mask(4, 4, [0, 1])], pred: [mask(4, 4, [0, 1])])
+        try FileManager.default.removeItem(atPath: "\(dir)/gt/img0.png")
+        try assertRefused(args, mentions: ["\(dir)/gt/img0.png", "ground-truth mask not found", "--gt-dir"])
+    }
+
     /// Before: a repeated id counted twice.
     func testDuplicateIdsAreRefused() throws {
         let (dir, args) = try setUp(gt: [mask(4, 4, [0, 1])], pred: [mask(4, 4, [0, 1])], ids: ["img0", "img0"])

@@ -89,6 +89,7 @@ struct SweepCommand: ParsableCommand {
         var problems: [String] = []
         for (i, id) in ids.enumerated() where i % comm.size == comm.rank {
             do {
+                try MaskEvaluation.requireMask("\(gtDir)/\(id).png", "ground-truth mask", flag: "--gt-dir")
                 let gt = try MaskFiles.read("\(gtDir)/\(id).png")
                 let maps = try SavedMaps.read(
                     "\(camDir)/\(id).npy", classes: classes, height: gt.height, width: gt.width)
@@ -136,6 +137,7 @@ struct SweepCommand: ParsableCommand {
     /// Reads one image's maps and ground truth, checks they fit, adds them.
     func add(_ id: String, to sweep: inout ThresholdSweep, classes: Int) throws {
         let gtPath = "\(gtDir)/\(id).png"
+        try MaskEvaluation.requireMask(gtPath, "ground-truth mask", flag: "--gt-dir")
         let gt = try MaskFiles.read(gtPath)
         try MaskEvaluation(numClasses: classes + 1, predictionIgnore: nil).check(
             gt, path: gtPath, allowed: MaskEvaluation.groundTruthIgnore, what: "ground truth")

@@ -1,4 +1,5 @@
 import Data
+import Foundation
 
 /// Scores one image's prediction against its ground truth, for `eval` and
 /// `infer --gt-dir` alike, refusing what would make the score silently wrong:
@@ -12,12 +13,22 @@ struct MaskEvaluation {
     let predictionIgnore: UInt8?
     static let groundTruthIgnore: UInt8 = 255
 
+    /// Refuses a missing mask naming what it is and the flag that points at
+    /// its folder (the PNG reader alone would say "an image not found").
+    static func requireMask(_ path: String, _ what: String, flag: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(path, "\(what) not found; \(flag) needs one <id>.png for every listed image")
+        }
+    }
+
     /// Checks and adds one image. `prediction` is the mask as read from (or
     /// written to) `predictionPath`, which only names it in messages.
     func add(
         groundTruthPath: String, prediction: Image8, predictionPath: String, contextPath: String?,
         into matrix: inout ConfusionMatrix, context: inout ContextConfusion
     ) throws {
+        try Self.requireMask(groundTruthPath, "ground-truth mask", flag: "--gt-dir")
+        if let contextPath { try Self.requireMask(contextPath, "context region map", flag: "--context-dir") }
         let gt = try MaskFiles.read(groundTruthPath)
         guard prediction.width == gt.width, prediction.height == gt.height else {
             throw DataError(
