@@ -51,11 +51,17 @@ int cimage_png_decode(const uint8_t *data, size_t size, int want_indices, uint8_
         png_longjmp(png, 1);
     }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+    if (want_indices && depth == 16) {
+        // Stripping to 8 bits would divide every class index by 256 (all background).
+        snprintf(err, errlen, "a 16-bit PNG; class-index masks are 8-bit grey or palette PNGs, save it as 8-bit");
+        png_longjmp(png, 1);
+    }
     if (depth == 16) png_set_strip_16(png);
     if (depth < 8) png_set_packing(png);
     if (color == PNG_COLOR_TYPE_PALETTE) {
         if (!want_indices) png_set_palette_to_rgb(png);
-    } else if (color == PNG_COLOR_TYPE_GRAY && depth < 8) {
+    } else if (color == PNG_COLOR_TYPE_GRAY && depth < 8 && !want_indices) {
+        // Scales to 0…255 for pictures; indices keep their values (packing alone unpacks them).
         png_set_expand_gray_1_2_4_to_8(png);
     }
     if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);

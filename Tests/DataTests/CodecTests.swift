@@ -24,6 +24,21 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(try ImageCodecs.readPNG("\(dir)/grey.png", indices: true), grey)
     }
 
+    /// Class-index masks of other bit depths (made by PIL, Fixtures/mask_*): a
+    /// 16-bit one was stripped to 8 bits (every index / 256: all background)
+    /// and is refused; a 1-bit one was scaled to 0/255 (class 1 read as
+    /// ignore) and now keeps its values. As a picture, 1-bit still scales.
+    func testMasksOfOtherBitDepthsAreReadAsIndicesOrRefused() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let sixteen = fixtures.appendingPathComponent("mask_16bit_4x2.png").path
+        XCTAssertThrowsError(try MaskFiles.read(sixteen)) { error in
+            XCTAssertTrue("\(error)".contains(sixteen) && "\(error)".contains("16-bit"), "\(error)")
+        }
+        let oneBit = fixtures.appendingPathComponent("mask_1bit_4x2.png").path
+        XCTAssertEqual(try MaskFiles.read(oneBit).pixels, [0, 1, 1, 0, 1, 0, 0, 1])
+        XCTAssertEqual(try ImageCodecs.readPNG(oneBit).pixels, [0, 255, 255, 0, 255, 0, 0, 255])
+    }
+
     func testJPEGRoundTripAndHeader() throws {
         let rgb = Image8(width: 32, height: 24, channels: 3, pixels: (0..<(32 * 24 * 3)).map { UInt8(($0 / 3) % 200) })
         try ImageCodecs.writeJPEG(rgb, to: "\(dir)/a.jpg", quality: 95)

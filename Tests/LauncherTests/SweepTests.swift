@@ -97,6 +97,11 @@ final class SweepTests: XCTestCase {
         r = try ProcessHarness.epsDist(sweep + ["--cam-dir", "\(dir)/maps"])
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("\(ids[0]).npy"), r.stderr)
+        // A dict without any class (an image without labels) is all background; it trapped before.
+        let empty = CAMArrays(height: 0, width: 0, classIndices: [], maps: [])
+        try empty.encoded().write(to: URL(fileURLWithPath: "\(dir)/maps/\(ids[0]).npy"))
+        r = try ProcessHarness.epsDist(sweep + ["--cam-dir", "\(dir)/maps"])
+        XCTAssertEqual(r.status, 0, r.stderr)
     }
 
     func testSweepAtInferThresholdEqualsInferReport() throws {

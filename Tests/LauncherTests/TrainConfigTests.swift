@@ -109,7 +109,7 @@ final class TrainConfigTests: XCTestCase {
             ("--workers", "-1"), ("--workers", "0"), ("--momentum", "1"), ("--bucket-mb", "0"),
             ("--collective-timeout", "-1"), ("--log-every", "0"), ("--threads", "0"),
             ("--keep-checkpoints", "0"), ("--stop-at-step", "0"), ("--crop-size", "100000"),
-            ("--workers", "100000"), ("--bucket-mb", "1e30"),
+            ("--workers", "100000"), ("--bucket-mb", "1e30"), ("--max-iters", "0"), ("--max-iters", "3000000000"),
         ] {
             XCTAssertThrowsError(try resolve(required + ["\(flag)=\(value)"]), "\(flag) \(value)") { error in
                 XCTAssertTrue("\(error)".contains(flag), "\(flag) \(value): \(error)")

@@ -15,7 +15,7 @@ public final class RankLog {
                 _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             file = FileHandle(forWritingAtPath: path)
-            file?.seekToEndOfFile()
+            _ = try? file?.seekToEnd()
         }
     }
 
@@ -28,10 +28,18 @@ public final class RankLog {
         record(message)
     }
 
-    /// A line for the rank's file only.
+    /// A line for the rank's file only. A write that fails (a full disk)
+    /// ends the file log with one warning instead of stopping the run: the
+    /// run's own outputs (checkpoints, masks) report their failures.
     public func record(_ message: String) {
+        guard let file else { return }
         let stamp = String(format: "%9.2f", Date().timeIntervalSince(start))
-        file?.write(Data("[\(stamp)s rank \(rank)] \(message)\n".utf8))
+        do {
+            try file.write(contentsOf: Data("[\(stamp)s rank \(rank)] \(message)\n".utf8))
+        } catch {
+            self.file = nil
+            warn("cannot write the rank log any more (\(error.localizedDescription)); the console keeps it")
+        }
     }
 
     /// A warning on every rank's stderr (rank-prefixed) and file.

@@ -21,7 +21,9 @@ extension CommonTrainingSettings {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
             if !ok { throw UsageError(message()) }
         }
-        try require(maxIters > 0, "--max-iters must be positive, not \(maxIters)")
+        // A billion steps is years of training; beyond it counters printed with %d would wrap.
+        try require(
+            (1...1_000_000_000).contains(maxIters), "--max-iters must lie in 1…1000000000, not \(maxIters)")
         try require(lr.isFinite && lr > 0, "--lr must be a finite number > 0, not \(lr)")
         try require(wtDec.isFinite && wtDec >= 0, "--wt-dec must be a finite number >= 0, not \(wtDec)")
         try require(momentum >= 0 && momentum < 1, "--momentum must lie in [0, 1), not \(momentum)")

@@ -4,7 +4,7 @@ import Support
 /// Formats a confusion matrix as the reference's table and the evaluation JSON of docs/ARCHITECTURE.md, "Files".
 public enum EvalReport {
     public static func table(_ m: ConfusionMatrix, classNames: [String]) -> String {
-        func pct(_ v: Double) -> String { v.isNaN ? "    nan" : String(format: "%7.2f", v * 100) }
+        let pct = percentCell
         func row(_ idx: String, _ name: String, _ cells: [String]) -> String {
             pad(idx, 4) + " " + pad(String(name.prefix(12)), 12) + " " + cells.joined(separator: " ")
         }
@@ -13,6 +13,9 @@ public enum EvalReport {
         let (iou, prec, rec) = (m.iou, m.precision, m.recall)
         for c in 0..<m.numClasses where !iou[c].isNaN {
             lines.append(row("\(c)", classNames[c], [pct(iou[c]), pct(prec[c]), pct(rec[c])]))
+        }
+        if (prec + rec).contains(where: { !$0.isFinite }) {
+            lines.append("(– : undefined, no pixel predicted as that class)")
         }
         lines.append(String(format: "pixel accuracy %.2f  (%.0f pixels)", m.pixelAccuracy * 100, m.total))
         lines.append(
@@ -23,6 +26,10 @@ public enum EvalReport {
     }
 
     static func nanMean(_ v: [Double]) -> Double { ConfusionMatrix.nanMean(v) }
+
+    /// A fraction as a 7-wide percent cell; "–" where it is undefined (a
+    /// class nothing was predicted as has no precision): no table prints NaN.
+    static func percentCell(_ v: Double) -> String { v.isFinite ? String(format: "%7.2f", v * 100) : "      –" }
 
     /// Left-aligned in a field of `width` characters.
     static func pad(_ s: String, _ width: Int) -> String {

@@ -51,6 +51,10 @@ enum SavedMaps {
             if let c = cams.classIndices.last, c >= classes {
                 throw DataError(path, "holds class index \(c), the dataset has \(classes) classes (0…\(classes - 1))")
             }
+            // No class at all (an image without labels): all background, at the image's size.
+            if cams.classIndices.isEmpty {
+                return .dict(CAMArrays(height: height, width: width, classIndices: [], maps: []))
+            }
             return .dict(cams)
         }
         guard npy.descr == "<f4", !npy.fortranOrder, npy.shape == [classes, height, width],

@@ -74,10 +74,10 @@ public struct ThresholdSweep {
         var lines = ["   thr    mIoU    Prec  Recall"]
         let bestThreshold = best.threshold
         for (t, m) in zip(thresholds, matrices) {
+            let cells = [m.meanIoU, ConfusionMatrix.nanMean(m.precision), ConfusionMatrix.nanMean(m.recall)]
             lines.append(
-                String(
-                    format: "%6.3f %7.2f %7.2f %7.2f", t, m.meanIoU * 100, ConfusionMatrix.nanMean(m.precision) * 100,
-                    ConfusionMatrix.nanMean(m.recall) * 100) + (t == bestThreshold ? "  <- best" : ""))
+                String(format: "%6.3f ", t) + cells.map(EvalReport.percentCell).joined(separator: " ")
+                    + (t == bestThreshold ? "  <- best" : ""))
         }
         return lines.joined(separator: "\n")
     }
