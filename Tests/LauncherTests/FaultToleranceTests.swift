@@ -56,6 +56,15 @@ final class FaultToleranceTests: XCTestCase {
                 out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume", "--seed", "99"]))
         XCTAssertEqual(mismatched.status, 2, mismatched.stderr)
         XCTAssertTrue(mismatched.stderr.contains("other settings"), mismatched.stderr)
+        // Nor other images (the list path may move, the images may not).
+        let shorter = "\(split)-shorter.txt"
+        let lines = try String(contentsOfFile: SyntheticFixture.trainList, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: shorter, atomically: true, encoding: .utf8)
+        let otherImages = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: split, iterations: 20, extra: ["--checkpoint-every", "4", "--resume", "--train-list", shorter]))
+        XCTAssertEqual(otherImages.status, 2, otherImages.stderr)
+        XCTAssertTrue(otherImages.stderr.contains("other settings or images"), otherImages.stderr)
         let second = try ProcessHarness.mpiEpsDist(
             ranks: 1,
             SyntheticFixture.trainArguments(

@@ -39,6 +39,8 @@ extension TrainingLoop {
             return copy
         }
         log.info("dataset: \(samples.count) images, \(dataset.numClasses) classes (\(config.listFile))")
+        let ids = Data(samples.map(\.id).joined(separator: "\n").utf8)
+        datasetSignature = " images \(samples.count) \(ids.withUnsafeBytes { ContentHash.hex($0) })"
         return dataset.with(samples: samples)
     }
 }

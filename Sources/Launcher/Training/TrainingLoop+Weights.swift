@@ -28,11 +28,14 @@ extension TrainingLoop {
             }
             if config.resume.resumes, let newest = run.stepCheckpoints().last {
                 let file = try SafeTensorsFile.read(newest.path)
-                if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != config.resumeSignature {
+                // Checkpoints of eps-dist before the dataset part carry the settings alone.
+                if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != resumeSignature,
+                    saved != config.resumeSignature
+                {
                     throw UsageError(
-                        "\(newest.path) was written by a run with other settings:\n  saved: \(saved)\n  now:   "
-                            + "\(config.resumeSignature)\n"
-                            + "resume with the same flags (e.g. --config \(run.config))")
+                        "\(newest.path) was written by a run with other settings or images:\n  saved: \(saved)\n  now:   "
+                            + "\(resumeSignature)\n"
+                            + "resume with the same flags and --train-list images (e.g. --config \(run.config))")
                 }
                 let step = try Checkpoint.restore(file, into: model, path: newest.path, optimizerState: true)
                 log.info("resuming from \(newest.path) at step \(step)")

@@ -41,6 +41,12 @@ final class TrainingLoop {
     let comm: Communicator
     let run: RunDirectory
     let log: RankLog
+    /// The training images (count and a hash of their ids), set when the
+    /// dataset is loaded: a resume must see the same ones, wherever they moved.
+    var datasetSignature = ""
+
+    /// What a step checkpoint records and a resume must match.
+    var resumeSignature: String { settings.resumeSignature + datasetSignature }
 
     /// Makes the run directory on rank 0 (refusing one that holds a run unless resuming).
     init(settings: LoopSettings, comm: Communicator) throws {
@@ -182,7 +188,7 @@ final class TrainingLoop {
         try RankDiscipline.onRoot(comm) {
             try Checkpoint.make(
                 model, step: step, seed: settings.seed, configYAML: settings.configYAML,
-                includeOptimizer: includeOptimizer, adam: settings.adam, resumeSignature: settings.resumeSignature,
+                includeOptimizer: includeOptimizer, adam: settings.adam, resumeSignature: resumeSignature,
                 elapsedSeconds: elapsed
             )
             .write(to: path)
