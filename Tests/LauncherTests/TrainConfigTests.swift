@@ -96,9 +96,12 @@ final class TrainConfigTests: XCTestCase {
             XCTAssertTrue(
                 "\(error)".contains("\(path): `max_iters`") && "\(error)".contains("whole number"), "\(error)")
         }
-        let arch = try writeConfig("arch: resnet99\n")
-        XCTAssertThrowsError(try resolve(required + ["--config", arch])) { error in
-            XCTAssertTrue("\(error)".contains("resnet38"), "\(error)")
+        // The settings that pick a preset are read on their own; they named the key `value` before.
+        for key in ["arch", "optimizer", "dataset"] {
+            let bad = try writeConfig("\(key): resnet99\n")
+            XCTAssertThrowsError(try resolve(required + ["--config", bad])) { error in
+                XCTAssertTrue("\(error)".contains("\(bad): `\(key)`") && "\(error)".contains("use one of"), "\(error)")
+            }
         }
     }
 

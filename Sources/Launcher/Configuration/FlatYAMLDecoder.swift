@@ -12,12 +12,20 @@ struct FlatYAMLDecoder {
         try T(from: TopDecoder(values: values))
     }
 
-    /// One value on its own (e.g. the dataset kind that picks the preset).
-    static func decode<T: Decodable>(_ type: T.Type, fromText text: String, source: String) throws -> T {
-        try decode(OneValue<T>.self, from: ["value": Value(text: text, source: source)]).value
+    /// One value on its own (e.g. the dataset kind that picks the preset),
+    /// named `key` in messages.
+    static func decode<T: Decodable>(_ type: T.Type, key: String, fromText text: String, source: String) throws -> T {
+        let top = TopDecoder(values: [SettingKey.yaml(key): Value(text: text, source: source)])
+        return try top.container(keyedBy: NamedKey.self).decode(T.self, forKey: NamedKey(stringValue: key))
     }
 
-    private struct OneValue<V: Decodable>: Decodable { var value: V }
+    /// A coding key made from a setting's name.
+    private struct NamedKey: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
 
     private struct TopDecoder: Decoder {
         let values: [String: Value]

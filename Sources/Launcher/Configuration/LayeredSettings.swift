@@ -64,6 +64,7 @@ enum SettingsResolver {
     static func pick<T: Decodable>(
         _: T.Type, _ key: String, in given: [String: FlatYAMLDecoder.Value], fallback: String
     ) throws -> T {
-        try FlatYAMLDecoder.decode(T.self, fromText: given[key]?.text ?? fallback, source: given[key]?.source ?? "")
+        try FlatYAMLDecoder.decode(
+            T.self, key: key, fromText: given[key]?.text ?? fallback, source: given[key]?.source ?? "")
     }
 }
