@@ -20,6 +20,13 @@ final class CommandLineTests: XCTestCase {
         try assertBadUsage(["train", "--no-such-flag"], mentions: "no-such-flag")
     }
 
+    /// Before: "NSCocoaErrorDomain error 512".
+    func testAnOutputFolderUnderAFileNamesTheFile() throws {
+        let dir = ProcessHarness.temporaryDirectory("out-under-file")
+        try "x".write(toFile: "\(dir)/afile", atomically: true, encoding: .utf8)
+        try assertBadUsage(["synth", "--out", "\(dir)/afile/data"], mentions: "\(dir)/afile is a file, not a folder")
+    }
+
     func testNonNumericFlagValue() throws {
         try assertBadUsage(
             SyntheticFixture.trainArguments(

@@ -9,12 +9,28 @@ enum OutputFolder {
     @discardableResult
     static func prepare(_ dir: String, flag: String) throws -> [String] {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw UsageError("\(dir): cannot create the output folder (\(flag)): \(error.localizedDescription)")
+            throw UsageError(
+                "\(dir): cannot create the output folder (\(flag)): "
+                    + "\(fileInTheWay(of: dir) ?? error.localizedDescription); choose another \(flag)")
         }
         guard FileManager.default.isWritableFile(atPath: dir) else {
             throw UsageError("\(dir): the output folder (\(flag)) is not writable")
         }
         return AtomicFile.removeStaleTemporaries(in: dir)
+    }
+
+    /// "X is a file, not a folder" when the nearest existing part of `dir`'s
+    /// path is a file (Foundation's own message is a bare error number).
+    static func fileInTheWay(of dir: String) -> String? {
+        var url = URL(fileURLWithPath: dir).standardizedFileURL
+        while url.path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+                return isFolder.boolValue ? nil : "\(url.path) is a file, not a folder"
+            }
+            url.deleteLastPathComponent()
+        }
+        return nil
     }
 
     /// The one path every name of a folder resolves to (symlinks and ".." followed).
