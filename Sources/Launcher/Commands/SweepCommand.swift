@@ -87,6 +87,7 @@ struct SweepCommand: ParsableCommand {
     func writeMasks(ids: [String], to dir: String, threshold: Float, classes: Int, comm: Communicator) throws {
         try RankDiscipline.onRoot(comm) { _ = try OutputFolder.prepare(dir, flag: "--write-masks") }
         var problems: [String] = []
+        var ioFailure = false
         for (i, id) in ids.enumerated() where i % comm.size == comm.rank {
             do {
                 try MaskEvaluation.requireMask("\(gtDir)/\(id).png", "ground-truth mask", flag: "--gt-dir")
@@ -98,9 +99,12 @@ struct SweepCommand: ParsableCommand {
                 }
                 try ImageCodecs.writePNG(
                     Image8(width: gt.width, height: gt.height, channels: 1, pixels: mask), to: "\(dir)/\(id).png")
-            } catch { problems.append("\(error)") }
+            } catch {
+                problems.append("\(error)")
+                if ExitStatus.code(for: error) == ExitStatus.failure { ioFailure = true }
+            }
         }
-        try RankDiscipline.agree(comm, problems: problems, title: "sweep: masks not written")
+        try RankDiscipline.agree(comm, problems: problems, title: "sweep: masks not written", ioFailure: ioFailure)
         try RankDiscipline.onRoot(comm) {
             print(String(format: "wrote %d mask(s) at threshold %.3f: %@", ids.count, threshold, dir))
         }

@@ -28,14 +28,18 @@ public enum RankDiscipline {
 
     /// Every rank contributes its problems; if any rank has one, rank 0
     /// prints them all and every rank fails with status 2 (no hang, no abort).
-    public static func agree(_ comm: Communicator, problems: [String], title: String) throws {
+    /// `ioFailure`: some problem of this rank was an I/O failure (a full
+    /// disk), which makes the job's status 1 instead of 2 (bad input).
+    public static func agree(_ comm: Communicator, problems: [String], title: String, ioFailure: Bool = false) throws {
         let anyProblem = comm.allreduceMax(problems.isEmpty ? 0 : 1)
         guard anyProblem > 0 else { return }
+        let anyIOFailure = comm.allreduceMax(ioFailure ? 1 : 0) > 0
         let all = comm.gather(string: problems.joined(separator: "\n"), root: 0).filter { !$0.isEmpty }
         let text = all.joined(separator: "\n")
         let count = text.split(separator: "\n").count
         throw AgreedFailure(
-            message: "\(title) (\(count) problem\(count == 1 ? "" : "s")):\n\(text)", code: ExitStatus.badInput)
+            message: "\(title) (\(count) problem\(count == 1 ? "" : "s")):\n\(text)",
+            code: anyIOFailure ? ExitStatus.failure : ExitStatus.badInput)
     }
 
     /// Runs `body` on rank 0 only; if it fails, every rank fails with the same
