@@ -30,6 +30,41 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertLessThanOrEqual(d, 1e-6, "Adam resume")
     }
 
+    /// A second run on the --out of a running one is refused (both wrote
+    /// metrics.jsonl and checkpoints before); once the first is killed, its
+    /// lock goes with it and the folder can be resumed.
+    func testASecondRunOnTheSameOutIsRefusedWhileTheFirstRuns() throws {
+        let out = ProcessHarness.temporaryDirectory("locked-run")
+        let first = try RunningProcess(
+            ProcessHarness.binary,
+            SyntheticFixture.trainArguments(out: out, iterations: 100_000, extra: ["--checkpoint-every", "5"]),
+            environment: ProcessInfo.processInfo.environment)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: "\(out)/checkpoints/step-000005.safetensors")
+        {
+            usleep(50_000)
+        }
+        let second = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: out, iterations: 100_000, extra: ["--checkpoint-every", "5", "--resume"]))
+        XCTAssertEqual(second.status, 2, second.stderr)
+        XCTAssertTrue(second.stderr.contains("in use by another eps-dist run"), second.stderr)
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = first.wait(timeout: 30)
+        // The kernel dropped the killed run's lock: it can be taken at once.
+        let fd = open("\(out)/.eps-dist.lock", O_RDWR)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0, "the lock outlived its run")
+        close(fd)
+        // A stop at step 5 is behind the resumed run (it ran on to the end before).
+        let behind = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(
+                out: out, iterations: 100_000, extra: ["--checkpoint-every", "5", "--resume", "--stop-at-step", "5"]),
+            timeout: 120)
+        XCTAssertEqual(behind.status, 2, behind.stderr)
+        XCTAssertTrue(behind.stderr.contains("--stop-at-step 5 is not after step"), behind.stderr)
+    }
+
     /// Stop after step 10 (the SIGTERM path) on 2 ranks, resume on 1 rank:
     /// the final weights equal the uninterrupted 2-rank run's.
     func testResumeOnAnotherRankCountReproducesTheStraightRun() throws {

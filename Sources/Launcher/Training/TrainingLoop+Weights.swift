@@ -55,6 +55,12 @@ extension TrainingLoop {
         if config.adam {
             comm.broadcast(model.store.secondMoment, count: model.store.count, root: 0)
         }
+        // A stop at a step already done would never come: the run would go on to the end.
+        if let stop = config.stopAtStep, stop <= first {
+            throw AgreedFailure(
+                message: "--stop-at-step \(stop) is not after step \(first), where this run resumes; pass a later step",
+                code: ExitStatus.badInput)
+        }
         return (first, start?.elapsed ?? 0)
     }
 

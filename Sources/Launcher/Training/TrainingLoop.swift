@@ -55,6 +55,7 @@ final class TrainingLoop {
         let run = RunDirectory(settings.out)
         self.run = run
         try RankDiscipline.onRoot(comm) {
+            try run.lock()
             if run.holdsRun && !settings.resume.resumes {
                 throw UsageError(
                     "\(settings.out) already holds a run (checkpoints); pass --resume to continue it or choose "
