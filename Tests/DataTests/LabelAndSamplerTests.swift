@@ -20,6 +20,22 @@ final class LabelAndSamplerTests: XCTestCase {
         XCTAssertEqual(labels.enumerated().filter { $0.element == 1 }.map(\.offset), [14, 18])
     }
 
+    /// FoundationXML reported success on these: a cut-off file lost the
+    /// labels after the cut, an empty one read as "no object label".
+    func testTruncatedOrEmptyAnnotationsAreRefused() throws {
+        let whole = "<annotation><object><name>train</name></object><object><name>person</name></object></annotation>"
+        let cut = String(whole.prefix(whole.range(of: "<name>person")!.lowerBound.utf16Offset(in: whole) + 3))
+        for (name, text, needle) in [
+            ("cut.xml", cut, "cut short"), ("open.xml", "<annotation><object>", "cut short"),
+            ("empty.xml", "", "empty"),
+        ] {
+            try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try LabelSources.vocObjectNames(xml: "\(dir)/\(name)"), name) { error in
+                XCTAssertTrue("\(error)".contains(name) && "\(error)".contains(needle), "\(error)")
+            }
+        }
+    }
+
     func testUnknownClassNameIsAnError() throws {
         try "<annotation><object><name>unicorn</name></object></annotation>".write(
             toFile: "\(dir)/u.xml", atomically: true, encoding: .utf8)

@@ -32,6 +32,14 @@ public enum LabelSources {
             throw DataError(
                 path, "annotation XML does not parse (\(parser.parserError.map { "\($0)" } ?? "syntax error"))")
         }
+        // FoundationXML reports success on a document cut short (its open elements are left unclosed),
+        // which would drop the labels after the cut.
+        guard collector.sawElement, collector.isClosed else {
+            throw DataError(
+                path,
+                "annotation XML is \(collector.sawElement ? "cut short (elements left open)" : "empty"); "
+                    + "repair or regenerate the file")
+        }
         return collector.names
     }
 
@@ -251,12 +259,16 @@ final class VOCObjectNameCollector: NSObject, XMLParserDelegate {
     var names: [String] = []
     private var path: [String] = []
     private var text = ""
+    /// Whether any element started, and whether every started one ended.
+    private(set) var sawElement = false
+    var isClosed: Bool { path.isEmpty }
 
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
         qualifiedName: String?, attributes: [String: String] = [:]
     ) {
         path.append(element)
+        sawElement = true
         text = ""
     }
 
