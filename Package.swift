@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Module rule (docs/ARCHITECTURE.md, "Modules"): Launcher → {Engine, Data, Distributed, DenseCRF, Support,
@@ -8,6 +9,26 @@ import PackageDescription
 // Only Distributed sees MPI; Support (atomic files, keyed random streams, byte readers) depends on nothing.
 // Release builds keep every check (SwiftPM's -O, not -Ounchecked): measured equal
 // speed (docs/PERFORMANCE.md), and a precondition stays an error, not undefined behaviour.
+
+// The Swift kernels (Winograd transforms, im2col, BatchNorm, element-wise passes) are compiled for
+// the build machine's vector unit: on an x86-64 host with AVX2 and FMA, for `haswell` (256-bit
+// vectors); elsewhere, or with EPS_DIST_TARGET_CPU=x86-64, for the baseline (SSE2). Build where you
+// run, as HPC codes do. Results do not change: Swift never fuses a·b + c into an FMA on its own and
+// keeps the order of every sum, so only the vector width differs (docs/PERFORMANCE.md, "AVX2").
+// OpenBLAS picks its own kernels at run time either way.
+let targetCPU: String? = {
+    if let chosen = ProcessInfo.processInfo.environment["EPS_DIST_TARGET_CPU"], !chosen.isEmpty { return chosen }
+    #if arch(x86_64) && os(Linux)
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let have = Set(flags.split(separator: " ").map(String.init))
+        let haswell: Set = ["avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm", "popcnt"]
+        return haswell.isSubset(of: have) ? "haswell" : nil
+    #else
+        return nil
+    #endif
+}()
+let vectorUnit: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "eps-dist",
@@ -32,11 +53,11 @@ let package = Package(
         .target(
             name: "CImage", path: "Sources/CImage",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("turbojpeg")]),
-        .target(name: "Support"),
-        .target(name: "Engine", dependencies: ["CBLAS", "Support"]),
-        .target(name: "Data", dependencies: ["CImage", "Support"]),
+        .target(name: "Support", swiftSettings: vectorUnit),
+        .target(name: "Engine", dependencies: ["CBLAS", "Support"], swiftSettings: vectorUnit),
+        .target(name: "Data", dependencies: ["CImage", "Support"], swiftSettings: vectorUnit),
         .target(name: "Distributed", dependencies: ["CMPI"]),
-        .target(name: "DenseCRF"),
+        .target(name: "DenseCRF", swiftSettings: vectorUnit),
         // The commands live in a library so that tests can call them; the
         // executable is a two-line main.
         .target(
@@ -44,7 +65,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Data", "Distributed", "DenseCRF", "Support", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ], swiftSettings: vectorUnit),
         .executableTarget(name: "eps-dist", dependencies: ["Launcher"], path: "Sources/eps-dist"),
         .executableTarget(
             name: "MPISelfTest", dependencies: ["Distributed"],
