@@ -85,6 +85,23 @@ final class InferenceProvenanceTests: XCTestCase {
     }
 
     /// The --cam-npy format is part of the maps folder's record, not of the masks'.
+    /// Two infers into one folder would interleave their manifests: while one holds the
+    /// folder's lock, another is refused, and runs once the lock is released.
+    func testAFolderInUseByAnotherRunIsRefused() throws {
+        let weights = try checkpoint(seed: 5)
+        let out = ProcessHarness.temporaryDirectory("provenance-locked")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let fd = open("\(out)/.eps-dist.lock", O_CREAT | O_RDWR, 0o644)
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        let refused = try infer(weights: weights, out: out)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("in use by another eps-dist run"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/manifest.json"), "the refused run wrote")
+        close(fd)
+        let after = try infer(weights: weights, out: out)
+        XCTAssertEqual(after.status, 0, after.stderr)
+    }
+
     func testMapFormatIsComparedInTheMapsFolderOnly() throws {
         let weights = try checkpoint(seed: 5)
         let out = ProcessHarness.temporaryDirectory("provenance-format")
@@ -112,6 +129,35 @@ final class InferenceProvenanceTests: XCTestCase {
         let image = try ImageCodecs.jpegSize("\(SyntheticFixture.root)/JPEGImages/\(id).jpg")
         XCTAssertEqual([mask.width, mask.height], [image.width, image.height])
         XCTAssertTrue(try String(contentsOfFile: "\(out)/manifest.json", encoding: .utf8).contains("redone (stale)"))
+    }
+
+    /// A re-run makes an image again when its inputs changed or its maps were damaged: an edited
+    /// annotation (other labels, same image bytes), or a cut .npy (both were "already present").
+    func testEditedLabelsAndCutMapsAreMadeAgain() throws {
+        let weights = try checkpoint(seed: 5)
+        let root = ProcessHarness.temporaryDirectory("provenance-data") + "/data"
+        try FileManager.default.copyItem(atPath: SyntheticFixture.root, toPath: root)
+        let out = ProcessHarness.temporaryDirectory("provenance-labels")
+        let maps = ProcessHarness.temporaryDirectory("provenance-maps")
+        let args = [
+            "infer", "--weights", weights, "--data-root", root, "--infer-list", SyntheticFixture.valList,
+            "--cam-png", out, "--cam-npy", maps, "--scales", "1.0",
+        ]
+        XCTAssertEqual(try ProcessHarness.epsDist(args).status, 0)
+        let ids = try Dataset.readList(SyntheticFixture.valList)
+        let xml = "\(root)/Annotations/\(ids[0]).xml"
+        let text = try String(contentsOfFile: xml, encoding: .utf8)
+        let names = try LabelSources.vocObjectNames(xml: xml)
+        let other = ClassNames.voc.first { !names.contains($0) }!
+        try text.replacingOccurrences(of: "<name>\(names[0])</name>", with: "<name>\(other)</name>")
+            .write(toFile: xml, atomically: true, encoding: .utf8)
+        let npy = "\(maps)/\(ids[1]).npy"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: npy))
+        let again = try ProcessHarness.epsDist(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("wrote 2 mask(s)"), again.stdout)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: npy)).count, bytes.count, "the cut maps were kept")
     }
 
     /// Masks without provenance (an older eps-dist, or copied in by hand)

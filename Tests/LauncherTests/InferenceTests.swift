@@ -1,4 +1,5 @@
 import Data
+import Engine
 import Foundation
 import Launcher
 import XCTest
@@ -72,6 +73,10 @@ final class InferenceTests: XCTestCase {
         r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: out, extra: ["--arch", "resnet38"]))
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("architecture"), r.stderr)
+        // Another --width-divisor than the training's: one line saying so, not every mismatched shape.
+        r = try ProcessHarness.epsDist(inferArguments(weights: weights, out: out, extra: ["--width-divisor", "2"]))
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("was trained with --width-divisor 1; pass --width-divisor 1"), r.stderr)
         // A 20-class checkpoint used for 80 COCO classes.
         let coco = ProcessHarness.temporaryDirectory("bad-infer-coco")
         try "x 1\n".write(toFile: "\(coco)/labels.txt", atomically: true, encoding: .utf8)
@@ -88,6 +93,16 @@ final class InferenceTests: XCTestCase {
         r = try ProcessHarness.epsDist(inferArguments(weights: "\(out)/cut.safetensors", out: out))
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("cut.safetensors"), r.stderr)
+        // Weights that blew up (finite, but the maps overflow to NaN): refused, not all-background masks.
+        var file = try SafeTensorsFile.read(weights)
+        for (name, t) in file.tensors where name.hasSuffix("weight") {
+            file.tensors[name] = Tensor(shape: t.shape, data: t.values.map { $0 * 1e30 })
+        }
+        try file.write(to: "\(out)/exploded.safetensors")
+        r = try ProcessHarness.epsDist(
+            inferArguments(weights: "\(out)/exploded.safetensors", out: ProcessHarness.temporaryDirectory("nan-out")))
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("the weights are diverged or damaged"), r.stderr)
         // RGB ground truth is refused with the file's name, not a crash.
         let gt = ProcessHarness.temporaryDirectory("rgb-gt")
         for id in try Dataset.readList(SyntheticFixture.trainList) {

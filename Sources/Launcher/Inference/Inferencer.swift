@@ -59,6 +59,7 @@ public final class Inferencer {
         let o = options
         let image = try ImageCodecs.readJPEG(sample.imagePath)
         let fusion = MultiScaleCAM(model: model, scales: o.scales).fuse(image, labels: sample.labels)
+        try fusion.sum.withUnsafeBufferPointer { try requireFinite($0, of: sample) }
         let norm = fusion.normalized()
         let present = (0..<model.numClasses).map { sample.labels[$0] > 1e-5 }
         let cams = norm.withUnsafeBufferPointer {
@@ -107,7 +108,16 @@ public final class Inferencer {
     /// range the checkpoint records (nil for weights of other origin).
     func loadModel(numClasses: Int) throws -> (ClassifierModel, trainingResize: [Int]?) {
         let o = options
-        let file = try RankDiscipline.onRoot(comm) { try WeightFiles.read(o.weights) }
+        let file = try RankDiscipline.onRoot(comm) { () -> SafeTensorsFile in
+            let file = try WeightFiles.read(o.weights)
+            // The network's widths must be the trained ones: say so, not a list of every mismatched shape.
+            let recorded = file.metadata["config"].flatMap { try? FlatYAML.parse($0, path: o.weights) }
+            if let divisor = recorded?["width_divisor"].flatMap(Int.init), divisor != o.widthDivisor {
+                throw UsageError(
+                    "\(o.weights) was trained with --width-divisor \(divisor); pass --width-divisor \(divisor)")
+            }
+            return file
+        }
         let resize = file?.metadata["config"].flatMap { try? FlatYAML.parse($0, path: o.weights)["resize_size"] }
         let meta = comm.broadcast(
             string: [file?.metadata["arch"] ?? "", file?.metadata["method"] ?? "", resize ?? ""].joined(separator: " "),

@@ -29,6 +29,18 @@ protocol MaskMaker: AnyObject {
     func makeMask(_ sample: Sample) throws -> (mask: Image8, note: String?)
 }
 
+extension MaskMaker {
+    /// Refuses a network output holding NaN or infinity (diverged or damaged weights give it): it
+    /// would become all-background masks, NaN maps and a score, without a word.
+    func requireFinite(_ values: UnsafeBufferPointer<Float>, of sample: Sample) throws {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        throw DataError(
+            weightsPath,
+            "the network's output for \(sample.id) holds \(values[bad]): the weights are diverged or damaged "
+                + "(train again, e.g. with a lower --lr)")
+    }
+}
+
 /// The loop `infer` and `seg-infer` share: every rank takes a share of the
 /// list balanced by image area, reuses masks of the same settings and image
 /// (resume), writes its masks atomically and records them in a per-rank
@@ -48,7 +60,7 @@ struct ShardedMaskRun<Maker: MaskMaker> {
         let previousJSON = try RankDiscipline.onRoot(comm) { () -> Data in
             let provenance = try maker.provenance()
             for (dir, flag) in maker.outputFolders {
-                let removed = try OutputFolder.prepare(dir, flag: flag)
+                let removed = try OutputFolder.claim(dir, flag: flag)
                 if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(dir)") }
                 try provenance.check(dir, flag: flag, overwrite: maker.overwrite)
             }
@@ -88,10 +100,10 @@ struct ShardedMaskRun<Maker: MaskMaker> {
                 try maker.prepare(&sample)
                 let mask: Image8
                 var status = "written"
-                let imageHash = try InputFile.read(sample.imagePath, what: "an image").withUnsafeBytes {
-                    ContentHash.hex($0)
-                }
-                if let reused = reusableMask(sample, imageHash: imageHash, previous: previous[sample.id]) {
+                let imageHash = try inputsHash(sample)
+                if let reused = reusableMask(
+                    sample, imageHash: imageHash, previous: previous[sample.id], classes: classes - 1)
+                {
                     mask = reused
                     status = "existing"
                 } else {
@@ -170,14 +182,29 @@ struct ShardedMaskRun<Maker: MaskMaker> {
     /// mask decodes at the image's size, and the image is the one it was made
     /// from (its content hash as recorded by the manifest or a progress file;
     /// an image without a record is made again). Anything else is made again.
-    func reusableMask(_ sample: Sample, imageHash: String, previous: ManifestEntry?) -> Image8? {
+    func reusableMask(_ sample: Sample, imageHash: String, previous: ManifestEntry?, classes: Int) -> Image8? {
         guard !maker.overwrite, outputsExist(sample.id), let previous, previous.imageHash == imageHash,
             !previous.status.hasPrefix("failed")
         else { return nil }
         guard let mask = try? MaskFiles.read("\(maker.maskDir)/\(sample.id).png"),
             let size = try? ImageCodecs.jpegSize(sample.imagePath), mask.width == size.width, mask.height == size.height
         else { return nil }
+        // Saved maps that were cut or emptied are made again, like a damaged mask.
+        for (dir, flag) in maker.outputFolders where maker.outputSuffixes(flag: flag) == [".npy"] {
+            let path = "\(dir)/\(sample.id).npy"
+            guard (try? SavedMaps.load(path, classes: classes, height: size.height, width: size.width)) != nil else {
+                return nil
+            }
+        }
         return mask
+    }
+
+    /// What a mask is made from besides the settings: the image's bytes and, when it has any, its
+    /// image-level labels (an edited annotation must not reuse the old mask).
+    func inputsHash(_ sample: Sample) throws -> String {
+        let image = try InputFile.read(sample.imagePath, what: "an image").withUnsafeBytes { ContentHash.hex($0) }
+        let labels = sample.labels.indices.filter { sample.labels[$0] > 1e-5 }
+        return sample.labels.isEmpty ? image : image + " labels " + labels.map(String.init).joined(separator: ",")
     }
 
     /// Done when every requested output of the image exists (a re-run that

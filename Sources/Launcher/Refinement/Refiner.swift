@@ -34,7 +34,7 @@ final class Refiner {
                 epsDistVersion: EpsDistVersion.current, camDir: o.camDir,
                 cams: try InferenceProvenance.read(in: o.camDir), dataset: o.dataset.rawValue,
                 imageDir: o.imageDir, crf: parameters, background: background.description)
-            let removed = try OutputFolder.prepare(o.out, flag: "--out")
+            let removed = try OutputFolder.claim(o.out, flag: "--out")
             if !removed.isEmpty { log.info("removed \(removed.count) leftover temporary file(s) in \(o.out)") }
             try provenance.check(o.out, flag: "--out", overwrite: o.overwrite)
             try provenance.write(in: o.out)

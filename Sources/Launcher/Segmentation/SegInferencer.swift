@@ -92,6 +92,7 @@ extension SegInferencer: MaskMaker {
         try checkSize(sample.imagePath)
         let image = try ImageCodecs.readJPEG(sample.imagePath)
         let probabilities = classProbabilities(image)
+        try probabilities.withUnsafeBufferPointer { try requireFinite($0, of: sample) }
         let classes = model.numClasses
         let pixels: [UInt8]
         if options.useCRF {

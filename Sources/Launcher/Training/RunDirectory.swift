@@ -15,32 +15,17 @@ public struct RunDirectory {
     public func log(rank: Int) -> String { "\(logs)/rank-\(rank).log" }
     public func stepCheckpoint(_ step: Int) -> String { checkpoints + String(format: "/step-%06d.safetensors", step) }
 
-    public var lockFile: String { "\(path)/.eps-dist.lock" }
+    public var lockFile: String { OutputFolder.lockFile(path) }
 
-    /// Takes the run's lock (an advisory `flock` held until the process
-    /// ends, even by a kill): two runs writing one --out would interleave
-    /// metrics.jsonl lines and race for the checkpoints. Creates the folder.
-    public func lock() throws {
-        _ = try OutputFolder.prepare(path, flag: "--out")
-        let fd = open(lockFile, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw AtomicFile.WriteError(path: lockFile, reason: String(cString: strerror(errno)))
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw UsageError(
-                "\(path) is in use by another eps-dist run (it holds \(lockFile)); wait for it to end or choose "
-                    + "another --out")
-        }
-        // Kept open on purpose: closing the descriptor would release the lock.
-        Self.held.append(fd)
-    }
+    /// Takes the run's lock (OutputFolder.claim): two runs writing one --out would interleave
+    /// metrics.jsonl lines and race for the checkpoints. Creates the folder; returns the leftover
+    /// temporaries of killed writers it removed.
+    @discardableResult
+    public func lock() throws -> [String] { try OutputFolder.claim(path, flag: "--out") }
 
-    nonisolated(unsafe) private static var held: [Int32] = []
-
-    /// Creates the folders; returns the leftover temporaries of killed writers it removed.
+    /// Creates the subfolders; returns the leftover temporaries of killed writers it removed.
     public func create() throws -> [String] {
-        try [path, checkpoints, logs].flatMap { try OutputFolder.prepare($0, flag: "--out") }
+        try [checkpoints, logs].flatMap { try OutputFolder.prepare($0, flag: "--out") }
     }
 
     /// Complete step checkpoints (temp files never carry the final name), oldest first.

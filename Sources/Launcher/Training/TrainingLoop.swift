@@ -55,14 +55,14 @@ final class TrainingLoop {
         let run = RunDirectory(settings.out)
         self.run = run
         try RankDiscipline.onRoot(comm) {
-            try run.lock()
+            let stale = try run.lock()
             if run.holdsRun && !settings.resume.resumes {
                 throw UsageError(
                     "\(settings.out) already holds a run (checkpoints); pass --resume to continue it or choose "
                         + "another --out"
                 )
             }
-            let removed = try run.create()
+            let removed = try stale + run.create()
             if !removed.isEmpty { print("removed \(removed.count) leftover temporary file(s) of an interrupted run") }
         }
         log = RankLog(rank: comm.rank, path: run.log(rank: comm.rank))
