@@ -22,13 +22,16 @@ struct BenchDataCommand: ParsableCommand {
 
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
-            guard resizeSize.count == 2, resizeSize[0] <= resizeSize[1] else {
-                throw UsageError("--resize-size takes LO HI")
-            }
+            try validate()
             let dataset = try Dataset.load(
                 DatasetConfig(kind: .voc, dataRoot: dataRoot, listFile: trainList, saliencyRoot: saliencyRoot))
             let (checked, problems) = dataset.validated(requireSaliency: true)
             guard problems.isEmpty else { throw UsageError(problems.map(\.description).joined(separator: "\n")) }
+            guard checked.samples.count >= batchSize else {
+                throw UsageError(
+                    "\(trainList): \(checked.samples.count) usable images, fewer than one batch of \(batchSize); "
+                        + "lower --batch-size")
+            }
             let sampler = GlobalSampler(datasetSize: checked.samples.count, globalBatch: batchSize, seed: 0)
             let augmentation = EPSAugmentation(cropSize: cropSize, resizeRange: resizeSize[0]...resizeSize[1])
             var results: [[String: Any]] = []
@@ -50,5 +53,18 @@ struct BenchDataCommand: ParsableCommand {
             }
             if let json { try EvalReport.writeJSON(["crop_size": cropSize, "results": results], to: json) }
         }
+    }
+
+    /// The value checks of `train` for the flags both have, plus the benchmark's own.
+    func validate() throws {
+        func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+            if !ok { throw UsageError(message()) }
+        }
+        try TrainSettings.validateCrop(cropSize, resizeSize: resizeSize)
+        try require((1...1024).contains(batchSize), "--batch-size must lie in 1…1024, not \(batchSize)")
+        try require((1...100_000).contains(batches), "--batches must lie in 1…100000, not \(batches)")
+        try require(
+            !workers.isEmpty && workers.allSatisfy { (1...256).contains($0) },
+            "--workers takes counts in 1…256, not \(workers)")
     }
 }

@@ -136,15 +136,23 @@ public struct TrainSettings: Codable, Equatable, Sendable {
             method != .eps || !(saliencyRoot ?? "").isEmpty,
             "missing --saliency-root (EPS needs saliency maps; or use --method cam)")
         try require(batchSize > 0, "--batch-size must be positive, not \(batchSize)")
-        try require(
-            (8...Self.maxSide).contains(cropSize), "--crop-size must lie in 8…\(Self.maxSide), not \(cropSize)")
-        try require(
-            resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1]
-                && resizeSize[1] <= Self.maxSide,
-            "--resize-size takes two sizes LO HI with 0 < LO <= HI <= \(Self.maxSide), not \(resizeSize)")
+        try Self.validateCrop(cropSize, resizeSize: resizeSize)
         try require((0...1).contains(tau), "--tau must lie in [0, 1], not \(tau)")
         try require((0...1).contains(lam), "--lam must lie in [0, 1], not \(lam)")
         try validateCommon()
+    }
+
+    /// The checks of --crop-size and --resize-size (`train`, `bench-data`).
+    static func validateCrop(_ cropSize: Int, resizeSize: [Int]) throws {
+        guard (8...maxSide).contains(cropSize) else {
+            throw UsageError("--crop-size must lie in 8…\(maxSide), not \(cropSize)")
+        }
+        guard
+            resizeSize.count == 2 && resizeSize[0] > 0 && resizeSize[0] <= resizeSize[1] && resizeSize[1] <= maxSide
+        else {
+            throw UsageError(
+                "--resize-size takes two sizes LO HI with 0 < LO <= HI <= \(maxSide), not \(resizeSize)")
+        }
     }
 
     /// Where the dataset's files are.
