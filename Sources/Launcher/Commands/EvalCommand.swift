@@ -19,9 +19,18 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "A prediction value to skip like ground truth's 255 (default: every value must be a class).")
     var predictionIgnore: UInt8?
 
+    func validate() throws {
+        if let json { try OutputFile.requireReplaceable(json, flag: "--json", kind: .json) }
+    }
+
     func run() throws {
         RankDiscipline.run(SingleProcessCommunicator()) {
             let names = ["background"] + (try ClassNames.resolve(kind: dataset, file: classNames))
+            if let value = predictionIgnore, Int(value) < names.count {
+                throw UsageError(
+                    "--prediction-ignore \(value) is a class index (0…\(names.count - 1)); it names a value outside "
+                        + "the classes that the masks use for 'no decision', e.g. 255")
+            }
             let ids = try Dataset.readList(datalist)
             var matrix = ConfusionMatrix(numClasses: names.count)
             var context = ContextConfusion(

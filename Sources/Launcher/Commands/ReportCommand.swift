@@ -34,6 +34,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Seed of the gallery's random group (0).") var seed: UInt64 = 0
 
     func validate() throws {
+        try OutputFile.requireReplaceable(out, flag: "--out", kind: .html)
         guard (0...100).contains(gallery) else { throw UsageError("--gallery must lie in 0…100, not \(gallery)") }
         let needMasks = [
             ("--data-root", dataRoot), ("--img-dir", imgDir), ("--gt-dir", gtDir), ("--saliency-root", saliencyRoot),

@@ -37,6 +37,13 @@ struct SweepCommand: ParsableCommand {
     var classNames: String?
 
     func validate() throws {
+        if let json { try OutputFile.requireReplaceable(json, flag: "--json", kind: .json) }
+        if let csv { try OutputFile.requireReplaceable(csv, flag: "--csv", kind: .csv) }
+        // Checked before the sweep, not after it has printed every table.
+        if writeMasks == nil && maskThr != "best" {
+            throw UsageError("--mask-thr is the threshold of --write-masks; give --write-masks DIR as well")
+        }
+        _ = try maskThreshold(best: 0)
         if let writeMasks {
             try OutputFolder.refuseInputs(
                 writeMasks, flag: "--write-masks", inputs: [("--gt-dir", gtDir), ("--cam-dir", camDir)])
