@@ -39,6 +39,22 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(c.ratio(region: 1, classIndex: 2), 1.5, accuracy: 1e-12)
     }
 
+    /// names.txt: name k is region value k whatever the line order; CRLF lines split; a bad line is refused.
+    func testContextRegionNamesFollowTheirIndices() throws {
+        let dir = NSTemporaryDirectory() + "region-names-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "0 none\r\n2 water\r\n1 rails\r\n".write(toFile: "\(dir)/names.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ContextConfusion.regionNames(contextDir: dir), ["none", "rails", "water"])
+        try "0 none\n3 sky\n".write(toFile: "\(dir)/names.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ContextConfusion.regionNames(contextDir: dir), ["none", "region1", "region2", "sky"])
+        for bad in ["0 none\nrails\n", "0 none\n1 rails\n1 water\n", "x none\n1 rails\n"] {
+            try bad.write(toFile: "\(dir)/names.txt", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ContextConfusion.regionNames(contextDir: dir)) { error in
+                XCTAssertTrue("\(error)".contains("names.txt:"), "\(error)")
+            }
+        }
+    }
+
     func testNumpyHeaderIsValid() throws {
         let data = NumpyWriter.encode(.init(shape: [2, 3, 4], data: (0..<24).map(Float.init)))
         XCTAssertEqual(Array(data.prefix(8)), [0x93] + Array("NUMPY".utf8) + [1, 0])

@@ -147,6 +147,12 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(config.lr, 0.05)
         let again = try resolve(["--config", try writeConfig(try config.yaml())])
         XCTAssertEqual(again.settings, config.settings)
+        // A Windows file: "\r\n" is one Character, and splitting on "\n" read the file as one line.
+        let crlf = try resolve(
+            required + ["--config", try writeConfig("lr: 0.05\r\nseed: 7\r\n\r\ncrop_size: 64\r\n")])
+        XCTAssertEqual(crlf.lr, 0.05)
+        XCTAssertEqual(crlf.seed, 7)
+        XCTAssertEqual(crlf.cropSize, 64)
         let twice = try writeConfig("lr: 0.1\nseed: 3\nlr: 0.2\n")
         XCTAssertThrowsError(try resolve(required + ["--config", twice])) { error in
             XCTAssertTrue("\(error)".contains("\(twice):3") && "\(error)".contains("line 1"), "\(error)")

@@ -9,8 +9,10 @@ public enum FlatYAML {
     public static func parse(_ text: String, path: String) throws -> [String: String] {
         var out: [String: String] = [:]
         var lineOf: [String: Int] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw).trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+        // Split on every newline: "\r\n" is one Character in Swift, so splitting on "\n" would read a
+        // Windows file as one line.
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = String(raw).trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw UsageError("\(path):\(n + 1): expected `key: value`, got '\(line)'")

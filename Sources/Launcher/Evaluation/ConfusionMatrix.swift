@@ -87,14 +87,25 @@ public struct ContextConfusion {
         regionAsClass[region * numClasses + c] / truePositives[c]
     }
 
-    /// Region names from `<dir>/names.txt` (`index name` per line; synth writes
-    /// it), or generic ones.
+    /// Region names from `<dir>/names.txt` (`index name` per line, in any order; synth writes
+    /// it), or generic ones. Name k is region value k; an index not listed is "regionK".
     public static func regionNames(contextDir dir: String) throws -> [String] {
         let generic = ["none", "region1", "region2", "region3"]
         let path = "\(dir)/names.txt"
         guard FileManager.default.fileExists(atPath: path) else { return generic }
         let text = try InputFile.text(path, what: "the region names of the context folder")
-        let names = text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
-        return names.count >= 2 ? names : generic
+        var byIndex: [Int: String] = [:]
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let index = Int(parts[0]), (0...255).contains(index), byIndex[index] == nil else {
+                throw UsageError(
+                    "\(path):\(n + 1): expected `index name` with an index 0…255 not given before, got '\(line)'")
+            }
+            byIndex[index] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        guard let last = byIndex.keys.max(), last >= 1 else { return generic }
+        return (0...last).map { byIndex[$0] ?? "region\($0)" }
     }
 }
