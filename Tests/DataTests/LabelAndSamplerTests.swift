@@ -55,6 +55,20 @@ final class LabelAndSamplerTests: XCTestCase {
         XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.txt", numClasses: 20))
         try "{not json".write(toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/bad.json", numClasses: 20))
+        // 1.9 is not class 1 (the text format refuses it too), nor 1e300 an index.
+        for bad in [#"{"img1": [1.9]}"#, #"{"img1": [1e300]}"#] {
+            try bad.write(toFile: "\(dir)/fraction.json", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/fraction.json", numClasses: 20)) {
+                XCTAssertTrue("\($0)".contains("is not a class index"), "\($0)")
+            }
+        }
+        // An image listed twice with other labels: the last line won before.
+        try "img1 0\nimg2 3\nimg1 3\n".write(toFile: "\(dir)/twice.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LabelSources.readLabelFile("\(dir)/twice.txt", numClasses: 20)) {
+            XCTAssertTrue("\($0)".contains("line 3: 'img1' is listed again") && "\($0)".contains("line 1"), "\($0)")
+        }
+        try "img1 0\nimg1 0\n".write(toFile: "\(dir)/same.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(hot(try LabelSources.readLabelFile("\(dir)/same.txt", numClasses: 20)["img1"]), [0])
     }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -114,7 +128,13 @@ final class LabelAndSamplerTests: XCTestCase {
                 var annotations = o["annotations"] as! [[String: Any]]
                 annotations[1]["category_id"] = nil
                 o["annotations"] = annotations
-            }, "annotations[1] lacks a numeric \"category_id\"")
+            }, "annotations[1] lacks a whole-number \"category_id\"")
+        try check(
+            { o in
+                var annotations = o["annotations"] as! [[String: Any]]
+                annotations[1]["category_id"] = 1.7  // read as category 1 before
+                o["annotations"] = annotations
+            }, "annotations[1] lacks a whole-number \"category_id\"")
         try check(
             { o in
                 var annotations = o["annotations"] as! [[String: Any]]

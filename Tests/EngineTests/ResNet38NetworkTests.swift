@@ -48,12 +48,17 @@ final class ResNet38NetworkTests: XCTestCase {
         params.removeValue(forKey: "b4.conv_branch1.weight")
         params["b9.unknown.weight"] = Tensor(zeros: [1])
         params["fc8.weight"] = Tensor(zeros: [20, 256, 1, 1])
+        // A negative variance would make every BatchNorm reading it NaN.
+        let varianceName = params.keys.sorted().first { $0.hasSuffix("running_var") }!
+        var variance = params[varianceName]!
+        variance[0] = -1
+        params[varianceName] = variance
         let model = ClassifierModel(architecture: .resnet38, method: .eps, numClasses: 20, widthDivisor: 16)
         XCTAssertThrowsError(try WeightLoading.load(params, into: model.store, path: "w.pth")) { error in
             let text = "\(error)"
             for needle in [
                 "missing b4.conv_branch1.weight", "unexpected b9.unknown.weight", "fc8.weight: shape [20, 256, 1, 1]",
-                "3 problems",
+                "\(varianceName): value -1.0 at index 0 is negative", "4 problems",
             ] {
                 XCTAssertTrue(text.contains(needle), "expected '\(needle)' in \(text)")
             }

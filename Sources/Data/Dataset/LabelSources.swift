@@ -138,8 +138,10 @@ public enum LabelSources {
             for (id, value) in object {
                 guard let list = value as? [Any] else { throw DataError(path, "labels of '\(id)' are not a list") }
                 let indices = try list.map { item -> Int in
-                    guard let n = item as? NSNumber else { throw DataError(path, "label of '\(id)' is not a number") }
-                    return n.intValue
+                    guard let n = item as? NSNumber, let i = wholeNumber(n) else {
+                        throw DataError(path, "label \(item) of '\(id)' is not a class index (a whole number)")
+                    }
+                    return i
                 }
                 table[id] = try hot(indices, id)
             }
@@ -148,22 +150,38 @@ public enum LabelSources {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(path, "labels file is neither UTF-8 text nor JSON")
         }
+        var lineOf: [String: Int] = [:]
         for (lineNumber, line) in text.split(whereSeparator: \.isNewline).enumerated() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
-            guard let id = fields.first else { continue }
+            guard let id = fields.first.map(String.init) else { continue }
             let indices = try fields.dropFirst().map { field -> Int in
                 guard let i = Int(field) else {
                     throw DataError(path, "line \(lineNumber + 1): '\(field)' is not a class index")
                 }
                 return i
             }
-            table[String(id)] = try hot(indices, String(id))
+            let labels = try hot(indices, id)
+            if let earlier = table[id], earlier != labels {
+                throw DataError(
+                    path,
+                    "line \(lineNumber + 1): '\(id)' is listed again with other labels (first on line "
+                        + "\(lineOf[id]! + 1)); give each image once")
+            }
+            table[id] = labels
+            lineOf[id] = lineOf[id] ?? lineNumber
         }
         return table
     }
 }
 
 extension LabelSources {
+    /// A JSON number that is a whole number of sane size (1.9 is not class 1, 1e300 not an index).
+    static func wholeNumber(_ n: NSNumber) -> Int? {
+        let d = n.doubleValue
+        guard d.isFinite, d == d.rounded(), abs(d) <= 1e15 else { return nil }
+        return Int(d)
+    }
+
     /// The reference's cls_labels.npy: np.save of a dict {id: float32 (C,)}.
     static func numpyLabels(_ bytes: [UInt8], path: String, numClasses: Int) throws -> LabelTable {
         do {
@@ -214,10 +232,10 @@ extension LabelSources {
             return entries
         }
         func int(_ entry: [String: Any], _ key: String, in list: String, at index: Int) throws -> Int {
-            guard let n = entry[key] as? NSNumber else {
-                throw DataError(path, "COCO instances JSON: \(list)[\(index)] lacks a numeric \"\(key)\"")
+            guard let n = entry[key] as? NSNumber, let i = wholeNumber(n) else {
+                throw DataError(path, "COCO instances JSON: \(list)[\(index)] lacks a whole-number \"\(key)\"")
             }
-            return n.intValue
+            return i
         }
         let categories = try list("categories")
         let images = try list("images")

@@ -29,6 +29,12 @@ public enum WeightLoading {
                 problems.append("\(entry.name): value \(t[bad]) at index \(bad) is not finite (a diverged run?)")
                 continue
             }
+            // A variance below zero makes 1/sqrt(var + eps) NaN in every BatchNorm that reads it.
+            if entry.name.hasSuffix("running_var"), let bad = t.withUnsafeBufferPointer({ $0.firstIndex { $0 < 0 } }) {
+                problems.append(
+                    "\(entry.name): value \(t[bad]) at index \(bad) is negative (a variance; a damaged file?)")
+                continue
+            }
             loaded.append((entry, t))
         }
         for (name, t) in tensors.sorted(by: { $0.key < $1.key }) where store.index(of: name) == nil {
