@@ -65,6 +65,25 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertTrue(behind.stderr.contains("--stop-at-step 5 is not after step"), behind.stderr)
     }
 
+    /// --resume takes the newest step checkpoint that reads whole: a cut newest one is skipped
+    /// with a warning for the one before it (the run stopped at the cut one before).
+    func testResumeSkipsADamagedNewestCheckpoint() throws {
+        let out = ProcessHarness.temporaryDirectory("resume-damaged")
+        let extra = ["--checkpoint-every", "2"]
+        let first = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: out, iterations: 8, extra: extra + ["--stop-at-step", "4"]))
+        XCTAssertEqual(first.status, 3, first.stderr)
+        let newest = "\(out)/checkpoints/step-000004.safetensors"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        try bytes.prefix(bytes.count - 500).write(to: URL(fileURLWithPath: newest))
+        let resumed = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: out, iterations: 8, extra: extra + ["--resume"]))
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let log = resumed.stdout + resumed.stderr
+        XCTAssertTrue(log.contains("skipping the damaged \(newest)"), log)
+        XCTAssertTrue(log.contains("resuming from \(out)/checkpoints/step-000002.safetensors at step 2"), log)
+    }
+
     /// Stop after step 10 (the SIGTERM path) on 2 ranks, resume on 1 rank:
     /// the final weights equal the uninterrupted 2-rank run's.
     func testResumeOnAnotherRankCountReproducesTheStraightRun() throws {

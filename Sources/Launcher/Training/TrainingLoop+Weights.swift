@@ -26,8 +26,7 @@ extension TrainingLoop {
                         + "from; check --out, start without --resume, or pass --resume-auto to start when there is none"
                 )
             }
-            if config.resume.resumes, let newest = run.stepCheckpoints().last {
-                let file = try SafeTensorsFile.read(newest.path)
+            if config.resume.resumes, let (newest, file) = try newestReadableCheckpoint() {
                 // Checkpoints of eps-dist before the dataset part carry the settings alone.
                 if let saved = file.metadata["resume_signature"], !saved.isEmpty, saved != resumeSignature,
                     saved != config.resumeSignature
@@ -62,6 +61,23 @@ extension TrainingLoop {
                 code: ExitStatus.badInput)
         }
         return (first, start?.elapsed ?? 0)
+    }
+
+    /// The newest step checkpoint that reads whole, with its contents: a damaged newest one
+    /// (cut by a full disk, say) is skipped with a warning for the one before it. Nil when there is
+    /// none; an error when every one is damaged.
+    func newestReadableCheckpoint() throws -> ((step: Int, path: String), SafeTensorsFile)? {
+        let all = run.stepCheckpoints()
+        for candidate in all.reversed() {
+            do { return (candidate, try SafeTensorsFile.read(candidate.path)) } catch {
+                log.warn("\(error)\nskipping the damaged \(candidate.path) for the step checkpoint before it")
+            }
+        }
+        guard all.isEmpty else {
+            throw UsageError(
+                "every step checkpoint in \(run.checkpoints) is damaged (see above); start a new run in another --out")
+        }
+        return nil
     }
 
     /// All ranks must run the same settings and build the same network.
