@@ -87,6 +87,17 @@ final class SweepTests: XCTestCase {
             let inferred = try ImageCodecs.readPNG("\(dir)/masks-0.3/\(id).png", indices: true)
             XCTAssertEqual(written.pixels, inferred.pixels, "sweep --write-masks at 0.3 vs infer --thr 0.3: \(id)")
         }
+        // Masks of another threshold would mix with these (eval scored the mixture): refused, with
+        // the difference named; --overwrite redoes the folder; eval says what made the masks.
+        let again = sweep + ["--cam-dir", "\(dir)/maps", "--write-masks", "\(dir)/sweep-masks", "--mask-thr", "0.5"]
+        r = try ProcessHarness.epsDist(again)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("threshold: 0.3000 → 0.5000"), r.stderr)
+        r = try ProcessHarness.epsDist(again + ["--overwrite"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try ProcessHarness.epsDist(["eval", "--gt-dir", gt, "--pred-dir", "\(dir)/sweep-masks", "--datalist", list])
+        XCTAssertTrue(
+            r.stdout.contains("masks: sweep --write-masks: ") && r.stdout.contains("threshold 0.5000"), r.stdout)
         // Masks written into the ground-truth folder would destroy it: refused before anything runs.
         r = try ProcessHarness.epsDist(sweep + ["--cam-dir", "\(dir)/maps", "--write-masks", gt])
         XCTAssertEqual(r.status, 2, r.stderr)

@@ -32,6 +32,11 @@ struct SweepCommand: ParsableCommand {
     var writeMasks: String?
     @Option(help: "Threshold of --write-masks: a number in [0, 1], or 'best' (the sweep's best mIoU).")
     var maskThr: String = "best"
+    @Flag(
+        help:
+            "Redo the --write-masks folder whatever settings made its masks (else it must be new or hold masks of the same maps and threshold)."
+    )
+    var overwrite = false
     @Option(help: "Dataset (class names and count): \(DatasetKind.namesText).") var dataset: DatasetKind = .voc
     @Option(help: "One's own classes: a file of one class name per line, no background line (default: the dataset's).")
     var classNames: String?
@@ -92,7 +97,17 @@ struct SweepCommand: ParsableCommand {
 
     /// Every rank writes the masks of its images at `threshold` (infer's rule, `CAMMask`).
     func writeMasks(ids: [String], to dir: String, threshold: Float, classes: Int, comm: Communicator) throws {
-        try RankDiscipline.onRoot(comm) { _ = try OutputFolder.prepare(dir, flag: "--write-masks") }
+        // Rank 0 claims the folder and checks what made the masks in it, before any rank writes.
+        try RankDiscipline.onRoot(comm) {
+            _ = try OutputFolder.claim(dir, flag: "--write-masks")
+            let provenance = SweepMaskProvenance(
+                epsDistVersion: EpsDistVersion.current, camDir: camDir,
+                cams: try InferenceProvenance.read(in: camDir), threshold: String(format: "%.4f", threshold),
+                maskThr: maskThr)
+            try provenance.check(dir, flag: "--write-masks", overwrite: overwrite)
+            if overwrite { try InferenceManifest.clear(dir, outputSuffixes: [".png"]) }
+            try provenance.write(in: dir)
+        }
         var problems: [String] = []
         var ioFailure = false
         for (i, id) in ids.enumerated() where i % comm.size == comm.rank {

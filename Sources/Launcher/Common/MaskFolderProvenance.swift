@@ -12,11 +12,11 @@ enum MaskFolderProvenance {
             return ("\(P.command): \(provenance.summary)", json)
         }
         if let found = attempt(InferenceProvenance.self) ?? attempt(SegInferProvenance.self)
-            ?? attempt(RefineProvenance.self)
+            ?? attempt(RefineProvenance.self) ?? attempt(SweepMaskProvenance.self)
         {
             return found
         }
         throw UsageError(
-            "\(dir)/provenance.json: unreadable provenance (not written by eps-dist infer, refine or seg-infer)")
+            "\(dir)/provenance.json: unreadable provenance (not written by eps-dist infer, refine, seg-infer or sweep)")
     }
 }
