@@ -68,4 +68,11 @@ struct ProvenanceDifferences {
     mutating func compare<T: Equatable>(_ name: String, _ new: T, _ old: T) {
         if new != old { lines.append("\(name): \(old) → \(new)") }
     }
+
+    /// The maps a folder was made from (refine, sweep --write-masks), by their infer provenance:
+    /// the summary line, or every field when only the details differ.
+    mutating func compareMaps(_ new: InferenceProvenance?, _ old: InferenceProvenance?) {
+        compare("maps (their provenance)", new?.summary ?? "none", old?.summary ?? "none")
+        if new?.summary == old?.summary && new != old { compare("maps (their provenance)", new, old) }
+    }
 }

@@ -19,10 +19,7 @@ struct SweepMaskProvenance: OutputProvenance {
     func differences(from old: SweepMaskProvenance, flag: String) -> [String] {
         var d = ProvenanceDifferences()
         d.compare("eps-dist version", epsDistVersion, old.epsDistVersion)
-        d.compare("maps (their provenance)", cams?.summary ?? "none", old.cams?.summary ?? "none")
-        if cams?.summary == old.cams?.summary && cams != old.cams {
-            d.compare("maps (their provenance)", cams, old.cams)
-        }
+        d.compareMaps(cams, old.cams)
         d.compare("threshold", threshold, old.threshold)
         return d.lines
     }

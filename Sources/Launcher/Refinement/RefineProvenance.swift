@@ -21,10 +21,7 @@ struct RefineProvenance: OutputProvenance {
     func differences(from old: RefineProvenance, flag: String) -> [String] {
         var d = ProvenanceDifferences()
         d.compare("eps-dist version", epsDistVersion, old.epsDistVersion)
-        d.compare("maps (their provenance)", cams?.summary ?? "none", old.cams?.summary ?? "none")
-        if cams?.summary == old.cams?.summary && cams != old.cams {
-            d.compare("maps (their provenance)", cams, old.cams)
-        }
+        d.compareMaps(cams, old.cams)
         d.compare("dataset", dataset, old.dataset)
         d.compare("crf", crf.summary, old.crf.summary)
         d.compare("background", background, old.background)
