@@ -65,6 +65,16 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertTrue(behind.stderr.contains("--stop-at-step 5 is not after step"), behind.stderr)
     }
 
+    /// A stop after the last step would never come: refused before anything runs, not ignored.
+    func testStopAfterTheLastStepIsRefused() throws {
+        let out = ProcessHarness.temporaryDirectory("stop-after-last")
+        let run = try ProcessHarness.epsDist(
+            SyntheticFixture.trainArguments(out: out, iterations: 4, extra: ["--stop-at-step", "9"]))
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--stop-at-step 9 is after the last step (--max-iters 4)"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/checkpoint.safetensors"))
+    }
+
     /// --resume takes the newest step checkpoint that reads whole: a cut newest one is skipped
     /// with a warning for the one before it (the run stopped at the cut one before).
     func testResumeSkipsADamagedNewestCheckpoint() throws {

@@ -50,6 +50,12 @@ final class TrainingLoop {
 
     /// Makes the run directory on rank 0 (refusing one that holds a run unless resuming).
     init(settings: LoopSettings, comm: Communicator) throws {
+        // A stop after the last step would never come: the run would end without it, unannounced.
+        if let stop = settings.stopAtStep, stop > settings.maxIters {
+            throw UsageError(
+                "--stop-at-step \(stop) is after the last step (--max-iters \(settings.maxIters)); pass a step "
+                    + "up to \(settings.maxIters), or raise --max-iters")
+        }
         self.settings = settings
         self.comm = comm
         let run = RunDirectory(settings.out)
