@@ -23,10 +23,14 @@ final class MultiRankTests: XCTestCase {
     /// change (same F(2×2) maths, other rounding), -n 1 vs -n 4 measured
     /// 1.8e-7, 6.9e-7, 1.4e-6, 1.2e-6 after steps 1–4, then 6.5e-3 after step 5
     /// in bn7.bias, whose values are about 2.5e-4 (an absolute 1.6e-6: one
-    /// flipped ReLU, not a drift). Unsynchronised statistics would part by
-    /// percents at step 1, so 4 steps still test what this is for.
+    /// flipped ReLU, not a drift). On another CPU (an EPYC without AVX-512,
+    /// where OpenBLAS runs other kernels) the flip came a step earlier: -n 1 vs
+    /// -n 2 measured 1.4e-6, 1.2e-6, 1.6e-6 after steps 1–3, then 8.2e-4 after
+    /// step 4 (bn8.bias, values ~1.9e-4: an absolute 1.6e-7). Unsynchronised
+    /// statistics would part by percents at step 1, so 2 steps (the second
+    /// with momentum) test what this is for with a margin on any CPU.
     func testSynchronizedBatchNormKeepsOneTwoFourRanksEquivalent() throws {
-        try checkEquivalence(arch: .small, method: .cam, ranks: [1, 2, 4], iterations: 4)
+        try checkEquivalence(arch: .small, method: .cam, ranks: [1, 2, 4], iterations: 2)
     }
 
     func checkEquivalence(
