@@ -153,6 +153,30 @@ final class SegmentationTests: XCTestCase {
         r = try ProcessHarness.epsDist(args)
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("colour-coded"), r.stderr)
+        // Maps that are all 255 (ignore) would train at loss 0: refused over 2 ranks' shares, but one
+        // labelled map, in rank 1's share only, is enough to train.
+        let ignored = ProcessHarness.temporaryDirectory("seg-all-ignore")
+        let ids = try Dataset.readList(SyntheticFixture.trainList)
+        for id in ids {
+            let size = try ImageCodecs.jpegSize("\(SyntheticFixture.root)/JPEGImages/\(id).jpg")
+            try ImageCodecs.writePNG(
+                Image8(
+                    width: size.width, height: size.height, channels: 1,
+                    pixels: .init(
+                        repeating: 255, count: size.width * size.height)), to: "\(ignored)/\(id).png")
+        }
+        args = Self.trainArguments(out: ProcessHarness.temporaryDirectory("seg-bad-ignore"))
+        args[args.firstIndex(of: Self.gtDir)!] = ignored
+        r = try ProcessHarness.mpiEpsDist(ranks: 2, args, timeout: 300)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("every label map is all 255"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(ignored), r.stderr)
+        try FileManager.default.removeItem(atPath: "\(ignored)/\(ids[1]).png")
+        try FileManager.default.copyItem(atPath: "\(Self.gtDir)/\(ids[1]).png", toPath: "\(ignored)/\(ids[1]).png")
+        args = Self.trainArguments(out: ProcessHarness.temporaryDirectory("seg-one-labelled"))
+        args[args.firstIndex(of: Self.gtDir)!] = ignored
+        r = try ProcessHarness.mpiEpsDist(ranks: 2, args, timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stderr)
         // A classifier checkpoint is not a segmentation network.
         let eps = ProcessHarness.temporaryDirectory("seg-bad-eps")
         XCTAssertEqual(try ProcessHarness.epsDist(SyntheticFixture.trainArguments(out: eps, iterations: 1)).status, 0)

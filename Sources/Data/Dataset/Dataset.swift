@@ -191,8 +191,21 @@ public struct Dataset: Sendable {
     public func validated(
         requireSaliency: Bool, requireLabels: Bool = true, imageLabels: Bool = true
     ) -> (Dataset, [DataError]) {
+        let result = validatedCountingLabelMaps(
+            requireSaliency: requireSaliency, requireLabels: requireLabels, imageLabels: imageLabels)
+        return (result.dataset, result.problems)
+    }
+
+    /// `validated`, also counting the label maps read and those holding a pixel other than 255:
+    /// maps that are all 255 train at loss 0 without a word, and only the whole list (over every
+    /// rank's share) can say that none has a label.
+    public func validatedCountingLabelMaps(
+        requireSaliency: Bool, requireLabels: Bool = true, imageLabels: Bool = true
+    ) -> (dataset: Dataset, problems: [DataError], labelMaps: Int, labelledMaps: Int) {
         var problems: [DataError] = []
         var checked: [Sample] = []
+        var labelMaps = 0
+        var labelledMaps = 0
         for var sample in samples {
             var ok = true
             if imageLabels && sample.labels.isEmpty {
@@ -240,13 +253,17 @@ public struct Dataset: Sendable {
                 }
             }
             if let path = sample.labelMapPath, let size {
-                do { _ = try MaskFiles.readLabelMap(path, classes: segmentationClasses, size: size) } catch {
+                do {
+                    let map = try MaskFiles.readLabelMap(path, classes: segmentationClasses, size: size)
+                    labelMaps += 1
+                    if map.pixels.contains(where: { $0 != MaskFiles.ignoreLabel }) { labelledMaps += 1 }
+                } catch {
                     problems.append(DataError.wrapping(error, path: path))
                     ok = false
                 }
             }
             if ok { checked.append(sample) }
         }
-        return (with(samples: checked), problems)
+        return (with(samples: checked), problems, labelMaps, labelledMaps)
     }
 }

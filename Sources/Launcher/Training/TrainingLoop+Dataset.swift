@@ -15,7 +15,8 @@ extension TrainingLoop {
         let dataset = try Dataset.load(config)
         let mine = dataset.with(
             samples: dataset.samples.enumerated().filter { $0.offset % comm.size == comm.rank }.map { $0.element })
-        let (checked, problems) = mine.validated(requireSaliency: requireSaliency, imageLabels: imageLabels)
+        let (checked, problems, labelMaps, labelledMaps) = mine.validatedCountingLabelMaps(
+            requireSaliency: requireSaliency, imageLabels: imageLabels)
         let messages = problems.map { $0.description }
         if skipBad {
             let dropped = Set(try comm.allGatherStrings(problems.map { $0.path }))
@@ -26,6 +27,16 @@ extension TrainingLoop {
             try RankDiscipline.agree(
                 comm, problems: messages,
                 title: "the dataset has problems; fix them or pass --skip-bad")
+        }
+        // Label maps that are all 255 (ignore) on every rank: the loss would be 0 at every step.
+        let anyMap = comm.allreduceMax(labelMaps > 0 ? 1 : 0) > 0
+        let anyLabelled = comm.allreduceMax(labelledMaps > 0 ? 1 : 0) > 0
+        if anyMap && !anyLabelled, let dir = config.labelDir {
+            let problem =
+                "\(dir): every label map is all 255 (ignore): no pixel has a class to learn; give maps of class "
+                + "indices (0 = background, 255 only where the class is unknown)"
+            try RankDiscipline.agree(
+                comm, problems: comm.isRoot ? [problem] : [], title: "the label maps hold no labelled pixel")
         }
         // Every rank needs every label; gather the validated shares in dataset order.
         let keptIds = Set(try comm.allGatherStrings(checked.samples.map { $0.id }))
