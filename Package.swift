@@ -11,23 +11,12 @@ import PackageDescription
 // speed (docs/PERFORMANCE.md), and a precondition stays an error, not undefined behaviour.
 
 // The Swift kernels (Winograd transforms, im2col, BatchNorm, element-wise passes) are compiled for
-// the build machine's vector unit: on an x86-64 host with AVX2 and FMA, for `haswell` (256-bit
-// vectors); elsewhere, or with EPS_DIST_TARGET_CPU=x86-64, for the baseline (SSE2). Build where you
-// run, as HPC codes do. Results do not change: Swift never fuses a·b + c into an FMA on its own and
-// keeps the order of every sum, so only the vector width differs (docs/PERFORMANCE.md, "AVX2").
-// OpenBLAS picks its own kernels at run time either way.
-let targetCPU: String? = {
-    if let chosen = ProcessInfo.processInfo.environment["EPS_DIST_TARGET_CPU"], !chosen.isEmpty { return chosen }
-    #if arch(x86_64) && os(Linux)
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        guard let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        let have = Set(flags.split(separator: " ").map(String.init))
-        let haswell: Set = ["avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm", "popcnt"]
-        return haswell.isSubset(of: have) ? "haswell" : nil
-    #else
-        return nil
-    #endif
-}()
+// baseline x86-64 (SSE2) unless EPS_DIST_TARGET_CPU names an LLVM CPU (`haswell`, `znver3`):
+// a binary for one CPU stops with an illegal instruction on an older one, and AVX2 (`haswell`)
+// measured no gain on the ResNet-38 or small step (docs/PERFORMANCE.md, "Vector unit"). Results
+// do not change: Swift never fuses a·b + c into an FMA on its own and keeps the order of every
+// sum. OpenBLAS picks its own kernels at run time either way.
+let targetCPU: String? = ProcessInfo.processInfo.environment["EPS_DIST_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
 let vectorUnit: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(

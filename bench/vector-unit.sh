@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The ResNet-38 EPS training step (and, with SMALL=1, the small net's) built for the machine's
-# vector unit (Package.swift: AVX2 `haswell` when the host has it) against the same code built for
-# baseline x86-64 (SSE2), and against PyTorch on the official network code: the three programs
-# alternating, one round after another. Not CI: needs torch and a quiet machine.
-#   BASELINE: an eps-dist built with EPS_DIST_TARGET_CPU=x86-64, e.g.
-#     EPS_DIST_TARGET_CPU=x86-64 swift build -c release --product eps-dist --scratch-path /tmp/eps-sse
-#     BASELINE=/tmp/eps-sse/release/eps-dist bash bench/vector-unit.sh
+# The ResNet-38 EPS training step (and, with SMALL=1, the small net's) built for a wider vector unit
+# (EPS_DIST_TARGET_CPU, e.g. AVX2 `haswell`) against the default build (baseline x86-64, SSE2), and
+# against PyTorch on the official network code: the three programs alternating, one round after
+# another. Not CI: needs torch and a quiet machine.
+#   VECTOR: an eps-dist built for the wider unit, e.g.
+#     EPS_DIST_TARGET_CPU=haswell swift build -c release --product eps-dist --scratch-path /tmp/eps-avx2
+#     VECTOR=/tmp/eps-avx2/release/eps-dist bash bench/vector-unit.sh
 #   CONFIGS="crop:threads ..." (default "224:1"), BATCH (2), ROUNDS (3), BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="${EPS_DIST:-.build/release/eps-dist}"
-base="${BASELINE:?BASELINE=<eps-dist built with EPS_DIST_TARGET_CPU=x86-64>}"
+bin="${VECTOR:?VECTOR=<eps-dist built with EPS_DIST_TARGET_CPU=haswell>}"
+base="${EPS_DIST:-.build/release/eps-dist}"
 out="${BENCH_DIR:-/tmp/eps-bench-vector}"
 mkdir -p "$out"
 batch="${BATCH:-2}"
@@ -22,10 +22,10 @@ for cfg in ${CONFIGS:-224:1}; do
     json="$out/r38-$crop-b$batch-t$threads-round$round.json"
     echo "== resnet38 crop $crop, batch $batch, $threads thread(s), round $round"
     echo -n "  vector unit: "
-    "$bin" bench --arch resnet38 --crop-size "$crop" --batch-size "$batch" --threads "$threads" --steps 1 \
+    "$bin" bench --arch resnet38 --crop-size "$crop" --batch-size "$batch" --threads "$threads" --steps 1 | step
+    echo -n "  baseline:    " # the default build: PyTorch's ratio below is against it
+    "$base" bench --arch resnet38 --crop-size "$crop" --batch-size "$batch" --threads "$threads" --steps 1 \
       --json "$json" | step
-    echo -n "  baseline:    "
-    "$base" bench --arch resnet38 --crop-size "$crop" --batch-size "$batch" --threads "$threads" --steps 1 | step
     python3 bench/pytorch_step.py --crop-size "$crop" --batch-size "$batch" --threads "$threads" --steps 1 \
       --eps-json "$json" | sed 's/^/  /'
   done
